@@ -1,0 +1,1 @@
+"""Benchmarks: instance readers and runners (not part of the default test run)."""

@@ -1,0 +1,40 @@
+"""Territory assignment solver: assign customer accounts to sales reps.
+
+Public API::
+
+    plan = solver.solve(customers_df, reps_df, scenario)   # Scenario | dict | TOML path | None
+    plan.assignments, plan.reps, plan.metrics, plan.status, plan.objective, plan.bound, plan.gap
+    plan.explain(customer_id)
+    solver.check_plan(customers, reps, plan_rows, scenario)  # independent hard-rule check
+    solver.solve_problem(solver.Problem.from_matrices(cost, workload, capacity), time_limit_s=10)
+"""
+
+__version__ = "0.1.0"
+
+from solver.check import check_plan
+from solver.errors import (
+    InfeasibleError,
+    InputError,
+    NoSolutionError,
+    ScenarioError,
+    SolverError,
+)
+from solver.plan import Plan
+from solver.problem import Problem
+from solver.scenario import Scenario
+from solver.solve import solve, solve_problem
+
+__all__ = [
+    "InfeasibleError",
+    "InputError",
+    "NoSolutionError",
+    "Plan",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "SolverError",
+    "__version__",
+    "check_plan",
+    "solve",
+    "solve_problem",
+]

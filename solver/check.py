@@ -1,0 +1,95 @@
+"""Independent check of every hard rule on a finished plan, ours or a hand-made one.
+
+Works from the raw inputs and the plan's (customer_id, rep_id) rows alone: it recomputes
+distances and workloads and knows nothing of candidate pairs, costs or engines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solver.constraints import Violation, active_rules
+from solver.errors import InputError, InputIssue
+from solver.facts import Facts, PairFacts
+from solver.io import read_table
+from solver.problem import load_inputs
+from solver.scenario import Scenario, as_scenario
+
+
+def check_plan(
+    customers: pd.DataFrame | str | Path,
+    reps: pd.DataFrame | str | Path,
+    plan: pd.DataFrame | str | Path,
+    scenario: Scenario | dict | str | Path | None = None,
+) -> list[Violation]:
+    """Every hard-rule violation of ``plan`` (columns customer_id, rep_id); [] = valid."""
+    scenario = as_scenario(scenario)
+    customers_df, reps_df = load_inputs(customers, reps, scenario)
+    facts = Facts.build(customers_df, reps_df, scenario)
+    rep, violations = _read_assignment(plan, facts)
+    if violations:
+        return violations
+    rules = active_rules(scenario)
+    forced = np.full(facts.n, -1, dtype=np.int64)
+    for rule in rules:
+        result = rule.forced(facts, scenario)
+        if result is not None:
+            free = forced < 0
+            forced[free] = result[0][free]
+    assigned = PairFacts.of(facts, np.arange(facts.n), rep)
+    for rule in rules:
+        violations += rule.check(assigned, scenario, forced)
+    return violations
+
+
+def _read_assignment(plan: pd.DataFrame | str | Path, facts: Facts) -> tuple[np.ndarray, list]:
+    table = read_table(plan, "plan")
+    frame = table.frame
+    missing = [c for c in ("customer_id", "rep_id") if c not in frame.columns]
+    if missing:
+        raise InputError(
+            [InputIssue(table.source, c, "required column is missing") for c in missing]
+        )
+    cust = frame["customer_id"].astype(str).str.strip()
+    rep_ids = frame["rep_id"].astype(object).where(frame["rep_id"].notna(), "")
+    rep_ids = rep_ids.astype(str).str.strip()
+    violations: list[Violation] = []
+    index = {c: i for i, c in enumerate(facts.customer_ids)}
+    rep_index = {r: j for j, r in enumerate(facts.rep_ids)}
+    for c in cust[cust.duplicated()].unique():
+        violations.append(
+            Violation("coverage", f"customer {c} appears more than once in the plan", c)
+        )
+    for c in cust[~cust.isin(index)]:
+        violations.append(Violation("coverage", f"customer {c} is not in the customers table", c))
+    for c in sorted(set(index) - set(cust), key=index.get):
+        violations.append(Violation("coverage", f"customer {c} is missing from the plan", c))
+    rep = np.full(facts.n, -1, dtype=np.int64)
+    for c, r in zip(cust, rep_ids, strict=True):
+        if c not in index:
+            continue
+        if r not in rep_index:
+            what = "has no rep" if r == "" else f"is assigned to unknown rep {r}"
+            violations.append(Violation("coverage", f"customer {c} {what}", c, r))
+            continue
+        rep[index[c]] = rep_index[r]
+    return rep, violations
+
+
+def check_matrix_plan(
+    workload: np.ndarray, capacity: np.ndarray, rep: np.ndarray
+) -> list[Violation]:
+    """Check a plain generalized-assignment plan: each customer once, capacities hold."""
+    n, m = workload.shape
+    if rep.shape != (n,) or rep.min(initial=0) < 0 or rep.max(initial=0) >= m:
+        return [Violation("coverage", "some customer has no rep or an unknown rep")]
+    load = np.bincount(rep, weights=workload[np.arange(n), rep], minlength=m)
+    return [
+        Violation(
+            "capacity", f"rep r{j} uses {load[j]:g}, capacity {capacity[j]:g}", rep_id=f"r{j}"
+        )
+        for j in np.flatnonzero(load > capacity + 1e-6)
+    ]

@@ -1,0 +1,176 @@
+"""Command line: ``territory demo | solve | check``. Calls only the public API.
+
+Exit codes: 0 success, 2 usage, 3 invalid input, 4 infeasible, 5 plan breaks rules,
+6 no plan within the time limit, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from solver import Plan, Scenario, SolverError, check_plan, solve
+from solver.errors import EXIT_VIOLATIONS
+from solver.progress import live_bar
+from solver.scenario import as_scenario
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Assign customer accounts to sales reps: balanced, explained, near-optimal.",
+)
+out = Console()
+err = Console(stderr=True)
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"
+
+CustomersOpt = Annotated[Path, typer.Option("--customers", help="customers CSV or Parquet")]
+RepsOpt = Annotated[Path, typer.Option("--reps", help="reps CSV or Parquet")]
+ScenarioOpt = Annotated[Path | None, typer.Option("--scenario", help="scenario TOML")]
+AsOfOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%d"], help="date protections are judged at"),
+]
+
+
+def _scenario(path: Path | None, as_of: dt.datetime | None, **overrides) -> Scenario:
+    scenario = as_scenario(path)
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    if as_of is not None:
+        changes["as_of"] = as_of.date()
+    return scenario.replace(**changes) if changes else scenario
+
+
+def _fail(exc: SolverError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code=exc.exit_code)
+
+
+def _run_solve(customers, reps, scenario: Scenario, out_dir: Path, quiet: bool) -> Plan:
+    progress = None if quiet or not scenario.progress else live_bar
+    try:
+        plan = solve(customers, reps, scenario, progress=progress)
+    except SolverError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was written")
+        raise typer.Exit(code=130) from None
+    plan.write(out_dir)
+    if not quiet:
+        print_summary(plan, out_dir)
+    return plan
+
+
+@app.command(name="solve")
+def solve_cmd(
+    customers: CustomersOpt,
+    reps: RepsOpt,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the plan files")],
+    scenario: ScenarioOpt = None,
+    as_of: AsOfOpt = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds")] = None,
+    engine: Annotated[str | None, typer.Option(help="auto, cpsat, flow or milp")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress, no summary")] = False,
+) -> None:
+    """Solve a plan and write assignments.csv, reps.csv and metrics.json into --out."""
+    try:
+        scn = _scenario(scenario, as_of, time_limit_s=time_limit, engine=engine, seed=seed)
+    except SolverError as exc:
+        raise _fail(exc) from None
+    _run_solve(customers, reps, scn, out_dir, quiet)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the plan")] = Path("demo-plan"),
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Solve the bundled sample (2,000 customers, 30 reps) and print a summary."""
+    if not (SAMPLE_DIR / "customers.csv").exists():
+        err.print(
+            f"the sample data is not next to the package ({SAMPLE_DIR}); run from a source checkout"
+        )
+        raise typer.Exit(code=1)
+    scn = _scenario(SAMPLE_DIR / "scenario.toml", None, time_limit_s=time_limit)
+    _run_solve(SAMPLE_DIR / "customers.csv", SAMPLE_DIR / "reps.csv", scn, out_dir, quiet)
+
+
+@app.command()
+def check(
+    customers: CustomersOpt,
+    reps: RepsOpt,
+    plan: Annotated[Path, typer.Option("--plan", help="assignments CSV (customer_id, rep_id)")],
+    scenario: ScenarioOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Check any plan against every hard rule; exit 5 and list violations if it breaks one."""
+    try:
+        scn = _scenario(scenario, as_of)
+        violations = check_plan(customers, reps, plan, scn)
+    except SolverError as exc:
+        raise _fail(exc) from None
+    if not violations:
+        out.print(f"plan is valid: every hard rule holds (as of {scn.as_of})")
+        return
+    err.print(f"[bold red]{len(violations)} violation(s):[/]")
+    for v in violations:
+        err.print(f"  [{v.rule}] {v.message}", markup=False, highlight=False)
+    raise typer.Exit(code=EXIT_VIOLATIONS)
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def print_summary(plan: Plan, out_dir: Path) -> None:
+    cert = plan.certificate
+    gap = "n/a" if cert["gap"] is None else f"{cert['gap']:.3%}"
+    out.print(
+        f"[bold]plan[/] {cert['status']} by {cert['engine']} in {cert['wall_s']:.1f} s: "
+        f"objective {cert['objective']:,.1f}, lower bound {cert['bound']:,.1f} "
+        f"({cert['bound_source']}), gap {gap}"
+    )
+    after = plan.metrics["after"]
+    before = plan.metrics.get("before")
+    table = Table(title="before vs after", show_edge=False)
+    table.add_column("metric")
+    table.add_column("before", justify="right")
+    table.add_column("after", justify="right")
+    rows = [
+        ("workload Gini (utilisation)", lambda m: f"{m['workload']['gini']:.3f}"),
+        ("workload CV", lambda m: f"{m['workload']['cv']:.3f}"),
+        ("max / min utilisation", lambda m: f"{m['workload']['max_min_ratio']:.2f}"),
+        ("Jain index", lambda m: f"{m['workload']['jain']:.3f}"),
+        ("reps within ±10 % of mean load", lambda m: _pct(m["workload"]["in_band_share"])),
+        ("highest utilisation", lambda m: _pct(m["utilisation_max"])),
+        ("lowest utilisation", lambda m: _pct(m["utilisation_min"])),
+        ("mean travel km (one way)", lambda m: f"{m['travel_km_mean']:.1f}"),
+        ("p95 travel km", lambda m: f"{m['travel_km_p95']:.1f}"),
+        ("specialty match rate", lambda m: _pct(m["specialty_match_rate"])),
+        ("value-seniority fit (Spearman)", lambda m: f"{m['value_seniority_fit']:.3f}"),
+        ("accounts with leaving reps", lambda m: str(m["leaving_rep_accounts"])),
+    ]
+    for name, fmt in rows:
+        table.add_row(name, fmt(before) if before else "", fmt(after))
+    out.print(table)
+    if "moves" in after:
+        out.print(
+            f"moves: {after['moves']:,} accounts, value moved {after['value_moved']:,.0f} "
+            f"({_pct(after['value_moved_share'])} of total value)"
+        )
+    out.print(f"written: {out_dir}/assignments.csv, reps.csv, metrics.json")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

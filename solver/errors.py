@@ -1,0 +1,94 @@
+"""Errors a user can act on: each names where the problem is and which rule it breaks.
+
+Exit codes used by the command line (stable, scripts depend on them):
+0 success, 2 usage error, 3 invalid input, 4 infeasible scenario,
+5 plan breaks hard rules (``territory check``), 6 no plan found within the time limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_INVALID_INPUT = 3
+EXIT_INFEASIBLE = 4
+EXIT_VIOLATIONS = 5
+EXIT_NO_SOLUTION = 6
+
+
+@dataclass(frozen=True)
+class InputIssue:
+    """One problem in one input: file, row(s), column and the rule it breaks."""
+
+    source: str
+    column: str
+    rule: str
+    rows: tuple[int, ...] = ()
+    detail: str = ""
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:10])
+            more = f" and {len(self.rows) - 10} more" if len(self.rows) > 10 else ""
+            label = "row" if len(self.rows) == 1 else "rows"
+            where += f", {label} {shown}{more}"
+        if self.column:
+            where += f", column '{self.column}'"
+        text = f"{where}: {self.rule}"
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+class SolverError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(SolverError):
+    """The inputs break the input contract; all issues found are listed at once."""
+
+    exit_code = EXIT_INVALID_INPUT
+
+    def __init__(self, issues: list[InputIssue]):
+        self.issues = list(issues)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{len(self.issues)} problem(s) in the input:"]
+        lines += [f"  - {issue}" for issue in self.issues]
+        return "\n".join(lines)
+
+
+class ScenarioError(InputError):
+    """The scenario (TOML file, dict or keyword) has unknown keys or bad values."""
+
+
+class InfeasibleError(SolverError):
+    """No plan satisfies every hard rule; ``reasons`` say which rules conflict and where."""
+
+    exit_code = EXIT_INFEASIBLE
+
+    def __init__(self, reasons: list[str], suggestions: list[str] | None = None):
+        self.reasons = list(reasons)
+        self.suggestions = list(suggestions or [])
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = ["No plan satisfies every hard rule:"]
+        lines += [f"  - {reason}" for reason in self.reasons]
+        if self.suggestions:
+            lines.append("What could be relaxed:")
+            lines += [f"  - {s}" for s in self.suggestions]
+        return "\n".join(lines)
+
+
+class NoSolutionError(SolverError):
+    """The engine found no plan within its time limit (feasibility not decided)."""
+
+    exit_code = EXIT_NO_SOLUTION
+
+
+class EngineCapabilityError(SolverError):
+    """The chosen engine cannot handle a term or rule the scenario asks for."""
+
+    exit_code = EXIT_INVALID_INPUT

@@ -1,0 +1,138 @@
+"""Column arrays of the validated tables, and per-pair facts (distance, travel, workload).
+
+Both the problem builder and the independent checker derive pair facts from here, so a
+pair's workload means the same thing everywhere: effort hours + travel hours, where
+travel hours = visits x 2 x great-circle km x road factor / speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from solver.geo import haversine_km, travel_km_per_period
+from solver.scenario import Scenario
+from solver.schema import protection_holds
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Numpy views of customers (length n) and reps (length m) used by rules and terms."""
+
+    customer_ids: np.ndarray
+    rep_ids: np.ndarray
+    c_lat: np.ndarray
+    c_lon: np.ndarray
+    value: np.ndarray
+    value_rel: np.ndarray  # value / mean value (1 when all values are 0)
+    effort: np.ndarray
+    visits: np.ndarray
+    segment: np.ndarray  # segment code, -1 = none
+    tier: np.ndarray  # 'A' / 'B' / 'C'
+    current: np.ndarray  # rep index, -1 = none
+    protected: np.ndarray  # rep index holding protection in force, -1 = none
+    c_region: np.ndarray | None
+    r_lat: np.ndarray
+    r_lon: np.ndarray
+    capacity: np.ndarray
+    max_accounts: np.ndarray  # NaN = no cap
+    seniority: np.ndarray
+    performance: np.ndarray
+    r_region: np.ndarray
+    max_travel: np.ndarray  # NaN = no limit
+    active: np.ndarray
+    covers: np.ndarray  # bool [segment code, rep]: rep lists that segment as a specialty
+    segments: tuple[str, ...]
+    road_factor: float
+    speed_kmh: float
+
+    @property
+    def n(self) -> int:
+        return len(self.customer_ids)
+
+    @property
+    def m(self) -> int:
+        return len(self.rep_ids)
+
+    @classmethod
+    def build(cls, customers: pd.DataFrame, reps: pd.DataFrame, scenario: Scenario) -> Facts:
+        rep_index = {r: j for j, r in enumerate(reps["rep_id"])}
+        segments = tuple(sorted({s for s in customers["segment"] if s}))
+        seg_code = {s: k for k, s in enumerate(segments)}
+        covers = np.zeros((max(len(segments), 1), len(reps)), dtype=bool)
+        for j, text in enumerate(reps["specialties"]):
+            for spec in (s.strip() for s in str(text).split(";")):
+                if spec in seg_code:
+                    covers[seg_code[spec], j] = True
+        value = customers["value"].to_numpy(float)
+        mean_value = value.mean() if len(value) and value.mean() > 0 else 1.0
+        protected = np.full(len(customers), -1, dtype=np.int64)
+        holds = protection_holds(customers, scenario.as_of)
+        prot_reps = customers["protected_rep"].to_numpy()
+        protected[holds] = [rep_index[r] for r in prot_reps[holds]]
+        region = customers["region"].astype(str).to_numpy() if "region" in customers else None
+        return cls(
+            customer_ids=customers["customer_id"].to_numpy(dtype=object),
+            rep_ids=reps["rep_id"].to_numpy(dtype=object),
+            c_lat=customers["lat"].to_numpy(float),
+            c_lon=customers["lon"].to_numpy(float),
+            value=value,
+            value_rel=value / mean_value,
+            effort=customers["effort_hours"].to_numpy(float),
+            visits=customers["visits"].to_numpy(float),
+            segment=np.array([seg_code.get(s, -1) for s in customers["segment"]], dtype=np.int64),
+            tier=customers["tier"].to_numpy(dtype=object),
+            current=np.array([rep_index.get(r, -1) for r in customers["current_rep"]], np.int64),
+            protected=protected,
+            c_region=region,
+            r_lat=reps["lat"].to_numpy(float),
+            r_lon=reps["lon"].to_numpy(float),
+            capacity=reps["capacity_hours"].to_numpy(float),
+            max_accounts=reps["max_accounts"].to_numpy(float),
+            seniority=reps["seniority"].to_numpy(float),
+            performance=reps["performance"].to_numpy(float),
+            r_region=reps["region"].astype(str).to_numpy(),
+            max_travel=reps["max_travel_km"].to_numpy(float),
+            active=reps["active"].to_numpy(bool),
+            covers=covers,
+            segments=segments,
+            road_factor=scenario.travel.road_factor,
+            speed_kmh=scenario.travel.speed_kmh,
+        )
+
+    def rep_strength(self) -> np.ndarray:
+        """Rep strength in 0..1: half seniority ((s - 1) / 4), half performance."""
+        return 0.5 * (self.seniority - 1.0) / 4.0 + 0.5 * self.performance
+
+
+@dataclass(frozen=True)
+class PairFacts:
+    """Facts of a set of (customer, rep) pairs: the unit rules and terms work on."""
+
+    facts: Facts
+    customer: np.ndarray
+    rep: np.ndarray
+    distance_km: np.ndarray
+    travel_km: np.ndarray  # road km per period
+    workload: np.ndarray  # hours per period: effort + travel time
+
+    @classmethod
+    def of(cls, facts: Facts, customer: np.ndarray, rep: np.ndarray) -> PairFacts:
+        dist = haversine_km(
+            facts.c_lat[customer], facts.c_lon[customer], facts.r_lat[rep], facts.r_lon[rep]
+        )
+        travel = travel_km_per_period(dist, facts.visits[customer], facts.road_factor)
+        workload = facts.effort[customer] + travel / facts.speed_kmh
+        return cls(facts, customer, rep, dist, travel, workload)
+
+    def subset(self, mask: np.ndarray) -> PairFacts:
+        return PairFacts(
+            self.facts,
+            self.customer[mask],
+            self.rep[mask],
+            self.distance_km[mask],
+            self.travel_km[mask],
+            self.workload[mask],
+        )

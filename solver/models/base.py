@@ -1,0 +1,29 @@
+"""What every engine returns, and the helpers engines share (pair lookup, integer scaling)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.problem import Problem
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """A complete assignment (rep index per customer) and what the engine knows about it."""
+
+    rep: np.ndarray
+    status: str  # "optimal" (proved for the engine's model) or "feasible"
+    engine: str
+    wall_s: float
+    engine_bound: float | None = None  # the engine's own lower bound (min sense), if any
+    note: str = ""
+
+
+def rep_from_x(problem: Problem, x: np.ndarray) -> np.ndarray:
+    """Rep per customer from a 0/1 (or fractional: largest share) pair vector."""
+    starts = problem.customer_starts()
+    order = np.lexsort((problem.pair_cost, -x, problem.pair_customer))
+    first = order[starts[:-1]]
+    return problem.pair_rep[first]

@@ -1,0 +1,153 @@
+"""CP-SAT (OR-Tools): the full model on the candidate pairs, warm-started, time-limited.
+
+Integer model: x_p in {0, 1}; exactly one pair per customer; each row block with integer
+coefficients (hours become minutes, coefficients rounded up and limits down, so every
+plan it finds holds in real hours too); balance as d_j >= |L_j - T_j| in minutes, with
+T_j = s_j x (total load of the LP solution), fixed. Costs are scaled to integers; the plan
+is re-evaluated exactly afterwards, so rounding never reaches the reported objective.
+
+By default the search uses ``workers`` threads and stops on wall-clock time, so a run cut
+short by the limit may differ from the next. ``deterministic`` runs one worker stopped by
+CP-SAT's deterministic time (work units, ``time_limit_s`` of them): the same inputs and
+seed then give the same plan, at the price of speed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solver.models.base import EngineResult
+from solver.problem import Problem
+
+#: largest scaled |cost| of one pair; keeps the objective well inside int64
+MAX_SCALED_COST = 1e8
+#: minimum scaled balance weight per minute of deviation (rounding error <= 0.5 %)
+MIN_BALANCE_COEFF = 100
+
+#: probing in presolve costs seconds on assignment models and gains little here
+PROBING_LEVEL = 0
+
+Progress = Callable[[float, float], None]  # (incumbent cost, CP-SAT bound), both unscaled
+
+
+def _integral(values: np.ndarray) -> bool:
+    return bool(np.all(np.abs(values - np.round(values)) < 1e-9))
+
+
+def cost_scale(problem: Problem) -> float:
+    top = float(np.abs(problem.pair_cost).max(initial=0.0))
+    scale = 1e6 / top if top > 0 else 1.0
+    if problem.balance is not None and problem.balance.weight > 0:
+        scale = max(scale, MIN_BALANCE_COEFF * 60.0 / problem.balance.weight)
+    if top > 0:
+        scale = min(scale, MAX_SCALED_COST / top)
+    if _integral(problem.pair_cost) and top * max(scale, 1.0) <= MAX_SCALED_COST:
+        scale = max(1.0, math.floor(scale))  # integer costs stay exact
+    return scale
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, scale: float, report: Progress):
+        super().__init__()
+        self.scale = scale
+        self.report = report
+
+    def on_solution_callback(self) -> None:
+        self.report(self.ObjectiveValue() / self.scale, self.BestObjectiveBound() / self.scale)
+
+
+def solve_cpsat(
+    problem: Problem,
+    time_limit_s: float,
+    seed: int,
+    workers: int,
+    hint: np.ndarray | None = None,
+    total_load: float | None = None,
+    progress: Progress | None = None,
+    deterministic: bool = False,
+) -> EngineResult | None:
+    """Best plan found in the time limit, or None when none was found."""
+    start = time.perf_counter()
+    model = cp_model.CpModel()
+    n_pairs = len(problem.pair_rep)
+    x = [model.new_bool_var(f"x{p}") for p in range(n_pairs)]
+    starts = problem.customer_starts()
+    for i in range(problem.n):
+        model.add_exactly_one(x[starts[i] : starts[i + 1]])
+
+    for block in (b.integral() for b in problem.blocks):
+        coeff = block.coeff.astype(np.int64)
+        upper = block.upper.astype(np.int64)
+        members = np.flatnonzero(block.row >= 0)
+        order = members[np.argsort(block.row[members], kind="stable")]
+        bounds = np.searchsorted(block.row[order], np.arange(len(upper) + 1))
+        for r in range(len(upper)):
+            idx = order[bounds[r] : bounds[r + 1]]
+            if len(idx):
+                model.add(sum(int(coeff[p]) * x[p] for p in idx) <= int(upper[r]))
+
+    scale = cost_scale(problem)
+    objective = [
+        round(c * scale) * x[p] for p, c in enumerate(problem.pair_cost) if round(c * scale) != 0
+    ]
+    bal = problem.balance
+    dev_hint: dict = {}
+    if bal is not None:
+        load = np.round(problem.pair_load * 60.0).astype(np.int64)
+        total = (
+            total_load if total_load is not None else float(problem.pair_load.mean() * problem.n)
+        )
+        coeff = round(bal.weight * scale / 60.0)
+        order = np.argsort(problem.pair_rep, kind="stable")
+        bounds = np.searchsorted(problem.pair_rep[order], np.arange(problem.m + 1))
+        horizon = int(load.sum()) + 1
+        for j in np.flatnonzero(bal.active):
+            idx = order[bounds[j] : bounds[j + 1]]
+            target = round(bal.shares[j] * total * 60.0)
+            dev = model.new_int_var(0, horizon, f"dev{j}")
+            rep_load = sum(int(load[p]) * x[p] for p in idx) if len(idx) else 0
+            model.add(dev >= rep_load - target)
+            model.add(dev >= target - rep_load)
+            objective.append(coeff * dev)
+            if hint is not None:
+                mine = idx[hint[problem.pair_customer[idx]] == j]
+                dev_hint[dev] = abs(int(load[mine].sum()) - target)
+    model.minimize(sum(objective))
+
+    if hint is not None:
+        for p in range(n_pairs):
+            model.add_hint(x[p], bool(hint[problem.pair_customer[p]] == problem.pair_rep[p]))
+        for var, value in dev_hint.items():
+            model.add_hint(var, value)
+
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.random_seed = seed
+    params.max_presolve_iterations = 1
+    if deterministic:
+        params.num_workers = 1
+        params.max_deterministic_time = float(time_limit_s)
+    else:
+        params.num_workers = workers
+        params.max_time_in_seconds = float(time_limit_s)
+    params.cp_model_probing_level = PROBING_LEVEL
+    callback = _Callback(scale, progress) if progress is not None else None
+    status = solver.solve(model, callback)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    values = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+    rep = np.full(problem.n, -1, dtype=np.int64)
+    rep[problem.pair_customer[values]] = problem.pair_rep[values]
+    return EngineResult(
+        rep=rep,
+        status="optimal" if status == cp_model.OPTIMAL else "feasible",
+        engine="cpsat",
+        wall_s=time.perf_counter() - start,
+        engine_bound=solver.best_objective_bound / scale,
+        note=f"costs scaled by {scale:.6g} to integers",
+    )

@@ -1,0 +1,229 @@
+"""Plan: one row per customer (with reason and per-term costs), one row per rep, metrics,
+and the certificate (status, objective, bound, gap, how the bound was obtained)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solver.constraints import active_rules
+from solver.facts import PairFacts
+from solver.io import write_csv, write_json
+from solver.metrics import assignment_metrics
+from solver.objectives import balance
+from solver.problem import Problem
+from solver.reasons import explain_customer, reasons
+
+OUTPUT_FILES = ("assignments.csv", "reps.csv", "metrics.json")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Cost of one assignment, term by term (min sense, cost points)."""
+
+    chosen: np.ndarray  # pair index per customer
+    terms: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.terms.values()))
+
+
+def evaluate(problem: Problem, rep: np.ndarray) -> Evaluation:
+    """Objective of the assignment ``rep`` from the terms themselves (no engine involved)."""
+    chosen = problem.pair_index(rep)
+    if (chosen < 0).any():
+        raise ValueError("assignment uses a pair outside the candidate set")
+    terms = {name: float(cost[chosen].sum()) for name, cost in problem.pair_terms.items()}
+    if problem.pairs is not None:
+        terms[balance.NAME] = balance.cost(problem.pairs.subset(chosen), problem.scenario)
+    return Evaluation(chosen, terms)
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    assignments: pd.DataFrame
+    reps: pd.DataFrame
+    metrics: dict
+    certificate: dict
+    problem: Problem = field(repr=False)
+    rep_index: np.ndarray = field(repr=False)
+
+    @property
+    def status(self) -> str:
+        return self.certificate["status"]
+
+    @property
+    def objective(self) -> float:
+        return self.certificate["objective"]
+
+    @property
+    def bound(self) -> float | None:
+        return self.certificate["bound"]
+
+    @property
+    def gap(self) -> float | None:
+        return self.certificate["gap"]
+
+    def explain(self, customer_id: str) -> str:
+        """Why this customer has its rep: the deciding rule, or the runner-up rep and the
+        cost difference term by term."""
+        return explain_customer(self.problem, self.rep_index, str(customer_id))
+
+    def write(self, out_dir: str | Path) -> None:
+        """Write assignments.csv, reps.csv and metrics.json; each replaces the old file only
+        once all three are complete."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+        try:
+            write_csv(self.assignments, staging / "assignments.csv")
+            write_csv(self.reps, staging / "reps.csv")
+            write_json(
+                {"metrics": self.metrics, "certificate": self.certificate}, staging / "metrics.json"
+            )
+            for name in OUTPUT_FILES:
+                (staging / name).replace(out / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_plan(problem: Problem, rep: np.ndarray, certificate: dict) -> Plan:
+    """Assemble the plan tables and metrics for the assignment ``rep``."""
+    ev = evaluate(problem, rep)
+    sign = -1.0 if problem.sense == "max" else 1.0
+    cert = dict(certificate)
+    cert["objective"] = sign * ev.total
+    cert["objective_terms"] = {k: sign * v for k, v in ev.terms.items()}
+    bound = cert.get("bound")
+    if bound is not None:
+        cert["gap"] = max(0.0, ev.total - bound) / max(abs(ev.total), 1e-9)
+        cert["bound"] = sign * bound
+    else:
+        cert["gap"] = None
+    if problem.facts is None:
+        return _matrix_plan(problem, rep, ev, cert)
+    assert problem.pairs is not None
+    f = problem.facts
+    assigned = problem.pairs.subset(ev.chosen)
+    previous = f.current
+    metrics = {"after": assignment_metrics(assigned, problem.scenario, previous)}
+    had = previous >= 0
+    if had.any():
+        before = PairFacts.of(f, np.flatnonzero(had), previous[had])
+        metrics["before"] = assignment_metrics(before, problem.scenario, None)
+    return Plan(
+        assignments=_assignment_table(problem, rep, ev),
+        reps=_rep_table(problem, assigned, previous),
+        metrics=metrics,
+        certificate=cert,
+        problem=problem,
+        rep_index=rep,
+    )
+
+
+def _assignment_table(problem: Problem, rep: np.ndarray, ev: Evaluation) -> pd.DataFrame:
+    f = problem.facts
+    assert f is not None and problem.pairs is not None
+    p = ev.chosen
+    previous = problem.customers["current_rep"].to_numpy(dtype=object)
+    new = f.rep_ids[rep]
+    table = pd.DataFrame(
+        {
+            "customer_id": f.customer_ids,
+            "rep_id": new,
+            "previous_rep": previous,
+            "changed": (previous != "") & (previous != new),
+            "forced_by": np.where(problem.forced >= 0, problem.forced_reason, ""),
+            "reason": reasons(problem, rep, ev.chosen),
+            "distance_km": np.round(problem.pairs.distance_km[p], 2),
+            "travel_km": np.round(problem.pairs.travel_km[p], 2),
+            "workload_hours": np.round(problem.pairs.workload[p], 3),
+        }
+    )
+    for name, cost in problem.pair_terms.items():
+        table[f"cost_{name}"] = np.round(cost[p], 4)
+    table["cost_total"] = np.round(problem.pair_cost[p], 4)
+    carried = [c for c in problem.customers.columns if c not in ("customer_id", "current_rep")]
+    for column in carried:
+        table[column if column not in table else f"input_{column}"] = problem.customers[column]
+    return table
+
+
+def _rep_table(problem: Problem, assigned: PairFacts, previous: np.ndarray) -> pd.DataFrame:
+    f = problem.facts
+    assert f is not None
+    m = f.m
+    count = np.bincount(assigned.rep, minlength=m)
+    hours = np.bincount(assigned.rep, weights=assigned.workload, minlength=m)
+    seg = f.segment[assigned.customer]
+    has = seg >= 0
+    match = np.zeros(len(seg))
+    match[has] = f.covers[seg[has], assigned.rep[has]]
+    with_seg = np.bincount(assigned.rep, weights=has.astype(float), minlength=m)
+    matched = np.bincount(assigned.rep, weights=match, minlength=m)
+    had = previous >= 0
+    before = PairFacts.of(f, np.flatnonzero(had), previous[had])
+    loads = balance.rep_loads(assigned, problem.scenario)
+    table = pd.DataFrame(
+        {
+            "rep_id": f.rep_ids,
+            "active": f.active,
+            "accounts": count,
+            "workload_hours": np.round(hours, 2),
+            "capacity_hours": f.capacity,
+            "utilisation": np.round(hours / f.capacity, 4),
+            "balance_target": np.round(balance.targets(assigned, problem.scenario), 2),
+            "balance_load": np.round(loads, 2),
+            "value": np.round(np.bincount(assigned.rep, weights=f.value, minlength=m), 2),
+            "travel_km": np.round(
+                np.bincount(assigned.rep, weights=assigned.travel_km, minlength=m), 1
+            ),
+            "specialty_match_rate": np.round(
+                np.divide(matched, with_seg, out=np.ones(m), where=with_seg > 0), 4
+            ),
+            "accounts_before": np.bincount(before.rep, minlength=m),
+            "workload_hours_before": np.round(
+                np.bincount(before.rep, weights=before.workload, minlength=m), 2
+            ),
+        }
+    )
+    table["utilisation_before"] = np.round(table["workload_hours_before"] / f.capacity, 4)
+    table["accounts_gained"] = table["accounts"] - table["accounts_before"]
+    carried = [c for c in problem.reps.columns if c not in table.columns]
+    for column in carried:
+        table[column] = problem.reps[column]
+    return table
+
+
+def _matrix_plan(problem: Problem, rep: np.ndarray, ev: Evaluation, cert: dict) -> Plan:
+    n, m = problem.n, problem.m
+    sign = -1.0 if problem.sense == "max" else 1.0
+    load = np.bincount(rep, weights=problem.pair_workload[ev.chosen], minlength=m)
+    assignments = pd.DataFrame(
+        {
+            "customer_id": problem.customer_ids,
+            "rep_id": problem.rep_ids[rep],
+            "cost": sign * problem.pair_cost[ev.chosen],
+            "workload": problem.pair_workload[ev.chosen],
+        }
+    )
+    reps = pd.DataFrame(
+        {
+            "rep_id": problem.rep_ids,
+            "accounts": np.bincount(rep, minlength=m),
+            "workload": load,
+            "capacity": problem.reps["capacity_hours"],
+        }
+    )
+    metrics = {"after": {"customers": n, "reps": m}}
+    return Plan(assignments, reps, metrics, cert, problem, rep)
+
+
+def rules_in_force(problem: Problem) -> list[str]:
+    return [rule.name for rule in active_rules(problem.scenario)]

@@ -1,0 +1,225 @@
+"""Problem: validated inputs plus the sparse candidate pairs with their costs and rows.
+
+Engines see only the generic arrays here (pairs, per-pair costs, row blocks, balance);
+they never read files, frames or rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solver import feasibility
+from solver.candidates import build_candidates, separable_cost
+from solver.constraints import RowBlock, active_rules
+from solver.errors import InputError
+from solver.facts import Facts, PairFacts
+from solver.io import RawTable, fingerprint_frame, read_table
+from solver.objectives import balance
+from solver.scenario import Scenario, as_scenario
+from solver.schema import validate_customers, validate_reps
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Balance term data: cost = weight x sum_j active |L_j - share_j x sum_k L_k|."""
+
+    weight: float
+    shares: np.ndarray  # per rep, 0 for leaving reps
+    active: np.ndarray  # per rep
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    customers: pd.DataFrame
+    reps: pd.DataFrame
+    scenario: Scenario
+    pair_customer: np.ndarray  # int64, sorted by customer then rep
+    pair_rep: np.ndarray
+    pair_terms: dict[str, np.ndarray]  # weighted cost per separable term
+    pair_workload: np.ndarray  # hours (or the matrix workload)
+    pair_load: np.ndarray  # what a pair adds to its rep's balance load
+    blocks: tuple[RowBlock, ...]
+    forced: np.ndarray  # rep index per customer, -1 = free
+    forced_reason: np.ndarray  # text per customer, '' = free
+    balance: Balance | None
+    facts: Facts | None = None
+    pairs: PairFacts | None = None
+    sense: str = "min"
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.customers)
+
+    @property
+    def m(self) -> int:
+        return len(self.reps)
+
+    @property
+    def pair_cost(self) -> np.ndarray:
+        """Total weighted separable cost of each pair (cost points)."""
+        return sum(self.pair_terms.values(), np.zeros(len(self.pair_rep)))
+
+    def customer_starts(self) -> np.ndarray:
+        """Offset of each customer's first pair (pairs sorted by customer); length n + 1."""
+        return np.searchsorted(self.pair_customer, np.arange(self.n + 1))
+
+    def pair_index(self, rep: np.ndarray) -> np.ndarray:
+        """Index of pair (i, rep[i]) for every customer i; -1 where it is not a candidate."""
+        keys = self.pair_customer * self.m + self.pair_rep
+        want = np.arange(self.n) * self.m + np.asarray(rep)
+        pos = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
+        return np.where((len(keys) > 0) & (keys[pos] == want), pos, -1)
+
+    @property
+    def customer_ids(self) -> np.ndarray:
+        return self.customers["customer_id"].to_numpy(dtype=object)
+
+    @property
+    def rep_ids(self) -> np.ndarray:
+        return self.reps["rep_id"].to_numpy(dtype=object)
+
+    @classmethod
+    def build(
+        cls,
+        customers: pd.DataFrame | str | Path,
+        reps: pd.DataFrame | str | Path,
+        scenario: Scenario | dict | str | Path | None = None,
+    ) -> Problem:
+        """Validate the inputs, generate and prune candidate pairs, price them, add rows.
+
+        Raises InputError (bad data or scenario) or InfeasibleError (rules cannot all hold).
+        """
+        scenario = as_scenario(scenario)
+        customers_df, reps_df = load_inputs(customers, reps, scenario)
+        facts = Facts.build(customers_df, reps_df, scenario)
+        rules = active_rules(scenario)
+        forced, reason = _forced(facts, scenario, rules)
+        cands = build_candidates(facts, scenario, rules, forced)
+        pairs = cands.pairs
+        blocks = tuple(b for r in rules if (b := r.rows(pairs, scenario, forced)) is not None)
+        weight = scenario.weights.balance
+        problem = cls(
+            customers=customers_df,
+            reps=reps_df,
+            scenario=scenario,
+            pair_customer=pairs.customer,
+            pair_rep=pairs.rep,
+            pair_terms=separable_cost(pairs, scenario),
+            pair_workload=pairs.workload,
+            pair_load=balance.load_coefficients(pairs, scenario),
+            blocks=blocks,
+            forced=forced,
+            forced_reason=reason,
+            balance=Balance(weight, balance.shares(facts), facts.active) if weight > 0 else None,
+            facts=facts,
+            pairs=pairs,
+            fingerprints={
+                "customers": fingerprint_frame(customers_df),
+                "reps": fingerprint_frame(reps_df),
+                "scenario": fingerprint_frame(pd.DataFrame([scenario.model_dump(mode="json")])),
+            },
+        )
+        feasibility.precheck(problem, cands.blocked)
+        return problem
+
+    @classmethod
+    def from_matrices(
+        cls,
+        cost: np.ndarray,
+        workload: np.ndarray,
+        capacity: np.ndarray,
+        maximize: bool = False,
+        scenario: Scenario | dict | None = None,
+    ) -> Problem:
+        """A plain generalized-assignment problem: customer i to rep j costs cost[i, j] and
+        uses workload[i, j] of rep j's capacity[j]; every customer goes to exactly one rep.
+
+        With ``maximize`` the cost is a profit: the plan maximises it, and the plan's
+        objective and bound are reported as profits.
+        """
+        cost = np.asarray(cost, dtype=float)
+        workload = np.asarray(workload, dtype=float)
+        capacity = np.asarray(capacity, dtype=float)
+        n, m = cost.shape
+        if workload.shape != (n, m) or capacity.shape != (m,):
+            raise ValueError("cost and workload must be n x m, capacity of length m")
+        scenario = as_scenario(scenario)
+        cust = np.repeat(np.arange(n), m)
+        rep = np.tile(np.arange(m), n)
+        signed = (-cost if maximize else cost).ravel()
+        block = RowBlock(
+            "capacity",
+            "hours",
+            rep.copy(),
+            workload.ravel().copy(),
+            capacity.copy(),
+            tuple(f"r{j}" for j in range(m)),
+        )
+        return cls(
+            customers=pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)]}),
+            reps=pd.DataFrame({"rep_id": [f"r{j}" for j in range(m)], "capacity_hours": capacity}),
+            scenario=scenario,
+            pair_customer=cust,
+            pair_rep=rep,
+            pair_terms={"cost": signed},
+            pair_workload=workload.ravel(),
+            pair_load=workload.ravel(),
+            blocks=(block,),
+            forced=np.full(n, -1, dtype=np.int64),
+            forced_reason=np.full(n, "", dtype=object),
+            balance=None,
+            sense="max" if maximize else "min",
+        )
+
+
+def load_inputs(
+    customers: pd.DataFrame | str | Path, reps: pd.DataFrame | str | Path, scenario: Scenario
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read and validate both tables; problems of both files are reported together."""
+    reps_raw: RawTable = read_table(reps, "reps")
+    cust_raw: RawTable = read_table(customers, "customers")
+    issues = []
+    reps_df = None
+    try:
+        reps_df = validate_reps(reps_raw)
+    except InputError as exc:
+        issues += exc.issues
+    if reps_df is None:
+        # customers can still be checked on their own columns against an empty rep list
+        reps_stub = pd.DataFrame({"rep_id": [], "active": []})
+        try:
+            validate_customers(cust_raw, reps_stub, scenario.as_of)
+        except InputError as exc:
+            issues += [i for i in exc.issues if "reps table" not in i.rule]
+        raise InputError(issues)
+    customers_df = validate_customers(cust_raw, reps_df, scenario.as_of)
+    return customers_df, reps_df
+
+
+def _forced(facts: Facts, scenario: Scenario, rules) -> tuple[np.ndarray, np.ndarray]:
+    """Merge what protection and locks force; two rules forcing different reps is infeasible."""
+    forced = np.full(facts.n, -1, dtype=np.int64)
+    reason = np.full(facts.n, "", dtype=object)
+    conflicts = []
+    for rule in rules:
+        result = rule.forced(facts, scenario)
+        if result is None:
+            continue
+        rep, why = result
+        clash = (forced >= 0) & (rep >= 0) & (forced != rep)
+        for i in np.flatnonzero(clash):
+            conflicts.append(
+                f"customer {facts.customer_ids[i]}: {reason[i]} to {facts.rep_ids[forced[i]]}, "
+                f"but {why} to {facts.rep_ids[rep[i]]}"
+            )
+        new = (forced < 0) & (rep >= 0)
+        forced[new] = rep[new]
+        reason[new] = why
+    if conflicts:
+        feasibility.raise_infeasible(conflicts, ["remove one of the conflicting locks"])
+    return forced, reason

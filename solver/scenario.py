@@ -1,0 +1,172 @@
+"""Scenario: objective weights, hard rules and solve settings; immutable, loaded from TOML.
+
+Validation is pydantic's (unknown keys and bad values are errors naming the key); this
+module only turns its messages into :class:`ScenarioError` issues a user can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from solver.errors import InputIssue, ScenarioError
+
+ENGINES = ("auto", "cpsat", "flow", "milp")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Weights(_Frozen):
+    """Weight of each objective term; the cost of a plan is the weighted sum of the terms.
+
+    Units (see each module in ``solver/objectives``): travel is per road km per period,
+    specialty per account outside the rep's specialties, value_fit per unit of
+    ``value / mean value x (1 - rep strength)``, continuity per moved account scaled by
+    ``1 + value / mean value``, balance per hour (or account) away from the rep's target.
+    """
+
+    travel: float = Field(1.0, ge=0)
+    specialty: float = Field(150.0, ge=0)
+    value_fit: float = Field(100.0, ge=0)
+    continuity: float = Field(60.0, ge=0)
+    balance: float = Field(2.0, ge=0)
+
+
+class Rules(_Frozen):
+    """Which hard rules are on, and their parameters."""
+
+    protection: bool = True
+    capacity_hours: bool = True
+    max_accounts: bool = True
+    max_travel: bool = True
+    region: bool = False
+    required_specialty: bool = False
+    key_account_min_seniority: int | None = Field(None, ge=1, le=5)
+    max_moves: int | None = Field(None, ge=0)
+    max_moves_pct: float | None = Field(None, ge=0, le=100)
+    locks: tuple[tuple[str, str], ...] = ()
+    forbidden: tuple[tuple[str, str], ...] = ()
+
+
+class Travel(_Frozen):
+    """Road distance = great-circle km x road_factor; travel time = road km / speed_kmh."""
+
+    road_factor: float = Field(1.3, ge=1.0, le=5.0)
+    speed_kmh: float = Field(60.0, gt=0, le=300)
+
+
+class Scenario(_Frozen):
+    """Everything about a solve except the data: weights, rules, as-of date, engine, limits."""
+
+    as_of: dt.date = Field(default_factory=dt.date.today)
+    engine: Literal["auto", "cpsat", "flow", "milp"] = "auto"
+    time_limit_s: float = Field(30.0, gt=0)
+    seed: int = Field(0, ge=0)
+    workers: int = Field(2, ge=1, le=64)
+    workload_unit: Literal["hours", "accounts"] = "hours"
+    max_candidates: int | None = Field(None, ge=1)
+    deterministic: bool = False
+    progress: bool = True
+    weights: Weights = Weights()
+    rules: Rules = Rules()
+    travel: Travel = Travel()
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _parse_date(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
+        return value
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A new scenario with ``changes`` applied; nested tables merge (``weights={...}``)."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            if isinstance(value, BaseModel):
+                value = value.model_dump()
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return Scenario.from_dict(data, source="replace()")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "scenario") -> Scenario:
+        """Validate a plain mapping; every problem is reported at once, naming its key."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(_issues_from(exc, source)) from None
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Scenario:
+        """Load a TOML file; lock/forbidden lists may name a CSV (customer_id, rep_id)."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise ScenarioError([InputIssue(str(path), "", "file not found")]) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ScenarioError([InputIssue(str(path), "", f"not valid TOML: {exc}")]) from None
+        rules = data.get("rules")
+        if isinstance(rules, dict):
+            for key in ("locks", "forbidden"):
+                if isinstance(rules.get(key), str):
+                    rules[key] = read_pair_file(path.parent / rules[key], f"rules.{key}")
+        return cls.from_dict(data, source=str(path))
+
+
+def as_scenario(scenario: Scenario | dict | str | Path | None) -> Scenario:
+    """Accept a Scenario, a dict, a TOML path or None (all defaults)."""
+    if scenario is None:
+        return Scenario()
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, dict):
+        return Scenario.from_dict(scenario)
+    return Scenario.from_toml(scenario)
+
+
+def read_pair_file(path: Path, key: str) -> list[tuple[str, str]]:
+    """Read a CSV of (customer_id, rep_id) pairs used for locks and forbidden pairs."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise ScenarioError([InputIssue(str(path), "", f"file for {key} not found")]) from None
+    issues = []
+    pairs = []
+    for line, row in enumerate(rows, start=2):
+        cust = (row.get("customer_id") or "").strip()
+        rep = (row.get("rep_id") or "").strip()
+        if not cust or not rep:
+            issues.append(
+                InputIssue(str(path), "customer_id/rep_id", "both ids are required", (line,))
+            )
+        pairs.append((cust, rep))
+    if issues:
+        raise ScenarioError(issues)
+    return pairs
+
+
+def _issues_from(exc: ValidationError, source: str) -> list[InputIssue]:
+    issues = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"])
+        rule = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        given = err.get("input")
+        detail = "" if err["type"] == "extra_forbidden" else f"got {given!r}"
+        issues.append(InputIssue(source, key, rule, (), detail))
+    return issues

@@ -1,0 +1,264 @@
+"""Validate and type the customers and reps tables against the public input contract.
+
+Every problem is collected (not just the first) and raised together as one
+:class:`InputError`, each naming file, row(s), column and rule. The typed frames keep
+extra input columns untouched so they can be carried through to the outputs.
+
+Checks are written out here rather than with a schema library because most of them are
+cross-table (unknown rep, protection held by a leaving rep) and must name CSV line numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from solver.errors import InputError, InputIssue
+from solver.io import RawTable
+
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "lat",
+    "lon",
+    "value",
+    "effort_hours",
+    "visits",
+    "segment",
+    "current_rep",
+    "protected_rep",
+    "protected_until",
+    "tier",
+)
+REP_COLUMNS = (
+    "rep_id",
+    "lat",
+    "lon",
+    "capacity_hours",
+    "max_accounts",
+    "specialties",
+    "seniority",
+    "performance",
+    "region",
+    "max_travel_km",
+    "active",
+)
+
+#: default service hours per period by tier when ``effort_hours`` is absent
+DEFAULT_EFFORT_BY_TIER = {"A": 24.0, "B": 12.0, "C": 6.0}
+#: tier cut-offs by value rank when ``tier`` is absent: top 10 % A, next 30 % B
+TIER_SHARES = (0.10, 0.40)
+TRUE_WORDS = {"true", "1", "yes", "y", "t"}
+FALSE_WORDS = {"false", "0", "no", "n", "f"}
+
+
+class _Collector:
+    """Collects issues for one table, translating row positions into line numbers."""
+
+    def __init__(self, table: RawTable):
+        self.table = table
+        self.issues: list[InputIssue] = []
+
+    def add(self, column: str, rule: str, mask: np.ndarray | None = None, detail: str = "") -> None:
+        rows: tuple[int, ...] = ()
+        if mask is not None:
+            positions = np.flatnonzero(mask)
+            if len(positions) == 0:
+                return
+            rows = tuple(self.table.row_number(int(p)) for p in positions)
+        self.issues.append(InputIssue(self.table.source, column, rule, rows, detail))
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Column as stripped text with missing values as ''."""
+    if column not in frame.columns:
+        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    values = frame[column]
+    out = values.astype(object).where(values.notna(), "")
+    return out.map(lambda v: str(v).strip()).astype(object)
+
+
+def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -> pd.Series:
+    """Parse a numeric column; blanks are NaN (an issue when required), junk is an issue."""
+    text = _text(frame, column)
+    blank = (text == "").to_numpy()
+    parsed = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
+    bad = parsed.isna().to_numpy() & ~blank
+    col.add(column, "not a number", bad, _examples(text, bad))
+    finite = np.isfinite(parsed.to_numpy()) | parsed.isna().to_numpy()
+    col.add(column, "must be a finite number", ~finite)
+    if required:
+        col.add(column, "value is required", blank)
+    return parsed.where(np.isfinite(parsed), np.nan)
+
+
+def _examples(text: pd.Series, mask: np.ndarray) -> str:
+    values = text[mask].head(3).tolist()
+    return "got " + ", ".join(repr(v) for v in values) if values else ""
+
+
+def _require_columns(col: _Collector, frame: pd.DataFrame, required: tuple[str, ...]) -> bool:
+    missing = [c for c in required if c not in frame.columns]
+    for name in missing:
+        col.add(name, "required column is missing", None, f"columns present: {list(frame.columns)}")
+    return not missing
+
+
+def _ids(col: _Collector, frame: pd.DataFrame, column: str) -> pd.Series:
+    ids = _text(frame, column)
+    col.add(column, "id is blank", (ids == "").to_numpy())
+    dup = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
+    col.add(column, "duplicate id", dup, _examples(ids, dup))
+    folded = ids.str.casefold()
+    near = folded.duplicated(keep=False).to_numpy() & ~dup & (ids != "").to_numpy()
+    col.add(column, "ids differ only by letter case", near, _examples(ids, near))
+    return ids
+
+
+def _range(
+    col: _Collector, values: pd.Series, column: str, lo: float, hi: float, rule: str
+) -> None:
+    arr = values.to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(arr) & ((arr < lo) | (arr > hi))
+    col.add(column, rule, bad, _examples(values.astype(str), bad))
+
+
+def validate_reps(table: RawTable) -> pd.DataFrame:
+    """Typed reps frame (index = position) or :class:`InputError` listing every problem."""
+    col = _Collector(table)
+    frame = table.frame
+    if not _require_columns(col, frame, ("rep_id", "lat", "lon", "capacity_hours")):
+        raise InputError(col.issues)
+    if len(frame) == 0:
+        col.add("", "no reps in the file (header only)")
+        raise InputError(col.issues)
+    out = frame.copy()
+    out["rep_id"] = _ids(col, frame, "rep_id")
+    out["lat"] = _number(col, frame, "lat", True)
+    out["lon"] = _number(col, frame, "lon", True)
+    _range(col, out["lat"], "lat", -90, 90, "latitude outside -90..90")
+    _range(col, out["lon"], "lon", -180, 180, "longitude outside -180..180")
+    out["capacity_hours"] = _number(col, frame, "capacity_hours", True)
+    _range(col, out["capacity_hours"], "capacity_hours", 1e-9, np.inf, "must be > 0")
+    max_acc = _number(col, frame, "max_accounts", False)
+    _range(col, max_acc, "max_accounts", 0, np.inf, "must be >= 0")
+    not_int = max_acc.notna().to_numpy() & (max_acc.fillna(0) % 1 != 0).to_numpy()
+    col.add("max_accounts", "must be a whole number", not_int)
+    out["max_accounts"] = max_acc
+    out["specialties"] = _text(frame, "specialties")
+    seniority = _number(col, frame, "seniority", False)
+    _range(col, seniority, "seniority", 1, 5, "must be a whole number 1..5")
+    out["seniority"] = seniority.fillna(3).round().astype(int)
+    performance = _number(col, frame, "performance", False)
+    _range(col, performance, "performance", 0, 1, "must be between 0 and 1")
+    out["performance"] = performance.fillna(0.5)
+    out["region"] = _text(frame, "region")
+    travel = _number(col, frame, "max_travel_km", False)
+    _range(col, travel, "max_travel_km", 1e-9, np.inf, "must be > 0")
+    out["max_travel_km"] = travel
+    active_text = _text(frame, "active").str.lower()
+    bad_bool = ~active_text.isin(TRUE_WORDS | FALSE_WORDS | {""})
+    col.add(
+        "active", "must be true or false", bad_bool.to_numpy(), _examples(active_text, bad_bool)
+    )
+    out["active"] = ~active_text.isin(FALSE_WORDS)
+    if col.issues:
+        raise InputError(col.issues)
+    return out.reset_index(drop=True)
+
+
+def validate_customers(table: RawTable, reps: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Typed customers frame, checked against ``reps``; raises :class:`InputError`."""
+    col = _Collector(table)
+    frame = table.frame
+    if not _require_columns(col, frame, ("customer_id", "lat", "lon", "value")):
+        raise InputError(col.issues)
+    if len(frame) == 0:
+        col.add("", "no customers in the file (header only)")
+        raise InputError(col.issues)
+    out = frame.copy()
+    out["customer_id"] = _ids(col, frame, "customer_id")
+    out["lat"] = _number(col, frame, "lat", True)
+    out["lon"] = _number(col, frame, "lon", True)
+    _range(col, out["lat"], "lat", -90, 90, "latitude outside -90..90")
+    _range(col, out["lon"], "lon", -180, 180, "longitude outside -180..180")
+    out["value"] = _number(col, frame, "value", True)
+    _range(col, out["value"], "value", 0, np.inf, "must be >= 0")
+    effort = _number(col, frame, "effort_hours", False)
+    _range(col, effort, "effort_hours", 1e-9, np.inf, "must be > 0")
+    visits = _number(col, frame, "visits", False)
+    _range(col, visits, "visits", 0, np.inf, "must be >= 0")
+    not_int = visits.notna().to_numpy() & (visits.fillna(0) % 1 != 0).to_numpy()
+    col.add("visits", "must be a whole number", not_int)
+    out["visits"] = visits.fillna(1).round().astype(int)
+    out["segment"] = _text(frame, "segment")
+
+    tier = _text(frame, "tier").str.upper()
+    bad_tier = ~tier.isin(["A", "B", "C", ""])
+    col.add("tier", "must be A, B or C", bad_tier.to_numpy(), _examples(tier, bad_tier))
+    out["tier"] = _fill_tiers(tier, out["value"])
+    out["effort_hours"] = effort.fillna(out["tier"].map(DEFAULT_EFFORT_BY_TIER))
+
+    rep_ids = set(reps["rep_id"])
+    active = dict(zip(reps["rep_id"], reps["active"], strict=True))
+    for name in ("current_rep", "protected_rep"):
+        ids = _text(frame, name)
+        unknown = (ids != "") & ~ids.isin(rep_ids)
+        col.add(
+            name,
+            "names a rep that is not in the reps table",
+            unknown.to_numpy(),
+            _examples(ids, unknown.to_numpy()),
+        )
+        out[name] = ids
+    until_text = _text(frame, "protected_until")
+    until = pd.to_datetime(
+        until_text.where(until_text != "", None), format="%Y-%m-%d", errors="coerce"
+    )
+    bad_date = until.isna().to_numpy() & (until_text != "").to_numpy()
+    col.add(
+        "protected_until",
+        "not a date in YYYY-MM-DD form",
+        bad_date,
+        _examples(until_text, bad_date),
+    )
+    out["protected_until"] = until.dt.date.astype(object).where(until.notna(), None)
+    prot = out["protected_rep"]
+    col.add(
+        "protected_until",
+        "protected_rep is set but protected_until is empty",
+        ((prot != "") & (until_text == "")).to_numpy(),
+    )
+    col.add(
+        "protected_rep",
+        "protected_until is set but protected_rep is empty",
+        ((prot == "") & (until_text != "")).to_numpy(),
+    )
+    holds = protection_holds(out, as_of)
+    leaving = holds & prot.map(lambda r: not active.get(r, True)).to_numpy(dtype=bool)
+    col.add(
+        "protected_rep",
+        f"protection in force on {as_of} is held by a leaving rep (active = false)",
+        leaving,
+        _examples(prot, leaving),
+    )
+    if col.issues:
+        raise InputError(col.issues)
+    return out.reset_index(drop=True)
+
+
+def protection_holds(customers: pd.DataFrame, as_of: dt.date) -> np.ndarray:
+    """True where a protection is in force: protected_rep set and as_of <= protected_until."""
+    until = customers["protected_until"]
+    has = (customers["protected_rep"] != "").to_numpy() & until.notna().to_numpy()
+    in_force = until.map(lambda d: d is not None and not pd.isna(d) and as_of <= d)
+    return has & in_force.to_numpy(dtype=bool)
+
+
+def _fill_tiers(tier: pd.Series, value: pd.Series) -> pd.Series:
+    """Keep given tiers; derive missing ones from value rank (top 10 % A, next 30 % B)."""
+    rank = value.fillna(0).rank(ascending=False, method="first", pct=True)
+    derived = np.where(rank <= TIER_SHARES[0], "A", np.where(rank <= TIER_SHARES[1], "B", "C"))
+    return tier.where(tier != "", pd.Series(derived, index=tier.index)).astype(object)

@@ -1,0 +1,152 @@
+"""The solve pipeline: problem -> LP bound and warm start -> engine -> plan -> check.
+
+Every plan returned has passed the independent checker (``solver.check``); a plan that
+would not is an internal error, never silently returned.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solver import __version__
+from solver.check import check_matrix_plan, check_plan
+from solver.errors import NoSolutionError, SolverError
+from solver.feasibility import diagnose_blocks
+from solver.models.cpsat import solve_cpsat
+from solver.models.flow import solve_flow, unsupported
+from solver.models.lp import solve_lp, solve_milp
+from solver.models.warmstart import lp_rounding
+from solver.plan import Plan, build_plan, rules_in_force
+from solver.problem import Problem
+from solver.scenario import Scenario
+
+#: progress(label, time_limit_s, lower_bound) -> context manager yielding report(obj, bound)
+ProgressFactory = Callable[[str, float, float | None], AbstractContextManager]
+
+
+def pick_engine(problem: Problem, engine: str) -> str:
+    """'auto': min-cost flow when it models everything exactly, else CP-SAT."""
+    if engine != "auto":
+        return engine
+    return "flow" if not unsupported(problem) and problem.facts is not None else "cpsat"
+
+
+def solve(
+    customers: pd.DataFrame | str | Path,
+    reps: pd.DataFrame | str | Path,
+    scenario: Scenario | dict | str | Path | None = None,
+    progress: ProgressFactory | None = None,
+) -> Plan:
+    """Solve a territory plan from customer and rep tables (frames or file paths)."""
+    return solve_problem(Problem.build(customers, reps, scenario), progress=progress)
+
+
+def solve_problem(
+    problem: Problem,
+    time_limit_s: float | None = None,
+    engine: str | None = None,
+    seed: int | None = None,
+    progress: ProgressFactory | None = None,
+) -> Plan:
+    """Solve a built problem; arguments override the scenario's settings."""
+    scn = problem.scenario
+    limit = float(time_limit_s if time_limit_s is not None else scn.time_limit_s)
+    seed = scn.seed if seed is None else seed
+    chosen = pick_engine(problem, engine or scn.engine)
+    start = time.perf_counter()
+
+    lp = solve_lp(problem, time_limit_s=max(limit, 1.0))
+    if not lp.feasible:
+        raise diagnose_blocks(problem)
+    hint = lp_rounding(problem, lp.x) if lp.x is not None else None
+    total_load = float(problem.pair_load @ lp.x) if lp.x is not None else None
+
+    if chosen == "flow":
+        result = solve_flow(problem)
+    elif chosen == "milp":
+        mip = solve_milp(problem, limit)
+        result = None
+        if mip.x is not None:
+            from solver.models.base import EngineResult, rep_from_x
+
+            result = EngineResult(
+                rep_from_x(problem, mip.x), mip.status, "milp", mip.wall_s, mip.bound
+            )
+    elif chosen == "cpsat":
+        bar = progress("CP-SAT", limit, lp.bound) if progress is not None else nullcontext()
+        with bar as report:
+            result = solve_cpsat(
+                problem, limit, seed, scn.workers, hint, total_load, report, scn.deterministic
+            )
+    else:
+        raise SolverError(f"unknown engine {chosen!r}")
+
+    note = ""
+    if result is None:
+        if hint is None:
+            raise NoSolutionError(
+                f"the {chosen} engine found no plan within {limit:g} s; try a longer time limit"
+            )
+        from solver.models.base import EngineResult
+
+        result = EngineResult(hint, "feasible", chosen, 0.0)
+        note = "engine found no plan in time; returning the LP-rounded warm start"
+
+    bound, source = lp.bound, "LP relaxation (HiGHS via scipy.optimize.linprog)"
+    if (
+        result.engine_bound is not None
+        and chosen == "milp"
+        and (bound is None or result.engine_bound > bound)
+    ):
+        bound, source = result.engine_bound, "HiGHS branch-and-bound dual bound"
+    certificate = {
+        "status": result.status,
+        "engine": result.engine,
+        "engine_note": "; ".join(x for x in (result.note, note) if x),
+        "bound": bound,
+        "bound_source": source,
+        "lp_wall_s": round(lp.wall_s, 3),
+        "engine_wall_s": round(result.wall_s, 3),
+        "wall_s": round(time.perf_counter() - start, 3),
+        "seed": seed,
+        "time_limit_s": limit,
+        "workers": scn.workers,
+        "as_of": str(scn.as_of),
+        "candidate_pairs": len(problem.pair_rep),
+        "customers": problem.n,
+        "reps": problem.m,
+        "rules": rules_in_force(problem),
+        "weights": scn.weights.model_dump(),
+        "input_fingerprints": problem.fingerprints,
+        "sense": problem.sense,
+        "version": __version__,
+    }
+    plan = build_plan(problem, result.rep, certificate)
+    _assert_valid(problem, plan)
+    return plan
+
+
+def _assert_valid(problem: Problem, plan: Plan) -> None:
+    if problem.facts is None:
+        n, m = problem.n, problem.m
+        violations = check_matrix_plan(
+            problem.pair_workload.reshape(n, m), problem.blocks[0].upper, plan.rep_index
+        )
+    else:
+        violations = check_plan(
+            problem.customers,
+            problem.reps,
+            plan.assignments[["customer_id", "rep_id"]],
+            problem.scenario,
+        )
+    if violations:
+        listed = "; ".join(v.message for v in violations[:5])
+        raise SolverError(f"internal error: the plan breaks hard rules ({listed})")
+    if np.any(plan.rep_index < 0):
+        raise SolverError("internal error: a customer was left without a rep")

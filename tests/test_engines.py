@@ -1,0 +1,119 @@
+"""Engines: agreement with each other, with brute force, and with published GAP optima."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import solver
+from benchmarks.gap_instances import GAP_DIR, best_known, read_orlib
+from solver.errors import EngineCapabilityError
+from solver.plan import evaluate
+from tests.instances import SMALL_SCENARIO, make_instance
+
+ACCOUNTS_ONLY = {
+    **SMALL_SCENARIO,
+    "workload_unit": "accounts",
+    "rules": {"capacity_hours": False},
+}
+
+
+def brute_force(problem: solver.Problem) -> float:
+    """Exact optimum by enumeration over candidate pairs (tiny instances only)."""
+    starts = problem.customer_starts()
+    options = [problem.pair_rep[starts[i] : starts[i + 1]] for i in range(problem.n)]
+    best = np.inf
+    for combo in itertools.product(*options):
+        rep = np.array(combo)
+        chosen = problem.pair_index(rep)
+        ok = all(
+            (
+                np.bincount(
+                    b.row[chosen][b.row[chosen] >= 0],
+                    weights=b.coeff[chosen][b.row[chosen] >= 0],
+                    minlength=len(b.upper),
+                )
+                <= b.upper + 1e-9
+            ).all()
+            for b in problem.blocks
+        )
+        if ok:
+            best = min(best, evaluate(problem, rep).total)
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_milp_matches_brute_force_with_every_term(seed):
+    customers, reps = make_instance(n=7, m=3, seed=seed, slack=1.3, protected=1)
+    scenario = {**SMALL_SCENARIO, "engine": "milp", "weights": {"balance": 5.0}}
+    problem = solver.Problem.build(customers, reps, scenario)
+    plan = solver.solve_problem(problem)
+    assert plan.objective == pytest.approx(brute_force(problem), rel=1e-6)
+    assert plan.bound <= plan.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cpsat_matches_brute_force_on_separable_terms(seed):
+    customers, reps = make_instance(n=7, m=3, seed=seed, slack=1.3, protected=1)
+    scenario = {**SMALL_SCENARIO, "engine": "cpsat", "weights": {"balance": 0.0}}
+    problem = solver.Problem.build(customers, reps, scenario)
+    plan = solver.solve_problem(problem)
+    assert plan.status == "optimal"
+    assert plan.objective == pytest.approx(brute_force(problem), rel=1e-5)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_flow_is_exact_and_agrees_with_cpsat_in_accounts_mode(seed):
+    customers, reps = make_instance(n=30, m=4, seed=seed)
+    reps["max_accounts"] = 12
+    flow = solver.solve(customers, reps, {**ACCOUNTS_ONLY, "engine": "flow"})
+    cpsat = solver.solve(customers, reps, {**ACCOUNTS_ONLY, "engine": "cpsat"})
+    assert flow.status == "optimal"
+    assert flow.gap == pytest.approx(0.0, abs=1e-6)
+    assert flow.objective == pytest.approx(cpsat.objective, rel=1e-6)
+    assert (flow.reps.set_index("rep_id")["accounts"] <= 12).all()
+
+
+def test_auto_picks_flow_only_when_it_models_everything():
+    customers, reps = make_instance(n=20, m=3)
+    assert solver.solve(customers, reps, ACCOUNTS_ONLY).certificate["engine"] == "flow"
+    assert solver.solve(customers, reps, SMALL_SCENARIO).certificate["engine"] == "cpsat"
+
+
+def test_flow_refuses_what_it_cannot_model():
+    customers, reps = make_instance(n=20, m=3)
+    with pytest.raises(EngineCapabilityError, match="capacity_hours"):
+        solver.solve(customers, reps, {**SMALL_SCENARIO, "engine": "flow"})
+
+
+def test_deterministic_mode_repeats_the_same_plan():
+    customers, reps = make_instance(n=60, m=5, seed=4)
+    scenario = {**SMALL_SCENARIO, "deterministic": True, "time_limit_s": 2}
+    first = solver.solve(customers, reps, scenario)
+    second = solver.solve(customers, reps, scenario)
+    assert first.assignments.equals(second.assignments)
+    assert first.objective == second.objective
+
+
+def test_from_matrices_solves_a_plain_gap():
+    cost = np.array([[4, 1], [2, 3], [5, 1]])
+    work = np.array([[1, 2], [1, 2], [1, 2]])
+    plan = solver.solve_problem(solver.Problem.from_matrices(cost, work, np.array([3, 2])))
+    # rep 1 fits one customer (workload 2): customer 2 there (1), customers 0, 1 on rep 0 (4 + 2)
+    assert plan.objective == pytest.approx(7)
+    assert list(plan.assignments["rep_id"]) == ["r0", "r0", "r1"]
+
+
+@pytest.mark.skipif(not (GAP_DIR / "instances").exists(), reason="GAP instances not present")
+@pytest.mark.parametrize("file", ["gap1", "gap4"])
+def test_orlib_gap_optima_are_reached(file):
+    known = best_known("max")
+    for inst in read_orlib(GAP_DIR / "instances" / "orlib" / f"{file}.txt"):
+        problem = solver.Problem.from_matrices(
+            inst.cost, inst.workload, inst.capacity, maximize=True
+        )
+        plan = solver.solve_problem(problem, time_limit_s=10)
+        assert plan.objective == pytest.approx(known[inst.name]), inst.name
+        assert plan.bound >= plan.objective - 1e-6  # an upper bound for a maximisation
