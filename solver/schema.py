@@ -125,21 +125,29 @@ def _range(
     col.add(column, rule, bad, _examples(values.astype(str), bad))
 
 
-def validate_reps(table: RawTable) -> pd.DataFrame:
-    """Typed reps frame (index = position) or :class:`InputError` listing every problem."""
-    col = _Collector(table)
-    frame = table.frame
-    if not _require_columns(col, frame, ("rep_id", "lat", "lon", "capacity_hours")):
+def _located_rows(
+    col: _Collector, frame: pd.DataFrame, id_col: str, required: tuple[str, ...], what: str
+) -> pd.DataFrame:
+    """Common head of both tables: required columns, rows present, ids, lat/lon in range."""
+    if not _require_columns(col, frame, (id_col, "lat", "lon", *required)):
         raise InputError(col.issues)
     if len(frame) == 0:
-        col.add("", "no reps in the file (header only)")
+        col.add("", f"no {what} in the file (header only)")
         raise InputError(col.issues)
     out = frame.copy()
-    out["rep_id"] = _ids(col, frame, "rep_id")
+    out[id_col] = _ids(col, frame, id_col)
     out["lat"] = _number(col, frame, "lat", True)
     out["lon"] = _number(col, frame, "lon", True)
     _range(col, out["lat"], "lat", -90, 90, "latitude outside -90..90")
     _range(col, out["lon"], "lon", -180, 180, "longitude outside -180..180")
+    return out
+
+
+def validate_reps(table: RawTable) -> pd.DataFrame:
+    """Typed reps frame (index = position) or :class:`InputError` listing every problem."""
+    col = _Collector(table)
+    frame = table.frame
+    out = _located_rows(col, frame, "rep_id", ("capacity_hours",), "reps")
     out["capacity_hours"] = _number(col, frame, "capacity_hours", True)
     _range(col, out["capacity_hours"], "capacity_hours", 1e-9, np.inf, "must be > 0")
     max_acc = _number(col, frame, "max_accounts", False)
@@ -173,17 +181,7 @@ def validate_customers(table: RawTable, reps: pd.DataFrame, as_of: dt.date) -> p
     """Typed customers frame, checked against ``reps``; raises :class:`InputError`."""
     col = _Collector(table)
     frame = table.frame
-    if not _require_columns(col, frame, ("customer_id", "lat", "lon", "value")):
-        raise InputError(col.issues)
-    if len(frame) == 0:
-        col.add("", "no customers in the file (header only)")
-        raise InputError(col.issues)
-    out = frame.copy()
-    out["customer_id"] = _ids(col, frame, "customer_id")
-    out["lat"] = _number(col, frame, "lat", True)
-    out["lon"] = _number(col, frame, "lon", True)
-    _range(col, out["lat"], "lat", -90, 90, "latitude outside -90..90")
-    _range(col, out["lon"], "lon", -180, 180, "longitude outside -180..180")
+    out = _located_rows(col, frame, "customer_id", ("value",), "customers")
     out["value"] = _number(col, frame, "value", True)
     _range(col, out["value"], "value", 0, np.inf, "must be >= 0")
     effort = _number(col, frame, "effort_hours", False)

@@ -18,6 +18,7 @@ from solver import __version__
 from solver.check import check_matrix_plan, check_plan
 from solver.errors import NoSolutionError, SolverError
 from solver.feasibility import diagnose_blocks
+from solver.models.base import EngineResult, rep_from_x
 from solver.models.cpsat import solve_cpsat
 from solver.models.flow import solve_flow, unsupported
 from solver.models.lp import solve_lp, solve_milp
@@ -73,8 +74,6 @@ def solve_problem(
         mip = solve_milp(problem, limit)
         result = None
         if mip.x is not None:
-            from solver.models.base import EngineResult, rep_from_x
-
             result = EngineResult(
                 rep_from_x(problem, mip.x), mip.status, "milp", mip.wall_s, mip.bound
             )
@@ -93,8 +92,6 @@ def solve_problem(
             raise NoSolutionError(
                 f"the {chosen} engine found no plan within {limit:g} s; try a longer time limit"
             )
-        from solver.models.base import EngineResult
-
         result = EngineResult(hint, "feasible", chosen, 0.0)
         note = "engine found no plan in time; returning the LP-rounded warm start"
 

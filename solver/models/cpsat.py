@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
+from solver.feasibility import diagnose_blocks
 from solver.models.base import EngineResult
 from solver.problem import Problem
 
@@ -138,16 +139,22 @@ def solve_cpsat(
     params.cp_model_probing_level = PROBING_LEVEL
     callback = _Callback(scale, progress) if progress is not None else None
     status = solver.solve(model, callback)
+    if status == cp_model.INFEASIBLE:
+        raise diagnose_blocks(problem)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
+    proved = status == cp_model.OPTIMAL and bal is None
+    note = f"costs scaled by {scale:.6g} to integers"
+    if status == cp_model.OPTIMAL and bal is not None:
+        note += "; optimal for the fixed-target balance model, not proved for the exact one"
     values = np.array([solver.boolean_value(v) for v in x], dtype=bool)
     rep = np.full(problem.n, -1, dtype=np.int64)
     rep[problem.pair_customer[values]] = problem.pair_rep[values]
     return EngineResult(
         rep=rep,
-        status="optimal" if status == cp_model.OPTIMAL else "feasible",
+        status="optimal" if proved else "feasible",
         engine="cpsat",
         wall_s=time.perf_counter() - start,
         engine_bound=solver.best_objective_bound / scale,
-        note=f"costs scaled by {scale:.6g} to integers",
+        note=note,
     )
