@@ -26,7 +26,7 @@ SUGGESTIONS = {
     "required_specialty": "add the specialty to some reps, or set rules.required_specialty = false",
     "region": "give the customers' region a rep, or set rules.region = false",
     "key_account_seniority": "lower rules.key_account_min_seniority",
-    "leaving_rep": "keep a rep active or hire one",
+    "leaving_rep": "keep a rep active, hire one, or remove the lock to the leaving rep",
     "forbidden_pair": "remove the pair from rules.forbidden",
     "capacity_hours": "raise capacity_hours, or set rules.capacity_hours = false",
     "max_accounts": "raise max_accounts, or set rules.max_accounts = false",
@@ -63,8 +63,7 @@ def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:
     for block in problem.blocks:
         if block.kind == "moves":
             continue
-        reasons += _forced_overload(problem, block)
-        reasons += _aggregate_overload(problem, block)
+        reasons += _forced_overload(problem, block) or _aggregate_overload(problem, block)
         if reasons:
             suggestions += [SUGGESTIONS.get(block.rule, "relax the capacity rules")]
             suggestions.append("end some protections or locks early (protected_until / locks)")
@@ -96,7 +95,7 @@ def _aggregate_overload(problem: Problem, block) -> list[str]:
     least = np.full(problem.n, np.inf)
     np.minimum.at(least, cust[in_block], block.coeff[in_block])
     need = np.where(has_free | ~np.isfinite(least), 0.0, least).sum()
-    total = block.upper.sum()
+    total = block.upper[np.unique(block.row[in_block])].sum()  # rows that can take an account
     if need > total + 1e-9:
         return [
             f"the accounts need at least {need:,.1f} {_unit(block)} under {block.rule} even "

@@ -43,20 +43,22 @@ def spread(values: np.ndarray) -> dict[str, float]:
 
 
 def assignment_metrics(assigned: PairFacts, scenario, previous: np.ndarray | None) -> dict:
-    """Metrics of one full assignment; ``previous`` (rep per customer, -1 none) gives churn."""
+    """Metrics of an assignment (all customers or a subset); ``previous`` (rep per customer of
+    the whole table, -1 none) gives churn."""
     f = assigned.facts
     active = f.active
+    value = f.value[assigned.customer]
     hours = np.bincount(assigned.rep, weights=assigned.workload, minlength=f.m)
     util = hours / f.capacity
-    value_per_rep = np.bincount(assigned.rep, weights=f.value, minlength=f.m)
+    value_per_rep = np.bincount(assigned.rep, weights=value, minlength=f.m)
     road_km = assigned.distance_km * f.road_factor
     seg = f.segment[assigned.customer]
     has_seg = seg >= 0
     matched = f.covers[seg[has_seg], assigned.rep[has_seg]] if has_seg.any() else np.zeros(0)
     strength = f.rep_strength()[assigned.rep]
     fit = (
-        float(spearmanr(f.value, strength).statistic)
-        if np.ptp(strength) > 0 and np.ptp(f.value) > 0
+        float(spearmanr(value, strength).statistic)
+        if np.ptp(strength) > 0 and np.ptp(value) > 0
         else 0.0
     )
     out = {
@@ -74,9 +76,9 @@ def assignment_metrics(assigned: PairFacts, scenario, previous: np.ndarray | Non
         "leaving_rep_accounts": int((~active[assigned.rep]).sum()),
     }
     if previous is not None:
-        had = previous >= 0
-        moved = had & (previous != assigned.rep)
+        before = previous[assigned.customer]
+        moved = (before >= 0) & (before != assigned.rep)
         out["moves"] = int(moved.sum())
-        out["value_moved"] = float(f.value[moved].sum())
-        out["value_moved_share"] = float(f.value[moved].sum() / max(f.value.sum(), 1e-12))
+        out["value_moved"] = float(value[moved].sum())
+        out["value_moved_share"] = float(value[moved].sum() / max(value.sum(), 1e-12))
     return out

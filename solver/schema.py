@@ -192,6 +192,8 @@ def validate_customers(table: RawTable, reps: pd.DataFrame, as_of: dt.date) -> p
     col.add("visits", "must be a whole number", not_int)
     out["visits"] = visits.fillna(1).round().astype(int)
     out["segment"] = _text(frame, "segment")
+    if "region" in frame.columns:
+        out["region"] = _text(frame, "region")
 
     tier = _text(frame, "tier").str.upper()
     bad_tier = ~tier.isin(["A", "B", "C", ""])
