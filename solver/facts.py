@@ -27,6 +27,7 @@ class Facts:
     c_lon: np.ndarray
     value: np.ndarray
     value_rel: np.ndarray  # value / mean value (1 when all values are 0)
+    tenure_years: np.ndarray  # years with the current rep at as_of (0 when unknown)
     effort: np.ndarray
     visits: np.ndarray
     segment: np.ndarray  # segment code, -1 = none
@@ -80,6 +81,7 @@ class Facts:
             c_lon=customers["lon"].to_numpy(float),
             value=value,
             value_rel=value / mean_value,
+            tenure_years=_tenure_years(customers["owner_since"], scenario.as_of),
             effort=customers["effort_hours"].to_numpy(float),
             visits=customers["visits"].to_numpy(float),
             segment=np.array([seg_code.get(s, -1) for s in customers["segment"]], dtype=np.int64),
@@ -105,6 +107,12 @@ class Facts:
     def rep_strength(self) -> np.ndarray:
         """Rep strength in 0..1: half seniority ((s - 1) / 4), half performance."""
         return 0.5 * (self.seniority - 1.0) / 4.0 + 0.5 * self.performance
+
+
+def _tenure_years(owner_since: pd.Series, as_of) -> np.ndarray:
+    """Years from owner_since to as_of, clipped at 0; 0 where the date is unknown."""
+    days = owner_since.map(lambda d: (as_of - d).days if d is not None else 0)
+    return np.clip(days.to_numpy(dtype=float) / 365.25, 0.0, None)
 
 
 @dataclass(frozen=True)

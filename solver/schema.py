@@ -18,33 +18,6 @@ import pandas as pd
 from solver.errors import InputError, InputIssue
 from solver.io import RawTable
 
-CUSTOMER_COLUMNS = (
-    "customer_id",
-    "lat",
-    "lon",
-    "value",
-    "effort_hours",
-    "visits",
-    "segment",
-    "current_rep",
-    "protected_rep",
-    "protected_until",
-    "tier",
-)
-REP_COLUMNS = (
-    "rep_id",
-    "lat",
-    "lon",
-    "capacity_hours",
-    "max_accounts",
-    "specialties",
-    "seniority",
-    "performance",
-    "region",
-    "max_travel_km",
-    "active",
-)
-
 #: default service hours per period by tier when ``effort_hours`` is absent
 DEFAULT_EFFORT_BY_TIER = {"A": 24.0, "B": 12.0, "C": 6.0}
 #: tier cut-offs by value rank when ``tier`` is absent: top 10 % A, next 30 % B
@@ -91,6 +64,15 @@ def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -
     if required:
         col.add(column, "value is required", blank)
     return parsed.where(np.isfinite(parsed), np.nan)
+
+
+def _date(col: _Collector, frame: pd.DataFrame, column: str) -> pd.Series:
+    """Parse an optional YYYY-MM-DD column into date objects (None when blank)."""
+    text = _text(frame, column)
+    parsed = pd.to_datetime(text.where(text != "", None), format="%Y-%m-%d", errors="coerce")
+    bad = parsed.isna().to_numpy() & (text != "").to_numpy()
+    col.add(column, "not a date in YYYY-MM-DD form", bad, _examples(text, bad))
+    return parsed.dt.date.astype(object).where(parsed.notna(), None)
 
 
 def _examples(text: pd.Series, mask: np.ndarray) -> str:
@@ -214,17 +196,8 @@ def validate_customers(table: RawTable, reps: pd.DataFrame, as_of: dt.date) -> p
         )
         out[name] = ids
     until_text = _text(frame, "protected_until")
-    until = pd.to_datetime(
-        until_text.where(until_text != "", None), format="%Y-%m-%d", errors="coerce"
-    )
-    bad_date = until.isna().to_numpy() & (until_text != "").to_numpy()
-    col.add(
-        "protected_until",
-        "not a date in YYYY-MM-DD form",
-        bad_date,
-        _examples(until_text, bad_date),
-    )
-    out["protected_until"] = until.dt.date.astype(object).where(until.notna(), None)
+    out["protected_until"] = _date(col, frame, "protected_until")
+    out["owner_since"] = _date(col, frame, "owner_since")
     prot = out["protected_rep"]
     col.add(
         "protected_until",

@@ -483,3 +483,20 @@ def test_objective_is_the_sum_of_its_terms_and_of_the_cost_columns(unit):
     # the balance term as documented, from the plan's own rows
     tol = 2.0 * 0.01 * n if unit == "hours" else 1e-9  # workload_hours rounded to 3 decimals
     assert terms["balance"] == pytest.approx(balance_cost(plan, 2.0, unit), abs=tol)
+
+
+def test_continuity_doubles_for_long_tenure():
+    """owner_since five or more years back doubles the cost of moving the account."""
+    customers, reps = make_instance(n=30, m=4, seed=5, protected=0)
+    base = solver.solve(customers, reps, SMALL_SCENARIO)
+    customers["owner_since"] = "2015-03-01"  # > 5 years before as_of 2027-01-01
+    long = solver.solve(customers, reps, SMALL_SCENARIO)
+    # customers of the leaving rep R3 must move in both plans: compare what moving them costs
+    leaving = (customers["current_rep"] == "R3").to_numpy()
+    mean = customers["value"].mean()
+    expected = 60.0 * (1 + customers.loc[leaving, "value"] / mean) * 2.0
+    got = long.assignments.loc[leaving, "cost_continuity"]
+    assert got.to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-4)
+    assert got.sum() == pytest.approx(
+        2 * base.assignments.loc[leaving, "cost_continuity"].sum(), rel=1e-4
+    )
