@@ -14,7 +14,7 @@ import pandas as pd
 from solver.constraints import Violation, active_rules
 from solver.errors import InputError, InputIssue
 from solver.facts import Facts, PairFacts
-from solver.io import read_table
+from solver.io import read_table, restore_formula_text
 from solver.problem import load_inputs
 from solver.scenario import Scenario, as_scenario
 
@@ -53,9 +53,9 @@ def _read_assignment(plan: pd.DataFrame | str | Path, facts: Facts) -> tuple[np.
         raise InputError(
             [InputIssue(table.source, c, "required column is missing") for c in missing]
         )
-    cust = frame["customer_id"].astype(str).str.strip()
+    cust = frame["customer_id"].astype(str).str.strip().map(restore_formula_text)
     rep_ids = frame["rep_id"].astype(object).where(frame["rep_id"].notna(), "")
-    rep_ids = rep_ids.astype(str).str.strip()
+    rep_ids = rep_ids.astype(str).str.strip().map(restore_formula_text)
     violations: list[Violation] = []
     index = {c: i for i, c in enumerate(facts.customer_ids)}
     rep_index = {r: j for j, r in enumerate(facts.rep_ids)}

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
@@ -47,7 +48,7 @@ def _scenario(path: Path | None, as_of: dt.datetime | None, **overrides) -> Scen
 
 
 def _fail(exc: SolverError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=exc.exit_code)
 
 
@@ -165,7 +166,7 @@ def print_summary(plan: Plan, out_dir: Path) -> None:
             f"moves: {after['moves']:,} accounts, value moved {after['value_moved']:,.0f} "
             f"({_pct(after['value_moved_share'])} of total value)"
         )
-    out.print(f"written: {out_dir}/assignments.csv, reps.csv, metrics.json")
+    out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv, metrics.json")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -97,6 +97,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def restore_formula_text(value: str) -> str:
+    """Undo :func:`neutralise_formulas` on one cell read back from our own CSV."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_LEADERS):
+        return value[1:]
+    return value
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Atomically write a spreadsheet-safe CSV (UTF-8, ``\\n`` line ends)."""
     safe = neutralise_formulas(frame)

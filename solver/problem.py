@@ -181,24 +181,36 @@ def load_inputs(
     customers: pd.DataFrame | str | Path, reps: pd.DataFrame | str | Path, scenario: Scenario
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read and validate both tables; problems of both files are reported together."""
-    reps_raw: RawTable = read_table(reps, "reps")
-    cust_raw: RawTable = read_table(customers, "customers")
     issues = []
-    reps_df = None
-    try:
-        reps_df = validate_reps(reps_raw)
-    except InputError as exc:
-        issues += exc.issues
-    if reps_df is None:
-        # customers can still be checked on their own columns against an empty rep list
-        reps_stub = pd.DataFrame({"rep_id": [], "active": []})
+    raw: dict[str, RawTable] = {}
+    for name, data in (("reps", reps), ("customers", customers)):
         try:
-            validate_customers(cust_raw, reps_stub, scenario.as_of)
+            raw[name] = read_table(data, name)
         except InputError as exc:
-            issues += [i for i in exc.issues if "reps table" not in i.rule]
+            issues += exc.issues
+    reps_df = customers_df = None
+    if "reps" in raw:
+        try:
+            reps_df = validate_reps(raw["reps"])
+        except InputError as exc:
+            issues += exc.issues
+    if "customers" in raw:
+        # with broken reps, customers are still checked against the rep ids that can be read
+        known = reps_df if reps_df is not None else _readable_rep_ids(raw.get("reps"))
+        try:
+            customers_df = validate_customers(raw["customers"], known, scenario.as_of)
+        except InputError as exc:
+            unknowable = "reps" not in raw  # no rep list at all: rep references can't be judged
+            issues += [i for i in exc.issues if not (unknowable and "reps table" in i.rule)]
+    if issues or reps_df is None or customers_df is None:
         raise InputError(issues)
-    customers_df = validate_customers(cust_raw, reps_df, scenario.as_of)
     return customers_df, reps_df
+
+
+def _readable_rep_ids(table: RawTable | None) -> pd.DataFrame:
+    ids = [] if table is None or "rep_id" not in table.frame else table.frame["rep_id"]
+    ids = [str(r).strip() for r in ids]
+    return pd.DataFrame({"rep_id": ids, "active": [True] * len(ids)})
 
 
 def _forced(facts: Facts, scenario: Scenario, rules) -> tuple[np.ndarray, np.ndarray]:

@@ -32,11 +32,11 @@ class Weights(_Frozen):
     ``1 + value / mean value``, balance per hour (or account) away from the rep's target.
     """
 
-    travel: float = Field(1.0, ge=0)
-    specialty: float = Field(150.0, ge=0)
-    value_fit: float = Field(100.0, ge=0)
-    continuity: float = Field(60.0, ge=0)
-    balance: float = Field(2.0, ge=0)
+    travel: float = Field(1.0, ge=0, strict=True)
+    specialty: float = Field(150.0, ge=0, strict=True)
+    value_fit: float = Field(100.0, ge=0, strict=True)
+    continuity: float = Field(60.0, ge=0, strict=True)
+    balance: float = Field(30.0, ge=0, strict=True)
 
 
 class Rules(_Frozen):
@@ -48,9 +48,9 @@ class Rules(_Frozen):
     max_travel: bool = True
     region: bool = False
     required_specialty: bool = False
-    key_account_min_seniority: int | None = Field(None, ge=1, le=5)
-    max_moves: int | None = Field(None, ge=0)
-    max_moves_pct: float | None = Field(None, ge=0, le=100)
+    key_account_min_seniority: int | None = Field(None, ge=1, le=5, strict=True)
+    max_moves: int | None = Field(None, ge=0, strict=True)
+    max_moves_pct: float | None = Field(None, ge=0, le=100, strict=True)
     locks: tuple[tuple[str, str], ...] = ()
     forbidden: tuple[tuple[str, str], ...] = ()
 
@@ -58,8 +58,8 @@ class Rules(_Frozen):
 class Travel(_Frozen):
     """Road distance = great-circle km x road_factor; travel time = road km / speed_kmh."""
 
-    road_factor: float = Field(1.3, ge=1.0, le=5.0)
-    speed_kmh: float = Field(60.0, gt=0, le=300)
+    road_factor: float = Field(1.3, ge=1.0, le=5.0, strict=True)
+    speed_kmh: float = Field(60.0, gt=0, le=300, strict=True)
 
 
 class Scenario(_Frozen):
@@ -67,11 +67,11 @@ class Scenario(_Frozen):
 
     as_of: dt.date = Field(default_factory=dt.date.today)
     engine: Literal["auto", "cpsat", "flow", "milp"] = "auto"
-    time_limit_s: float = Field(30.0, gt=0)
-    seed: int = Field(0, ge=0)
-    workers: int = Field(2, ge=1, le=64)
+    time_limit_s: float = Field(30.0, gt=0, strict=True)
+    seed: int = Field(0, ge=0, strict=True)
+    workers: int = Field(2, ge=1, le=64, strict=True)
     workload_unit: Literal["hours", "accounts"] = "hours"
-    max_candidates: int | None = Field(None, ge=1)
+    max_candidates: int | None = Field(None, ge=1, strict=True)
     deterministic: bool = False
     progress: bool = True
     weights: Weights = Weights()

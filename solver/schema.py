@@ -67,12 +67,21 @@ def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -
 
 
 def _date(col: _Collector, frame: pd.DataFrame, column: str) -> pd.Series:
-    """Parse an optional YYYY-MM-DD column into date objects (None when blank)."""
+    """Parse an optional YYYY-MM-DD column into date objects (None when blank); date and
+    datetime values in a DataFrame are taken as they are."""
+    if column in frame.columns:
+        frame = frame.assign(**{column: frame[column].map(_iso_if_date)})
     text = _text(frame, column)
     parsed = pd.to_datetime(text.where(text != "", None), format="%Y-%m-%d", errors="coerce")
     bad = parsed.isna().to_numpy() & (text != "").to_numpy()
     col.add(column, "not a date in YYYY-MM-DD form", bad, _examples(text, bad))
     return parsed.dt.date.astype(object).where(parsed.notna(), None)
+
+
+def _iso_if_date(value: object) -> object:
+    if isinstance(value, dt.date) and not pd.isna(value):
+        return value.isoformat()[:10]
+    return value
 
 
 def _examples(text: pd.Series, mask: np.ndarray) -> str:
@@ -140,6 +149,8 @@ def validate_reps(table: RawTable) -> pd.DataFrame:
     out["specialties"] = _text(frame, "specialties")
     seniority = _number(col, frame, "seniority", False)
     _range(col, seniority, "seniority", 1, 5, "must be a whole number 1..5")
+    not_whole = seniority.notna().to_numpy() & (seniority.fillna(0) % 1 != 0).to_numpy()
+    col.add("seniority", "must be a whole number 1..5", not_whole)
     out["seniority"] = seniority.fillna(3).round().astype(int)
     performance = _number(col, frame, "performance", False)
     _range(col, performance, "performance", 0, 1, "must be between 0 and 1")

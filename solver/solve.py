@@ -27,6 +27,11 @@ from solver.plan import Plan, build_plan, rules_in_force
 from solver.problem import Problem
 from solver.scenario import Scenario
 
+ENGINE_BOUND_SOURCES = {
+    "milp": "HiGHS branch-and-bound dual bound (scipy.optimize.milp)",
+    "cpsat": "CP-SAT objective bound, less the cost rounding of its integer model",
+}
+
 #: progress(label, time_limit_s, lower_bound) -> context manager yielding report(obj, bound)
 ProgressFactory = Callable[[str, float, float | None], AbstractContextManager]
 
@@ -96,12 +101,8 @@ def solve_problem(
         note = "engine found no plan in time; returning the LP-rounded warm start"
 
     bound, source = lp.bound, "LP relaxation (HiGHS via scipy.optimize.linprog)"
-    if (
-        result.engine_bound is not None
-        and chosen == "milp"
-        and (bound is None or result.engine_bound > bound)
-    ):
-        bound, source = result.engine_bound, "HiGHS branch-and-bound dual bound"
+    if result.engine_bound is not None and (bound is None or result.engine_bound > bound):
+        bound, source = result.engine_bound, ENGINE_BOUND_SOURCES[chosen]
     certificate = {
         "status": result.status,
         "engine": result.engine,

@@ -31,34 +31,38 @@ def make_instance(
     effort = np.round(2 + 10 * rng.random(n), 1)
     visits = rng.integers(1, 4, n)
     current = [f"R{j}" for j in rng.integers(0, m, n)]
-    customers = pd.DataFrame({
-        "customer_id": [f"C{i:03d}" for i in range(n)],
-        "lat": np.round(c_lat, 5),
-        "lon": np.round(c_lon, 5),
-        "value": value,
-        "effort_hours": effort,
-        "visits": visits,
-        "segment": rng.choice(SEGMENTS, n),
-        "current_rep": current,
-        "protected_rep": "",
-        "protected_until": "",
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:03d}" for i in range(n)],
+            "lat": np.round(c_lat, 5),
+            "lon": np.round(c_lon, 5),
+            "value": value,
+            "effort_hours": effort,
+            "visits": visits,
+            "segment": rng.choice(SEGMENTS, n),
+            "current_rep": current,
+            "protected_rep": "",
+            "protected_until": "",
+        }
+    )
     active_m = m - 1 if leaving and m > 1 else m
     for i in range(min(protected, n)):
         customers.loc[i, "protected_rep"] = f"R{i % active_m}"
         customers.loc[i, "protected_until"] = "2027-06-30"
     # workload estimate: effort + travel at ~150 km average distance
     est = (effort + visits * 2 * 150 * 1.3 / 60).sum()
-    reps = pd.DataFrame({
-        "rep_id": [f"R{j}" for j in range(m)],
-        "lat": np.round(r_lat, 5),
-        "lon": np.round(r_lon, 5),
-        "capacity_hours": np.round(slack * est / active_m, 1),
-        "specialties": [SEGMENTS[j % 3] for j in range(m)],
-        "seniority": [1 + j % 5 for j in range(m)],
-        "performance": np.round(rng.uniform(0.3, 0.9, m), 2),
-        "active": [not (leaving and j == m - 1 and m > 1) for j in range(m)],
-    })
+    reps = pd.DataFrame(
+        {
+            "rep_id": [f"R{j}" for j in range(m)],
+            "lat": np.round(r_lat, 5),
+            "lon": np.round(r_lon, 5),
+            "capacity_hours": np.round(slack * est / active_m, 1),
+            "specialties": [SEGMENTS[j % 3] for j in range(m)],
+            "seniority": [1 + j % 5 for j in range(m)],
+            "performance": np.round(rng.uniform(0.3, 0.9, m), 2),
+            "active": [not (leaving and j == m - 1 and m > 1) for j in range(m)],
+        }
+    )
     return customers, reps
 
 

@@ -461,7 +461,13 @@ def test_objective_is_the_sum_of_its_terms_and_of_the_cost_columns(unit):
         "engine": "cpsat",
         "time_limit_s": 3,
         "workload_unit": unit,
-        "weights": {"travel": 1.0, "specialty": 150, "value_fit": 100, "continuity": 60},
+        "weights": {
+            "travel": 1.0,
+            "specialty": 150.0,
+            "value_fit": 100.0,
+            "continuity": 60.0,
+            "balance": 2.0,
+        },
     }
     plan = solve(customers, reps, scn)
     terms = plan.certificate["objective_terms"]

@@ -1,0 +1,329 @@
+"""Benchmark runner for the public generalized-assignment (GAP) instances.
+
+Usage::
+
+    python -m benchmarks.run gap --sets orlib --time-limit 10 --engines cpsat,milp \\
+        --out benchmarks/results/gap_orlib.csv
+
+Each instance is solved once per engine, sequentially in this process, through the public
+API (``solver.Problem.from_matrices`` and ``solver.solve_problem``). The result is compared
+with the best-known value from the shared GAP folder's ``best_known.csv``. Sets: ``orlib``
+(gap1-gap12, maximisation) and ``A``-``E`` (Yagiura single-instance files, minimisation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import solver
+from benchmarks.gap_instances import GAP_DIR, GapInstance, best_known, read_orlib, read_single
+
+#: CSV columns, in order
+COLUMNS = (
+    "instance",
+    "set",
+    "m",
+    "n",
+    "sense",
+    "engine",
+    "objective",
+    "best_known",
+    "gap_to_best_known",
+    "reached_best",
+    "bound",
+    "wall_s",
+    "status",
+    "note",
+)
+SET_CHOICES = ("orlib", "A", "B", "C", "D", "E")
+ENGINE_CHOICES = ("cpsat", "milp")
+#: objectives within this absolute distance of the best-known value count as reaching it
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark instance with its set label, sense and best-known value."""
+
+    instance: GapInstance
+    set_name: str
+    sense: str
+    best_known: float | None
+
+    @property
+    def m(self) -> int:
+        return int(self.instance.capacity.shape[0])
+
+    @property
+    def n(self) -> int:
+        return int(self.instance.cost.shape[0])
+
+
+def _orlib_cases(known: dict[str, float]) -> Iterator[Case]:
+    """The 60 OR-Library instances gap1-1 ... gap12-5, in file order (maximisation)."""
+    for k in range(1, 13):
+        for inst in read_orlib(GAP_DIR / "instances" / "orlib" / f"gap{k}.txt"):
+            yield Case(inst, "orlib", "max", known.get(inst.name))
+
+
+def _yagiura_cases(kind: str, known: dict[str, float]) -> list[Case]:
+    """Single-instance files of one type (``c05100`` ...), smallest first."""
+    folder = GAP_DIR / "instances" / "yagiura"
+    paths = [p for p in folder.iterdir() if p.name[0] == kind.lower() and p.name[1:].isdigit()]
+    # names are <type><m, 2 digits><n>: order by n, then m
+    paths.sort(key=lambda p: (int(p.name[3:]), int(p.name[1:3])))
+    return [Case(read_single(p), kind, "min", known.get(p.name)) for p in paths]
+
+
+def load_cases(sets: Sequence[str], max_n: int | None, limit: int | None) -> list[Case]:
+    """Instances of the requested sets, filtered to n <= max_n, then the first ``limit``."""
+    known = {"max": best_known("max"), "min": best_known("min")}
+    cases: list[Case] = []
+    for name in sets:
+        if name == "orlib":
+            cases.extend(_orlib_cases(known["max"]))
+        else:
+            cases.extend(_yagiura_cases(name, known["min"]))
+    if max_n is not None:
+        cases = [c for c in cases if c.n <= max_n]
+    return cases[:limit] if limit is not None else cases
+
+
+def gap_to_best(objective: float, best: float, sense: str) -> float:
+    """Relative shortfall against the best-known value, in the instance's sense (fraction)."""
+    diff = best - objective if sense == "max" else objective - best
+    return diff / abs(best) if best else diff
+
+
+def solve_case(case: Case, engine: str, time_limit: float) -> dict[str, Any]:
+    """Solve one instance with one engine; failures become a row with status ``error``."""
+    inst = case.instance
+    row: dict[str, Any] = {
+        "instance": inst.name,
+        "set": case.set_name,
+        "m": case.m,
+        "n": case.n,
+        "sense": case.sense,
+        "engine": engine,
+        "objective": None,
+        "best_known": case.best_known,
+        "gap_to_best_known": None,
+        "reached_best": False,
+        "bound": None,
+        "wall_s": None,
+        "status": "error",
+        "note": "",
+    }
+    start = time.perf_counter()
+    try:
+        problem = solver.Problem.from_matrices(
+            inst.cost, inst.workload, inst.capacity, maximize=case.sense == "max"
+        )
+        plan = solver.solve_problem(problem, time_limit_s=time_limit, engine=engine)
+    except Exception as exc:  # record and go on: one failure must not stop the run
+        row["wall_s"] = round(time.perf_counter() - start, 3)
+        row["note"] = f"{type(exc).__name__}: {exc}"
+        return row
+    cert = plan.certificate
+    row.update(
+        objective=plan.objective,
+        bound=plan.bound,
+        wall_s=cert.get("wall_s"),
+        status=plan.status,
+        note=cert.get("engine_note", ""),
+    )
+    if case.best_known is not None:
+        row["gap_to_best_known"] = gap_to_best(plan.objective, case.best_known, case.sense)
+        row["reached_best"] = row["gap_to_best_known"] * abs(case.best_known) <= TOLERANCE
+    return row
+
+
+def _fmt(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, spec)
+
+
+#: titles of the per-solve lines; "hit" = reached the best-known value
+HEADER = (
+    "instance",
+    "set",
+    "m",
+    "n",
+    "engine",
+    "objective",
+    "best_known",
+    "gap%",
+    "hit",
+    "bound",
+    "wall_s",
+    "status",
+)
+LINE = "{:<10} {:<5} {:>3} {:>5} {:<6} {:>10} {:>10} {:>8} {:>4} {:>12} {:>7}  {}"
+
+
+def print_header() -> None:
+    """Column titles for the per-solve lines."""
+    print(LINE.format(*HEADER))
+
+
+def print_row(row: dict[str, Any]) -> None:
+    """One line per solve, printed as soon as it finishes."""
+    gap = row["gap_to_best_known"]
+    print(
+        LINE.format(
+            row["instance"],
+            row["set"],
+            row["m"],
+            row["n"],
+            row["engine"],
+            _fmt(row["objective"], ".0f"),
+            _fmt(row["best_known"], ".0f"),
+            _fmt(None if gap is None else 100 * gap, ".3f"),
+            "yes" if row["reached_best"] else "no",
+            _fmt(row["bound"], ".1f"),
+            _fmt(row["wall_s"], ".2f"),
+            row["status"] + (f" ({row['note']})" if row["status"] == "error" else ""),
+        ),
+        flush=True,
+    )
+
+
+def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per set and engine: count, mean/max gap to best known, reached best, mean/max wall."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["set"], row["engine"]), []).append(row)
+    out = []
+    for (set_name, engine), items in groups.items():
+        gaps = [r["gap_to_best_known"] for r in items if r["gap_to_best_known"] is not None]
+        walls = [r["wall_s"] for r in items if r["wall_s"] is not None]
+        out.append(
+            {
+                "set": set_name,
+                "engine": engine,
+                "instances": len(items),
+                "errors": sum(r["status"] == "error" for r in items),
+                "mean_gap": sum(gaps) / len(gaps) if gaps else None,
+                "max_gap": max(gaps) if gaps else None,
+                "reached_best": sum(bool(r["reached_best"]) for r in items),
+                "mean_wall_s": sum(walls) / len(walls) if walls else None,
+                "max_wall_s": max(walls) if walls else None,
+            }
+        )
+    return out
+
+
+def print_summary(summary: Sequence[dict[str, Any]]) -> None:
+    """The per-set/per-engine summary as a Markdown table."""
+    print(
+        "| set | engine | instances | errors | mean gap % | max gap % | reached best "
+        "| mean wall s | max wall s |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for s in summary:
+        mean_gap = None if s["mean_gap"] is None else 100 * s["mean_gap"]
+        max_gap = None if s["max_gap"] is None else 100 * s["max_gap"]
+        print(
+            f"| {s['set']} | {s['engine']} | {s['instances']} | {s['errors']} "
+            f"| {_fmt(mean_gap, '.3f')} | {_fmt(max_gap, '.3f')} "
+            f"| {s['reached_best']}/{s['instances']} "
+            f"| {_fmt(s['mean_wall_s'], '.2f')} | {_fmt(s['max_wall_s'], '.2f')} |"
+        )
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(round(value, 9))
+    return value
+
+
+def run_gap(args: argparse.Namespace) -> int:
+    """The ``gap`` benchmark: solve, print, write the CSV, print the summary."""
+    if not GAP_DIR.is_dir():
+        print(f"GAP instances not found at {GAP_DIR}; skipping the benchmark.")
+        return 0
+    cases = load_cases(args.sets, args.max_n, args.limit_instances)
+    print(
+        f"{len(cases)} instances x {len(args.engines)} engines ({', '.join(args.engines)}), "
+        f"time limit {args.time_limit:g} s, instances from {GAP_DIR}",
+        flush=True,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    with args.out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        print_header()
+        for case in cases:
+            for engine in args.engines:
+                row = solve_case(case, engine, args.time_limit)
+                rows.append(row)
+                writer.writerow({k: _csv_value(v) for k, v in row.items()})
+                handle.flush()
+                print_row(row)
+    print(f"\nwrote {len(rows)} rows to {args.out} in {time.perf_counter() - start:.1f} s\n")
+    print_summary(summarize(rows))
+    return 0
+
+
+def _list_arg(choices: Sequence[str]) -> Any:
+    """An argparse type: a comma-separated list whose items must be in ``choices``."""
+
+    def parse(text: str) -> list[str]:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        bad = [t for t in items if t not in choices]
+        if bad or not items:
+            raise argparse.ArgumentTypeError(
+                f"expected a comma-separated subset of {', '.join(choices)}; got {text!r}"
+            )
+        return items
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command line: ``python -m benchmarks.run gap [options]``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    sub = parser.add_subparsers(dest="benchmark", required=True)
+    gap = sub.add_parser("gap", help="generalized-assignment instances (OR-Library, Yagiura)")
+    gap.add_argument(
+        "--sets",
+        type=_list_arg(SET_CHOICES),
+        default=["orlib"],
+        help="comma-separated: orlib (gap1-12, max) and/or A,B,C,D,E (Yagiura files, min)",
+    )
+    gap.add_argument("--time-limit", type=float, default=10.0, help="seconds per solve")
+    gap.add_argument(
+        "--engines", type=_list_arg(ENGINE_CHOICES), default=["cpsat", "milp"], help="e.g. cpsat"
+    )
+    gap.add_argument("--max-n", type=int, default=None, help="only instances with n <= this")
+    gap.add_argument(
+        "--limit-instances", type=int, default=None, help="only the first N instances in all"
+    )
+    gap.add_argument(
+        "--out", type=Path, default=Path("benchmarks/results/gap.csv"), help="CSV path"
+    )
+    gap.set_defaults(func=run_gap)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
