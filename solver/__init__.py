@@ -19,6 +19,7 @@ from solver.errors import (
     ScenarioError,
     SolverError,
 )
+from solver.export import export_changes
 from solver.plan import Plan
 from solver.problem import Problem
 from solver.scenario import Scenario
@@ -35,6 +36,7 @@ __all__ = [
     "SolverError",
     "__version__",
     "check_plan",
+    "export_changes",
     "solve",
     "solve_problem",
 ]

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
+from solver.cli_export import export
 from solver.errors import EXIT_VIOLATIONS
 from solver.progress import live_bar
 from solver.scenario import as_scenario
@@ -124,6 +125,9 @@ def check(
     for v in violations:
         err.print(f"  [{v.rule}] {v.message}", markup=False, highlight=False)
     raise typer.Exit(code=EXIT_VIOLATIONS)
+
+
+app.command()(export)
 
 
 def _pct(x: float) -> str:

@@ -75,6 +75,12 @@ class Plan:
         cost difference term by term."""
         return explain_customer(self.problem, self.rep_index, str(customer_id))
 
+    def compare(self, other):
+        """This plan against the reference plan ``other`` (deltas: this - other)."""
+        from solver.compare import compare
+
+        return compare(self, other)
+
     def write(self, out_dir: str | Path) -> None:
         """Write assignments.csv, reps.csv and metrics.json; each replaces the old file only
         once all three are complete."""

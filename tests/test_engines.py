@@ -117,3 +117,18 @@ def test_orlib_gap_optima_are_reached(file):
         plan = solver.solve_problem(problem, time_limit_s=10)
         assert plan.objective == pytest.approx(known[inst.name]), inst.name
         assert plan.bound >= plan.objective - 1e-6  # an upper bound for a maximisation
+
+
+@pytest.mark.parametrize("balance", [0.0, 30.0])
+def test_lp_by_pricing_gives_the_full_lp_bound(monkeypatch, balance):
+    from solver.models import lp
+
+    customers, reps = make_instance(n=300, m=12, seed=6, slack=1.3, protected=5)
+    scenario = {**SMALL_SCENARIO, "weights": {"balance": balance}, "rules": {"max_moves_pct": 40.0}}
+    problem = solver.Problem.build(customers, reps, scenario)
+    full = lp.solve_lp(problem)
+    monkeypatch.setattr(lp, "PRICING_MIN_PAIRS", 0)
+    monkeypatch.setattr(lp, "PRICING_START_K", 2)  # force several pricing rounds
+    priced = lp.solve_lp(problem)
+    assert priced.bound == pytest.approx(full.bound, rel=1e-7)
+    assert np.bincount(problem.pair_customer, weights=priced.x) == pytest.approx(1.0)

@@ -1,0 +1,114 @@
+"""``territory export``: a plan's CRM change-set (only the accounts that move) and its undo.
+
+Kept apart from ``solver.cli``; register it there with ``app.command()(export)``.
+Exit codes: 0 written (or checked, with --dry-run), 2 usage error, 3 invalid input or
+ownership drift (every problem listed with file, row, column and rule; nothing written).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from solver.errors import InputError, SolverError
+from solver.export import FORMATS, ExportResult, export_changes
+
+out = Console()
+err = Console(stderr=True)
+SHOWN_ISSUES = 30
+
+FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)
+
+
+def export(
+    plan: Annotated[
+        Path, typer.Option("--plan", help="solved plan folder (assignments.csv, reps.csv, ...)")
+    ],
+    fmt: Annotated[FormatName, typer.Option("--format", help="change-set format")],
+    out_file: Annotated[
+        Path,
+        typer.Option("--out", help="file to write; <name>.undo and <name>.manifest.json beside"),
+    ],
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="CSV of rep_id and CRM user (default: a reps column)"),
+    ] = None,
+    current: Annotated[
+        Path | None,
+        typer.Option("--current", help="ownership today (customer_id, current_rep)"),
+    ] = None,
+    account_column: Annotated[
+        str | None,
+        typer.Option("--account-column", help="plan column with the CRM account id"),
+    ] = None,
+    owner_column: Annotated[
+        str | None,
+        typer.Option("--owner-column", help="reps/mapping column with the CRM user"),
+    ] = None,
+    unassigned_owner: Annotated[
+        str | None,
+        typer.Option("--unassigned-owner", help="CRM user the undo gives accounts with no owner"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace a change-set of another batch at --out")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="check and count; write nothing")
+    ] = False,
+) -> None:
+    """Write only the accounts whose owner changes, as a CRM import file plus its undo file."""
+    try:
+        result = export_changes(
+            plan,
+            fmt.value,
+            out_file,
+            mapping,
+            current,
+            account_column=account_column,
+            owner_column=owner_column,
+            unassigned_owner=unassigned_owner,
+            overwrite=force,
+            dry_run=dry_run,
+        )
+    except InputError as exc:
+        _report(exc)
+        raise typer.Exit(code=exc.exit_code) from None
+    except SolverError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=exc.exit_code) from None
+    except OSError as exc:
+        err.print(f"[bold red]error:[/] cannot write: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=1) from None
+    _summary(result)
+
+
+def _report(exc: InputError) -> None:
+    issues = exc.issues
+    err.print(f"[bold red]error:[/] {len(issues)} problem(s); nothing was written", highlight=False)
+    for issue in issues[:SHOWN_ISSUES]:
+        err.print(f"  - {escape(str(issue))}", highlight=False, soft_wrap=True)
+    if len(issues) > SHOWN_ISSUES:
+        err.print(f"  ... and {len(issues) - SHOWN_ISSUES} more", highlight=False)
+
+
+def _summary(result: ExportResult) -> None:
+    out.print(
+        f"batch {result.batch_id} ({result.format}): {result.changes:,} of "
+        f"{result.accounts:,} accounts change owner (account id from "
+        f"'{result.account_column}')",
+        highlight=False,
+    )
+    if not result.written:
+        out.print("dry run: every check passed, nothing was written", highlight=False)
+        return
+    for label, path in (
+        ("change-set", result.changes_path),
+        ("undo", result.undo_path),
+        ("manifest", result.manifest_path),
+    ):
+        out.print(f"  {label}: {escape(str(path))}", highlight=False, soft_wrap=True)

@@ -1,0 +1,283 @@
+"""Solve many variants of a case and tabulate them: one row per variant, in variant order.
+
+Backends: ``"serial"`` (this process), ``"process"`` (a spawn-context process pool, the
+default) and ``"ray"`` (a Ray cluster; ``pip install territory-solver[ray]``). Workers
+receive data and scenarios, never solver models (OR-Tools models do not pickle): the base
+case is shipped once per worker process (or put once into Ray's object store) and each
+task sends only its variant. Every solve's CP-SAT thread count is set explicitly so that
+parallel solves do not oversubscribe the cores.
+
+Use the process backend from a notebook or from a script under
+``if __name__ == "__main__":`` (spawned workers re-import the main module).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from solver.compare import flat_metrics
+from solver.errors import InfeasibleError, InputError, NoSolutionError, SolverError
+from solver.plan import Plan
+from solver.scenario import Scenario
+from solver.whatif import OPERATIONS, TABLES, Case, flatten_variant
+
+Variant = Mapping[str, Any] | Case
+Backend = Literal["serial", "process", "ray"]
+
+#: columns that differ from run to run even with a deterministic scenario
+TIMING_COLUMNS = ("wall_s",)
+#: trade-off objectives: road km per period, hours away from fair share, accounts moved
+TRADEOFF_OBJECTIVES = {"travel_km_per_period": "min", "balance_deviation": "min", "moves": "min"}
+#: reserved variant key: the row's label instead of the list of changes
+LABEL_KEY = "label"
+
+
+def grid(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the axes' values (last axis fastest), e.g.
+    ``grid({"weights.travel": [0.5, 1, 2], "weights.balance": [10, 30]})`` -> 6 variants."""
+    keys = list(axes)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes.values())]
+
+
+def sweep(
+    case: Case,
+    variants: Sequence[Variant],
+    backend: Backend = "process",
+    max_workers: int | None = None,
+    solve_workers: int | None = None,
+    address: str | None = None,
+    keep_plans: bool = False,
+) -> pd.DataFrame:
+    """Solve every variant of ``case``; one row per variant, in the order given.
+
+    A variant is a mapping for :meth:`Case.apply` (``{"rep_leaves": "R3", "weights.travel":
+    2}``, optional ``"label"``) or a ready :class:`Case`. Columns: ``variant`` (position),
+    ``label``, one column per variant parameter, ``status``, ``engine``, ``objective``,
+    ``bound``, ``gap``, ``cost_<term>`` (weighted cost points), every plan metric
+    (``workload_gini``, ``travel_km_per_period``, ``moves``, ...), ``wall_s`` and ``error``
+    (why a variant has no plan: invalid input, infeasible rules, no plan in time); with
+    ``keep_plans`` a ``plan`` column holds each :class:`Plan`.
+
+    ``max_workers``: parallel solves (default: CPU count; for Ray, the CPUs of a local
+    runtime it starts). ``solve_workers``: CP-SAT threads per solve (default: the scenario's
+    when serial, CPU count / max_workers for processes, 1 on Ray). ``address``: the Ray
+    cluster (default ``RAY_ADDRESS``, else a local runtime); an initialised Ray is reused.
+    """
+    variants = list(variants)
+    for variant in variants:
+        if not isinstance(variant, Case):
+            check_variant(variant)
+    if backend == "serial":
+        rows = [run_variant(case, v, solve_workers, keep_plans) for v in variants]
+    elif backend == "process":
+        rows = _process_map(case, variants, max_workers, solve_workers, keep_plans)
+    elif backend == "ray":
+        rows = _ray_map(case, variants, max_workers, solve_workers or 1, keep_plans, address)
+    else:
+        raise ValueError(f"unknown backend {backend!r}: use 'serial', 'process' or 'ray'")
+    return _frame(rows, variants, keep_plans)
+
+
+def check_variant(variant: Mapping[str, Any]) -> None:
+    """Raise ValueError naming the first key :meth:`Case.apply` would not understand."""
+    for key in variant:
+        table = key.split(".", 1)[0] if "." in key else None
+        known = (
+            key in OPERATIONS
+            or key == LABEL_KEY
+            or (table in TABLES)
+            or (table is None and key in Scenario.model_fields)
+        )
+        if not known:
+            raise ValueError(
+                f"unknown variant key {key!r}: use one of {', '.join(OPERATIONS)}, "
+                "a scenario field, or a dotted key such as 'weights.travel'"
+            )
+
+
+def run_variant(
+    base: Case, variant: Variant, solve_workers: int | None, keep_plan: bool = False
+) -> dict[str, Any]:
+    """Apply, solve and summarise one variant (runs in whichever process gets the task)."""
+    if isinstance(variant, Case):
+        case, label = variant, variant.label
+    else:
+        params = {k: v for k, v in variant.items() if k != LABEL_KEY}
+        try:
+            case = base.apply(params)
+        except (KeyError, ValueError, SolverError) as exc:
+            text = ", ".join(f"{k}={v}" for k, v in flatten_variant(params).items())
+            return {"label": variant.get(LABEL_KEY) or text, **_failed("invalid", exc)}
+        label = variant.get(LABEL_KEY) or "; ".join(case.changes[len(base.changes) :]) or "base"
+    settings: dict[str, Any] = {"progress": False}
+    if solve_workers is not None:
+        settings["workers"] = int(solve_workers)
+    try:
+        plan = case.solve(**settings)
+    except InputError as exc:
+        return {"label": label, **_failed("invalid", exc)}
+    except InfeasibleError as exc:
+        return {"label": label, **_failed("infeasible", exc)}
+    except NoSolutionError as exc:
+        return {"label": label, **_failed("no_solution", exc)}
+    row = {"label": label, **plan_row(plan)}
+    if keep_plan:
+        row["plan"] = plan
+    return row
+
+
+def plan_row(plan: Plan) -> dict[str, Any]:
+    """Certificate, weighted cost terms and metrics of one plan as flat columns."""
+    cert = plan.certificate
+    row: dict[str, Any] = {
+        "status": cert["status"],
+        "engine": cert["engine"],
+        "objective": cert["objective"],
+        "bound": cert["bound"],
+        "gap": cert["gap"],
+    }
+    row.update({f"cost_{k}": v for k, v in cert.get("objective_terms", {}).items()})
+    after = flat_metrics(plan.metrics.get("after", {}))
+    row.update({k.replace(".", "_"): v for k, v in after.items()})
+    row["wall_s"] = cert["wall_s"]
+    row["error"] = ""
+    return row
+
+
+def pareto(
+    frame: pd.DataFrame,
+    objectives: Sequence[str] | Mapping[str, str] = tuple(TRADEOFF_OBJECTIVES),
+    column: str = "pareto",
+) -> pd.DataFrame:
+    """A copy of ``frame`` with a bool ``column``: True where no other row is at least as
+    good in every objective and strictly better in one (objectives minimised unless
+    mapped to ``"max"``). Rows missing an objective are never efficient and dominate none.
+    """
+    senses = (
+        dict(objectives) if isinstance(objectives, Mapping) else dict.fromkeys(objectives, "min")
+    )
+    bad = [s for s in senses.values() if s not in ("min", "max")]
+    if bad:
+        raise ValueError(f"objective sense must be 'min' or 'max', got {bad[0]!r}")
+    values = frame[list(senses)].to_numpy(dtype=float)
+    values = values * np.array([1.0 if s == "min" else -1.0 for s in senses.values()])
+    valid = ~np.isnan(values).any(axis=1)
+    efficient = valid.copy()
+    candidates = values[valid]
+    for i in np.flatnonzero(valid):
+        no_worse = (candidates <= values[i]).all(axis=1)
+        better = (candidates < values[i]).any(axis=1)
+        efficient[i] = not (no_worse & better).any()
+    out = frame.copy()
+    out[column] = efficient
+    return out
+
+
+def tradeoff(
+    case: Case,
+    weights: Mapping[str, Sequence[float]],
+    objectives: Sequence[str] | Mapping[str, str] = tuple(TRADEOFF_OBJECTIVES),
+    **sweep_options: Any,
+) -> pd.DataFrame:
+    """Sweep a grid of objective weights (``{"travel": [0.5, 2], "balance": [10, 60]}``)
+    and mark the Pareto-efficient plans over ``objectives``."""
+    variants = grid({f"weights.{name}": values for name, values in weights.items()})
+    return pareto(sweep(case, variants, **sweep_options), objectives)
+
+
+# --------------------------------------------------------------------------- backends
+_BASE: Case | None = None  # the base case of a pool worker process, set once at start-up
+
+
+def _init_worker(base: Case) -> None:
+    global _BASE
+    _BASE = base
+
+
+def _pool_task(task: tuple[Variant, int | None, bool]) -> dict[str, Any]:
+    assert _BASE is not None, "worker started without its base case"
+    return run_variant(_BASE, *task)
+
+
+def _process_map(
+    case: Case,
+    variants: list[Variant],
+    max_workers: int | None,
+    solve_workers: int | None,
+    keep_plans: bool,
+) -> list[dict[str, Any]]:
+    if not variants:
+        return []
+    cpus = os.cpu_count() or 1
+    procs = max(1, min(max_workers or cpus, len(variants)))
+    threads = solve_workers or max(1, cpus // procs)
+    with ProcessPoolExecutor(
+        max_workers=procs,
+        mp_context=get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(case,),
+    ) as pool:
+        return list(pool.map(_pool_task, [(v, threads, keep_plans) for v in variants]))
+
+
+def _ray_map(
+    case: Case,
+    variants: list[Variant],
+    max_workers: int | None,
+    solve_workers: int,
+    keep_plans: bool,
+    address: str | None,
+) -> list[dict[str, Any]]:
+    try:
+        import ray
+    except ImportError as exc:
+        raise ImportError("the ray backend needs Ray: pip install 'territory-solver[ray]'") from exc
+    if not ray.is_initialized():
+        address = address or os.environ.get("RAY_ADDRESS")
+        if address:
+            ray.init(address=address)
+        else:
+            ray.init(num_cpus=max_workers or os.cpu_count() or 1, include_dashboard=False)
+    if not variants:
+        return []
+    task = ray.remote(run_variant).options(num_cpus=solve_workers)
+    base_ref = ray.put(case)
+    refs = [task.remote(base_ref, v, solve_workers, keep_plans) for v in variants]
+    return ray.get(refs)
+
+
+def _failed(status: str, exc: Exception) -> dict[str, Any]:
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    return {"status": status, "error": str(text)}
+
+
+def _frame(rows: list[dict[str, Any]], variants: list[Variant], keep_plans: bool) -> pd.DataFrame:
+    params = [
+        {}
+        if isinstance(v, Case)
+        else flatten_variant({k: x for k, x in v.items() if k != LABEL_KEY})
+        for v in variants
+    ]
+    param_columns = list(dict.fromkeys(k for p in params for k in p))
+    records = [
+        {"variant": i, "label": row.get("label", ""), **p, **row}
+        for i, (p, row) in enumerate(zip(params, rows, strict=True))
+    ]
+    frame = pd.DataFrame.from_records(records)
+    head = ["variant", "label", *param_columns]
+    tail = [c for c in ("wall_s", "error", "plan") if c in frame.columns]
+    middle = [c for c in frame.columns if c not in head and c not in tail]
+    frame = frame.reindex(columns=[*head, *middle, *tail])
+    if "error" in frame:
+        frame["error"] = frame["error"].fillna("")
+    if keep_plans and "plan" not in frame:
+        frame["plan"] = None
+    return frame
