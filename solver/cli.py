@@ -17,6 +17,7 @@ from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
 from solver.cli_export import export
+from solver.cli_report import report
 from solver.errors import EXIT_VIOLATIONS
 from solver.progress import live_bar
 from solver.scenario import as_scenario
@@ -128,6 +129,7 @@ def check(
 
 
 app.command()(export)
+app.command()(report)
 
 
 def _pct(x: float) -> str:

@@ -1,0 +1,48 @@
+"""``territory report``: one self-contained HTML page of a solved plan folder.
+
+Kept apart from ``solver.cli``; register it there with ``app.command()(report)``.
+Exit codes: 0 written, 2 usage error, 3 the plan folder is missing or unreadable (every
+problem listed), 1 the page cannot be written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from solver.errors import InputError, SolverError
+from solver.report import write_report
+
+out = Console()
+err = Console(stderr=True)
+SHOWN_ISSUES = 30
+
+
+def report(
+    plan: Annotated[
+        Path, typer.Option("--plan", help="solved plan folder (assignments.csv, reps.csv, ...)")
+    ],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="HTML file to write (self-contained, opens offline)")
+    ],
+) -> None:
+    """Write an HTML report of a plan: headline numbers, workload chart, maps, moves, reps."""
+    try:
+        path = write_report(plan, out_file)
+    except InputError as exc:
+        err.print(f"[bold red]error:[/] {len(exc.issues)} problem(s) in the plan folder")
+        for issue in exc.issues[:SHOWN_ISSUES]:
+            err.print(f"  - {escape(str(issue))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=exc.exit_code) from None
+    except SolverError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=exc.exit_code) from None
+    except OSError as exc:
+        err.print(f"[bold red]error:[/] cannot write: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=1) from None
+    size = path.stat().st_size
+    out.print(f"report written: {escape(str(path))} ({size / 1e6:.2f} MB)", highlight=False)
