@@ -8,6 +8,8 @@ under the Agg backend. In a notebook the figure displays as a cell's value; else
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,7 +31,7 @@ GAIN, LOSS = "#2e8b57", "#c0392b"
 PALETTE = (
     *("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"),
     *("#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"),
-    *("#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#fd8d3c"),
+    *("#3182bd", "#e6550d", "#31a354", "#756bb1", "#e7ba52", "#fd8d3c"),
 )
 #: axis titles of sweep columns a person reads
 LABELS = {
@@ -42,6 +44,28 @@ LABELS = {
     "workload_gini": "workload Gini (utilisation)",
     "objective": "objective (cost points)",
 }
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _show_figures_in_notebooks() -> None:
+    """Let a notebook display a pyplot-free Figure as a cell's value (PNG), unless the
+    user has set up a formatter for figures already (``%matplotlib inline`` does)."""
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, _png)
+
+
+_show_figures_in_notebooks()
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -194,7 +218,8 @@ def plot_pareto(
 ) -> Figure:
     """Trade-off scatter of a sweep: ``x`` against ``y``, coloured by ``color``; efficient
     plans (``pareto_column``, computed over x, y and color when absent) are ringed and
-    labelled with ``annotate``; dominated plans are faded."""
+    labelled with ``annotate``; dominated plans are faded. Without ``color`` the efficient
+    plans are joined by the staircase of the two-objective front."""
     objectives = [c for c in (x, y, color) if c]
     if pareto_column not in frame:
         frame = pareto(frame, objectives, pareto_column)
@@ -225,8 +250,17 @@ def plot_pareto(
         c=tint[eff] if color else AFTER,
         **shade,
     )
+    handles = [
+        Line2D([], [], marker="o", ls="", mfc="white", mec="black", ms=9, label="Pareto-efficient"),
+        Line2D([], [], marker="o", ls="", color="grey", alpha=0.4, ms=6, label="dominated"),
+    ]
     if color:
         fig.colorbar(points, ax=ax, label=LABELS.get(color, color))
+    elif eff.sum() > 1:  # two objectives: the front is the staircase through efficient plans
+        front = data[eff].sort_values([x, y])
+        (line,) = ax.plot(front[x], front[y], ls="--", lw=1, color=AFTER, drawstyle="steps-post")
+        line.set_label("front")
+        handles.append(line)
     if annotate and annotate in data:
         for _, row in data[eff].iterrows():
             ax.annotate(
@@ -236,10 +270,6 @@ def plot_pareto(
                 xytext=(6, 5),
                 fontsize=8,
             )
-    handles = [
-        Line2D([], [], marker="o", ls="", mfc="white", mec="black", ms=9, label="Pareto-efficient"),
-        Line2D([], [], marker="o", ls="", color="grey", alpha=0.4, ms=6, label="dominated"),
-    ]
     ax.legend(handles=handles, fontsize=8)
     ax.set_xlabel(LABELS.get(x, x))
     ax.set_ylabel(LABELS.get(y, y))

@@ -6,6 +6,7 @@ they never read files, frames or rules.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,23 @@ class Problem:
         want = np.arange(self.n) * self.m + np.asarray(rep)
         pos = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
         return np.where((len(keys) > 0) & (keys[pos] == want), pos, -1)
+
+    def restricted(self, keep: np.ndarray) -> Problem:
+        """The same problem on the pairs where ``keep`` is true (every customer must keep one)."""
+        blocks = tuple(
+            RowBlock(b.rule, b.kind, b.row[keep], b.coeff[keep], b.upper, b.labels)
+            for b in self.blocks
+        )
+        return dataclasses.replace(
+            self,
+            pair_customer=self.pair_customer[keep],
+            pair_rep=self.pair_rep[keep],
+            pair_terms={name: cost[keep] for name, cost in self.pair_terms.items()},
+            pair_workload=self.pair_workload[keep],
+            pair_load=self.pair_load[keep],
+            blocks=blocks,
+            pairs=self.pairs.subset(keep) if self.pairs is not None else None,
+        )
 
     @property
     def customer_ids(self) -> np.ndarray:

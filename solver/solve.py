@@ -6,6 +6,7 @@ would not is an internal error, never silently returned.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -21,9 +22,9 @@ from solver.feasibility import diagnose_blocks
 from solver.models.base import EngineResult, rep_from_x
 from solver.models.cpsat import solve_cpsat
 from solver.models.flow import solve_flow, unsupported
-from solver.models.lp import solve_lp, solve_milp
+from solver.models.lp import LPResult, solve_lp, solve_milp
 from solver.models.warmstart import lp_rounding
-from solver.plan import Plan, build_plan, rules_in_force
+from solver.plan import Plan, build_plan, evaluate, rules_in_force
 from solver.problem import Problem
 from solver.scenario import Scenario
 
@@ -83,11 +84,15 @@ def solve_problem(
                 rep_from_x(problem, mip.x), mip.status, "milp", mip.wall_s, mip.bound
             )
     elif chosen == "cpsat":
+        search, upper = reduced_cost_fixing(problem, lp, hint)
         bar = progress("CP-SAT", limit, lp.bound) if progress is not None else nullcontext()
         with bar as report:
             result = solve_cpsat(
-                problem, limit, seed, scn.workers, hint, total_load, report, scn.deterministic
+                search, limit, seed, scn.workers, hint, total_load, report, scn.deterministic
             )
+        if result is not None and search is not problem and result.engine_bound is not None:
+            # a plan using a dropped pair costs more than the start, so min(start, bound) holds
+            result = dataclasses.replace(result, engine_bound=min(result.engine_bound, upper))
     else:
         raise SolverError(f"unknown engine {chosen!r}")
 
@@ -128,6 +133,24 @@ def solve_problem(
     plan = build_plan(problem, result.rep, certificate)
     _assert_valid(problem, plan)
     return plan
+
+
+def reduced_cost_fixing(
+    problem: Problem, lp: LPResult, start: np.ndarray | None
+) -> tuple[Problem, float]:
+    """Drop the pairs that cannot appear in any plan cheaper than the start plan.
+
+    A plan using pair p costs at least lagrangian_bound + excess[p] (see models.lp); when
+    that exceeds the start plan's cost U, the pair is useless to a search that starts at U.
+    Returns the restricted problem (or the problem itself) and U.
+    """
+    if start is None or lp.excess is None or lp.lagrangian_bound is None:
+        return problem, float("inf")
+    upper = evaluate(problem, start).total
+    room = upper - lp.lagrangian_bound + 1e-9 * max(1.0, abs(upper))
+    keep = lp.excess <= room
+    keep[problem.pair_index(start)] = True
+    return (problem if keep.all() else problem.restricted(keep)), upper
 
 
 def _assert_valid(problem: Problem, plan: Plan) -> None:

@@ -108,7 +108,7 @@ def run_variant(
 ) -> dict[str, Any]:
     """Apply, solve and summarise one variant (runs in whichever process gets the task)."""
     if isinstance(variant, Case):
-        case, label = variant, variant.label
+        case, label = variant, _relative_label(variant, base)
     else:
         params = {k: v for k, v in variant.items() if k != LABEL_KEY}
         try:
@@ -252,6 +252,14 @@ def _ray_map(
     base_ref = ray.put(case)
     refs = [task.remote(base_ref, v, solve_workers, keep_plans) for v in variants]
     return ray.get(refs)
+
+
+def _relative_label(case: Case, base: Case) -> str:
+    """The changes that make ``case`` from ``base`` when it descends from it, else all."""
+    own, common = case.changes, base.changes
+    if own[: len(common)] == common:
+        own = own[len(common) :]
+    return "; ".join(own) or "base"
 
 
 def _failed(status: str, exc: Exception) -> dict[str, Any]:

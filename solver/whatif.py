@@ -23,8 +23,9 @@ import pandas as pd
 
 from solver.io import read_table
 from solver.plan import Plan
-from solver.problem import Problem
+from solver.problem import Problem, load_inputs
 from solver.scenario import Scenario, as_scenario
+from solver.schema import validate_reps
 from solver.solve import solve
 
 #: Case methods a variant mapping may name (``{"scale_capacity": -10}``)
@@ -36,7 +37,9 @@ TABLES = ("weights", "rules", "travel")
 class Case:
     """Inputs of one solve: customers frame, reps frame and scenario; immutable.
 
-    ``changes`` lists, in order, what was done to the base to get this case.
+    The tables are read (CSV, Parquet or DataFrame) and validated once, here, so a bad input
+    fails at once with row-level messages and the frames a notebook sees are typed (numbers,
+    dates, booleans, defaults filled). ``changes`` lists what was done to the base, in order.
     """
 
     __slots__ = ("_changes", "_customers", "_reps", "_scenario")
@@ -46,11 +49,10 @@ class Case:
         customers: pd.DataFrame | str | Path,
         reps: pd.DataFrame | str | Path,
         scenario: Scenario | dict | str | Path | None = None,
-        changes: Iterable[str] = (),
     ):
-        self._set(
-            _frame(customers, "customers"), _frame(reps, "reps"), as_scenario(scenario), changes
-        )
+        scenario = as_scenario(scenario)
+        customers_df, reps_df = load_inputs(customers, reps, scenario)
+        self._set(customers_df, reps_df, scenario, ())
 
     @classmethod
     def from_files(
@@ -72,7 +74,7 @@ class Case:
         raise AttributeError("a Case is immutable; its methods return changed copies")
 
     def __reduce__(self):
-        return (Case, (self._customers, self._reps, self._scenario, self._changes))
+        return (_restore, (self._customers, self._reps, self._scenario, self._changes))
 
     def _derive(
         self,
@@ -82,24 +84,22 @@ class Case:
         scenario: Scenario | None = None,
     ) -> Case:
         """A new case; frames passed here are fresh copies already (no second copy)."""
-        new = object.__new__(Case)
-        new._set(
+        return _restore(
             self._customers if customers is None else customers,
             self._reps if reps is None else reps,
             self._scenario if scenario is None else scenario,
             (*self._changes, change),
         )
-        return new
 
     # ----------------------------------------------------------------- read access
     @property
     def customers(self) -> pd.DataFrame:
-        """A copy of the customers frame (editing it does not change the case)."""
+        """A copy of the validated customers frame (editing it does not change the case)."""
         return self._customers.copy()
 
     @property
     def reps(self) -> pd.DataFrame:
-        """A copy of the reps frame (editing it does not change the case)."""
+        """A copy of the validated reps frame (editing it does not change the case)."""
         return self._reps.copy()
 
     @property
@@ -116,7 +116,7 @@ class Case:
         return "; ".join(self._changes) or "base"
 
     def __repr__(self) -> str:
-        active = int(_active(self._reps).sum())
+        active = int(self._reps["active"].sum())
         return (
             f"Case({len(self._customers)} customers, {len(self._reps)} reps ({active} active), "
             f"as of {self._scenario.as_of}; {self.label})"
@@ -132,19 +132,14 @@ class Case:
         if not rep_ids:
             raise ValueError("name at least one rep")
         reps = self._reps.copy()
-        rows = _rep_rows(reps, rep_ids)
-        reps["active"] = _active(reps)
-        reps.loc[rows, "active"] = False
+        reps.loc[_rep_rows(reps, rep_ids), "active"] = False
         customers = None
-        if release_protections and "protected_rep" in self._customers:
+        held = self._customers["protected_rep"].isin(rep_ids)
+        if release_protections and held.any():
             customers = self._customers.copy()
-            held = customers["protected_rep"].astype(str).str.strip().isin(rep_ids)
-            if held.any():
-                for column in ("protected_rep", "protected_until"):
-                    if column in customers:
-                        customers[column] = customers[column].astype(object)
-                        customers.loc[held, column] = ""
-        return self._derive(f"{', '.join(rep_ids)} leaves", customers, reps)
+            customers.loc[held, "protected_rep"] = ""
+            customers.loc[held, "protected_until"] = None
+        return self._derive(f"{', '.join(rep_ids)} leaves", customers, _checked_reps(reps))
 
     def hire(
         self,
@@ -155,82 +150,81 @@ class Case:
         *,
         specialties: str | Iterable[str] = "",
         seniority: int = 3,
-        performance: float | None = None,
+        performance: float = 0.5,
         max_accounts: int | None = None,
-        region: str | None = None,
+        region: str = "",
         max_travel_km: float | None = None,
         **extra: Any,
     ) -> Case:
         """A new active rep based at (lat, lon) with ``capacity_hours`` per period.
 
-        Unset optional columns take the tables' defaults (performance 0.5, no account cap,
-        no travel limit); ``extra`` columns (e.g. ``name``) are carried through like any
-        input column.
+        ``max_accounts`` / ``max_travel_km`` None = no cap; ``extra`` columns (e.g. ``name``)
+        are carried through like any input column. The reps table is re-validated.
         """
-        if (self._reps["rep_id"].astype(str).str.strip() == str(rep_id)).any():
+        if (self._reps["rep_id"] == str(rep_id)).any():
             raise ValueError(f"rep {rep_id} already exists; pick a new rep_id")
         if not isinstance(specialties, str):
             specialties = ";".join(specialties)
-        row: dict[str, Any] = {
+        row = {
             "rep_id": str(rep_id),
-            "lat": float(lat),
-            "lon": float(lon),
-            "capacity_hours": float(capacity_hours),
+            "lat": lat,
+            "lon": lon,
+            "capacity_hours": capacity_hours,
+            "max_accounts": np.nan if max_accounts is None else max_accounts,
             "specialties": specialties,
-            "seniority": int(seniority),
-            "active": True,
+            "seniority": seniority,
             "performance": performance,
-            "max_accounts": max_accounts,
             "region": region,
-            "max_travel_km": max_travel_km,
+            "max_travel_km": np.nan if max_travel_km is None else max_travel_km,
+            "active": True,
             **extra,
         }
-        row = {k: v for k, v in row.items() if v is not None}
-        base = self._reps.copy()
-        if "active" in base:
-            base["active"] = _active(base)
-        reps = pd.concat([base, pd.DataFrame([row])], ignore_index=True)
-        for column in reps.columns.difference(list(row)):
-            if not pd.api.types.is_numeric_dtype(reps[column]):
+        reps = pd.concat([self._reps, pd.DataFrame([row])], ignore_index=True)
+        for column in reps.columns:
+            if reps[column].isna().any() and not pd.api.types.is_numeric_dtype(reps[column]):
                 reps[column] = reps[column].astype(object).fillna("")
-        where = f"{float(lat):.3f}, {float(lon):.3f}"
-        return self._derive(f"hire {rep_id} at {where}", reps=reps)
+        change = f"hire {rep_id} at {float(lat):.3f}, {float(lon):.3f}"
+        return self._derive(change, reps=_checked_reps(reps))
 
     def scale_capacity(self, pct: float, reps: Iterable[str] | None = None) -> Case:
         """capacity_hours x (1 + pct / 100) for ``reps`` (default: every rep)."""
         frame = self._reps.copy()
-        rows = _rep_rows(frame, tuple(reps)) if reps is not None else frame.index
-        capacity = pd.to_numeric(frame["capacity_hours"], errors="raise").astype(float)
-        capacity.loc[rows] = capacity.loc[rows] * (1.0 + float(pct) / 100.0)
-        frame["capacity_hours"] = capacity.round(3)
-        who = "every rep" if reps is None else ", ".join(map(str, reps))
-        return self._derive(f"capacity {pct:+g} % for {who}", reps=frame)
+        chosen = None if reps is None else tuple(map(str, reps))
+        rows = frame.index if chosen is None else _rep_rows(frame, chosen)
+        factor = 1.0 + float(pct) / 100.0
+        frame.loc[rows, "capacity_hours"] = (frame.loc[rows, "capacity_hours"] * factor).round(3)
+        who = "every rep" if chosen is None else ", ".join(chosen)
+        return self._derive(f"capacity {pct:+g} % for {who}", reps=_checked_reps(frame))
 
     def merge_regions(self, into: str, *regions: str) -> Case:
         """Regions ``regions`` become ``into`` in both tables (reps and customers' 'region')."""
         if not regions:
             raise ValueError("name at least one region to merge")
-        found = False
         tables = {"customers": self._customers.copy(), "reps": self._reps.copy()}
+        found = False
         for frame in tables.values():
             if "region" in frame:
-                text = frame["region"].astype(object).where(frame["region"].notna(), "")
-                text = text.map(lambda v: str(v).strip())
-                hit = text.isin(regions)
+                hit = frame["region"].isin(regions)
                 found |= bool(hit.any())
-                frame["region"] = text.where(~hit, into)
+                frame.loc[hit, "region"] = into
         if not found:
             raise ValueError(f"no rep or customer is in region(s) {', '.join(regions)}")
         change = f"regions {', '.join(regions)} merged into {into}"
         return self._derive(change, tables["customers"], tables["reps"])
 
     def with_data(
-        self, customers: pd.DataFrame | None = None, reps: pd.DataFrame | None = None, note=""
+        self,
+        customers: pd.DataFrame | None = None,
+        reps: pd.DataFrame | None = None,
+        note: str = "tables edited",
     ) -> Case:
-        """Replace either table wholesale (copied), for edits no other method covers."""
-        c = None if customers is None else _frame(customers, "customers")
-        r = None if reps is None else _frame(reps, "reps")
-        return self._derive(note or "tables edited", c, r)
+        """Either table replaced wholesale (validated, copied): edits no method covers."""
+        frames = load_inputs(
+            self._customers if customers is None else customers,
+            self._reps if reps is None else reps,
+            self._scenario,
+        )
+        return self._derive(note, *frames)
 
     # ----------------------------------------------------------------- scenario variants
     def with_scenario(self, **changes: Any) -> Case:
@@ -287,26 +281,23 @@ class Case:
         return solve(self._customers, self._reps, scenario or self._scenario)
 
 
-def _frame(data: pd.DataFrame | str | Path, name: str) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data.reset_index(drop=True).copy()
-    return read_table(data, name).frame
+def _restore(customers, reps, scenario, changes) -> Case:
+    """A case from frames already validated and owned by it (no copy, no validation)."""
+    case = object.__new__(Case)
+    case._set(customers, reps, scenario, changes)
+    return case
 
 
-def _active(reps: pd.DataFrame) -> pd.Series:
-    """The 'active' column as booleans (missing or blank = active)."""
-    if "active" not in reps:
-        return pd.Series(True, index=reps.index)
-    text = reps["active"].astype(object).where(reps["active"].notna(), "")
-    return ~text.map(lambda v: str(v).strip().lower()).isin({"false", "0", "no", "n", "f"})
+def _checked_reps(reps: pd.DataFrame) -> pd.DataFrame:
+    """The reps table re-validated and typed (raises InputError naming row and column)."""
+    return validate_reps(read_table(reps, "reps"))
 
 
 def _rep_rows(reps: pd.DataFrame, rep_ids: tuple[str, ...]) -> pd.Index:
-    ids = reps["rep_id"].astype(str).str.strip()
-    unknown = sorted(set(map(str, rep_ids)) - set(ids))
+    unknown = sorted(set(map(str, rep_ids)) - set(reps["rep_id"]))
     if unknown:
         raise KeyError(f"no rep {', '.join(unknown)} in the reps table")
-    return reps.index[ids.isin(list(map(str, rep_ids))).to_numpy()]
+    return reps.index[reps["rep_id"].isin(list(map(str, rep_ids))).to_numpy()]
 
 
 def _call(case: Case, name: str, value: Any) -> Case:

@@ -38,6 +38,10 @@ class LPResult:
     x: np.ndarray | None
     wall_s: float
     integral: bool = False  # milp: x is a 0/1 solution
+    #: per pair, reduced cost above the cheapest reduced cost of its customer (>= 0): a plan
+    #: using pair p costs at least ``lagrangian_bound + excess[p]``
+    excess: np.ndarray | None = None
+    lagrangian_bound: float | None = None
 
 
 def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> LinearProgram:
@@ -151,20 +155,52 @@ def solve_lp(
     if lp.n_x >= PRICING_MIN_PAIRS:
         priced = _solve_by_pricing(problem, lp, time_limit_s)
         if priced is not None:
-            bound, x = priced
-            return LPResult(True, "optimal", bound, x, time.perf_counter() - start)
+            bound, x, excess = priced
+            wall = time.perf_counter() - start
+            return LPResult(True, "optimal", bound, x, wall, False, excess, bound)
     res = _linprog(lp, None, time_limit_s)
     wall = time.perf_counter() - start
     if res.status == 0:
-        return LPResult(True, "optimal", float(res.fun), res.x[: lp.n_x], wall)
+        u = res.eqlin.marginals
+        v = res.ineqlin.marginals if lp.a_ub.shape[0] else np.zeros(0)
+        lagrangian, excess, _ = _dual_view(problem, lp, u, v)
+        return LPResult(
+            True,
+            "optimal",
+            float(res.fun),
+            res.x[: lp.n_x],
+            wall,
+            False,
+            excess,
+            min(lagrangian, float(res.fun)),
+        )
     if res.status == 2:
         return LPResult(False, "infeasible", None, None, wall)
     return LPResult(True, "unknown", None, None, wall)
 
 
+def _dual_view(
+    problem: Problem, lp: LinearProgram, u: np.ndarray, v: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Lagrangian bound, per-pair excess and reduced costs for row duals u, v (v <= 0).
+
+    d = c - A_eq'u - A_ub'v over the pairs; with m_i the least d of customer i, every
+    feasible x costs at least u'b_eq + v'b_ub + sum_i m_i + sum_p (d_p - m_i) x_p, because
+    each customer's x sums to 1 (the balance columns have d >= 0 at an LP optimum).
+    """
+    n_x = lp.n_x
+    reduced = lp.c[:n_x] - lp.a_eq[:, :n_x].T @ u
+    if len(v):
+        reduced = reduced - lp.a_ub[:, :n_x].T @ v
+    starts = problem.customer_starts()[:-1]
+    least = np.minimum.reduceat(reduced, starts)
+    bound = float(u @ lp.b_eq + (v @ lp.b_ub if len(v) else 0.0) + least.sum())
+    return bound, reduced - least[problem.pair_customer], reduced
+
+
 def _solve_by_pricing(
     problem: Problem, lp: LinearProgram, time_limit_s: float | None
-) -> tuple[float, np.ndarray] | None:
+) -> tuple[float, np.ndarray, np.ndarray] | None:
     """Column generation over the pair variables; None when it cannot finish (then the
     caller solves the full LP).
 
@@ -178,12 +214,10 @@ def _solve_by_pricing(
     n_x = lp.n_x
     lp = _with_artificial_slacks(lp)
     cost = lp.c[:n_x]
-    starts = problem.customer_starts()[:-1]
     keep = _cheapest_per_customer(problem, cost, PRICING_START_K) | (
         problem.forced[problem.pair_customer] >= 0
     )
     extra = np.arange(n_x, len(lp.c))
-    a_eq_x, a_ub_x = lp.a_eq[:, :n_x].T.tocsr(), lp.a_ub[:, :n_x].T.tocsr()
     tol = 1e-7 * max(1.0, float(np.abs(cost).max(initial=0.0)))
     for _ in range(PRICING_ROUNDS):
         left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
@@ -196,24 +230,14 @@ def _solve_by_pricing(
             return None
         u = res.eqlin.marginals
         v = res.ineqlin.marginals if lp.a_ub.shape[0] else np.zeros(0)
-        reduced = cost - a_eq_x @ u - (a_ub_x @ v if len(v) else 0.0)
-        per_customer = np.minimum.reduceat(reduced, starts)
-        bound = float(res.fun + np.minimum(per_customer, 0.0).sum())
+        bound, excess, reduced = _dual_view(problem, lp, u, v)
         entering = (~keep) & (reduced < -tol)
-        print(
-            "round",
-            int(keep.sum()),
-            res.fun,
-            bound,
-            int(entering.sum()),
-            round(time.perf_counter() - start, 1),
-        )
         if not entering.any():
             if res.x[len(cols) - lp.a_ub.shape[0] :].max(initial=0.0) > 1e-9:
                 return None  # rows still need the slacks: let the full LP decide
             x = np.zeros(n_x)
             x[cols[cols < n_x]] = res.x[: int((cols < n_x).sum())]
-            return bound, x
+            return bound, x, excess
         keep |= _cheapest_per_customer(
             problem, np.where(entering, reduced, np.inf), PRICING_ADD_K, finite_only=True
         )
@@ -227,8 +251,9 @@ def _with_artificial_slacks(lp: LinearProgram) -> LinearProgram:
     penalty = 1e3 * max(1.0, float(np.abs(lp.c).sum()))
     a_ub = sp.hstack([lp.a_ub, -sp.identity(n_rows, format="csr")], format="csr")
     a_eq = sp.hstack([lp.a_eq, sp.csr_matrix((lp.a_eq.shape[0], n_rows))], format="csr")
-    upper = np.concatenate([np.where(np.arange(len(lp.c)) < lp.n_x, np.inf, lp.upper),
-                            np.full(n_rows, np.inf)])  # fmt: skip
+    upper = np.concatenate(
+        [np.where(np.arange(len(lp.c)) < lp.n_x, np.inf, lp.upper), np.full(n_rows, np.inf)]
+    )
     c = np.concatenate([lp.c, np.full(n_rows, penalty)])
     return LinearProgram(c, a_ub, lp.b_ub, a_eq, lp.b_eq, upper, lp.n_x)
 

@@ -1,0 +1,258 @@
+"""Command line for the run history and the protection forecast.
+
+``runs_app`` is a typer sub-app (``territory runs list | show RUN | diff RUN_A RUN_B``) and
+``forecast`` a command function; ``solver.cli`` registers both. The database is ``--db``
+(a SQLite path or a ``postgresql+psycopg://`` URL), else ``$TERRITORY_DB``, else
+``territory.db`` in the current folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from solver.errors import SolverError
+from solver.forecast import forecast_by_rep, protection_forecast
+from solver.io import write_csv
+from solver.store import RunStore, dumps, flatten
+
+out = Console()
+err = Console(stderr=True)
+
+runs_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Recorded solve runs: list them, show one, diff two.",
+)
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="run database: SQLite file or postgresql+psycopg:// URL "
+        "(default $TERRITORY_DB, else territory.db)",
+    ),
+]
+RunArg = Annotated[str, typer.Argument(help="run id (see 'runs list') or 'latest'")]
+
+
+LIST_HEADERS = {
+    "id": "id",
+    "finished_at": "finished (UTC)",
+    "label": "label",
+    "engine": "engine",
+    "status": "status",
+    "objective": "objective",
+    "gap": "gap",
+    "moves": "moves",
+}
+REP_HEADERS = {
+    "rep_id": "rep",
+    "accounts": "accounts",
+    "accounts_before": "before",
+    "workload_hours": "hours",
+    "capacity_hours": "capacity",
+    "utilisation": "util",
+    "value": "value",
+}
+FORECAST_HEADERS = {
+    "protected_rep": "rep",
+    "customer_id": "customer",
+    "protected_until": "protected until",
+    "movable_from": "movable from",
+    "days_until_movable": "days",
+    "value": "value",
+    "current_rep": "owner",
+}
+
+
+def _fail(exc: SolverError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=exc.exit_code)
+
+
+def _cell(value: Any, digits: int = 4) -> str:
+    """Compact text for a table cell."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float):
+        if value != 0 and (abs(value) >= 1e6 or abs(value) < 10 ** (-digits)):
+            return f"{value:.{digits}g}"
+        return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    if isinstance(value, list | dict):
+        return escape(dumps(value).replace("\n", " "))
+    return escape(str(value))
+
+
+def _table(frame: pd.DataFrame, title: str | None = None, limit: int | None = None) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column]) and frame[column].dtype != bool
+        table.add_column(str(column), justify="right" if numeric else "left")
+    shown = frame if limit is None else frame.head(limit)
+    for row in shown.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
+def _more(total: int, limit: int, what: str) -> None:
+    if total > limit:
+        out.print(f"... {total - limit:,} more {what} (raise --limit or use --out)")
+
+
+@runs_app.command(name="list")
+def list_runs(
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="most recent runs to show")] = 20,
+) -> None:
+    """List recorded runs, newest first."""
+    try:
+        with RunStore(db) as store:
+            frame = store.list(limit=limit)
+            where = store.shown_url
+    except SolverError as exc:
+        raise _fail(exc) from None
+    if frame.empty:
+        out.print(f"no runs recorded in {escape(where)}")
+        return
+    frame = frame[list(LIST_HEADERS)].rename(columns=LIST_HEADERS)
+    frame["finished (UTC)"] = frame["finished (UTC)"].map(lambda t: t.strftime("%Y-%m-%d %H:%M"))
+    frame["objective"] = frame["objective"].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}")
+    frame["gap"] = frame["gap"].map(lambda v: "" if pd.isna(v) else f"{v:.2%}")
+    out.print(_table(frame, title=f"runs in {escape(where)}"))
+
+
+@runs_app.command()
+def show(
+    run: RunArg,
+    db: DbOpt = None,
+    reps: Annotated[int, typer.Option("--reps", min=0, help="rep rows to show")] = 50,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="also write the run's assignments.csv, reps.csv")
+    ] = None,
+) -> None:
+    """Show one run: certificate, input fingerprints, metrics and the per-rep summary."""
+    try:
+        with RunStore(db) as store:
+            record = store.get(run)
+    except SolverError as exc:
+        raise _fail(exc) from None
+    info = record.run
+    cert = info["certificate"] or {}
+    label = f" '{escape(info['label'])}'" if info["label"] else ""
+    out.print(
+        f"[bold]run {record.id}[/]{label}: {info['status']} by {info['engine']}, "
+        f"{_cell(info['started_at'])} to {_cell(info['finished_at'])} UTC, as of {info['as_of']}"
+    )
+    out.print(
+        f"objective {_cell(info['objective'])}, bound {_cell(info['bound'])}, "
+        f"gap {_cell(info['gap'])}; {info['customers']:,} customers, {info['reps']:,} reps, "
+        f"{info['moves']:,} moves; wall {_cell(cert.get('wall_s'))} s"
+    )
+    prints = info["fingerprints"] or {}
+    out.print("inputs: " + ", ".join(f"{k} {escape(str(v))}" for k, v in prints.items()))
+    metrics = info["metrics"] or {}
+    rows = _flat_metrics(metrics)
+    if not rows.empty:
+        out.print(_table(rows, title="metrics"))
+    if reps:
+        table = record.reps[list(REP_HEADERS)].rename(columns=REP_HEADERS)
+        out.print(_table(table, title="reps", limit=reps))
+        _more(len(record.reps), reps, "reps")
+    if out_dir is not None:
+        write_csv(record.assignments, out_dir / "assignments.csv")
+        write_csv(record.reps, out_dir / "reps.csv")
+        out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv")
+
+
+def _flat_metrics(metrics: dict[str, Any]) -> pd.DataFrame:
+    after = flatten(metrics.get("after") or {})
+    before = flatten(metrics.get("before") or {})
+    names = list(after) + [k for k in before if k not in after]
+    return pd.DataFrame(
+        {
+            "metric": names,
+            "before": [before.get(n) for n in names],
+            "after": [after.get(n) for n in names],
+        }
+    )
+
+
+@runs_app.command()
+def diff(
+    run_a: RunArg,
+    run_b: RunArg,
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(min=0, help="moves to show")] = 50,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write every move to this CSV")
+    ] = None,
+) -> None:
+    """Compare two runs: accounts that change rep, metrics and rep loads side by side."""
+    try:
+        with RunStore(db) as store:
+            result = store.diff(run_a, run_b)
+    except SolverError as exc:
+        raise _fail(exc) from None
+    a, b = f"run {result.a}", f"run {result.b}"
+    metrics = result.metrics.rename(columns={"a": a, "b": b, "change": "change (b - a)"})
+    out.print(_table(metrics, title=f"metrics: {a} vs {b}"))
+    if not result.reps.empty:
+        reps = result.reps.rename(columns=lambda c: c.replace("_a", " a").replace("_b", " b"))
+        out.print(_table(reps, title="reps whose load differs"))
+    moves = result.moves.rename(columns={"rep_a": f"rep in {a}", "rep_b": f"rep in {b}"})
+    out.print(f"[bold]{len(moves):,}[/] account(s) have a different rep in {b} than in {a}")
+    if len(moves) and limit:
+        out.print(_table(moves, limit=limit))
+        _more(len(moves), limit, "moves")
+    if out_file is not None:
+        write_csv(result.moves, out_file)
+        out.print(f"written: {escape(str(out_file))}")
+
+
+def forecast(
+    customers: Annotated[Path, typer.Option("--customers", help="customers CSV or Parquet")],
+    until: Annotated[
+        dt.datetime,
+        typer.Option("--until", formats=["%Y-%m-%d"], help="forecast horizon (YYYY-MM-DD)"),
+    ],
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="today for the forecast"),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="accounts to list")] = 50,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write every account to this CSV")
+    ] = None,
+) -> None:
+    """Protection forecast: per rep, the protected accounts that become movable by --until."""
+    start = as_of.date() if as_of else dt.date.today()
+    try:
+        result = protection_forecast(customers, until.date(), start)
+    except SolverError as exc:
+        raise _fail(exc) from None
+    horizon = f"between {start} and {until.date()}"
+    if result.empty:
+        out.print(f"no protected account becomes movable {horizon}")
+    else:
+        summary = forecast_by_rep(result)
+        out.print(_table(summary, title=f"protected accounts becoming movable {horizon}, per rep"))
+        if limit:
+            out.print(_table(result.rename(columns=FORECAST_HEADERS), limit=limit))
+            _more(len(result), limit, "accounts")
+    if out_file is not None:
+        write_csv(result, out_file)
+        out.print(f"written: {escape(str(out_file))}")
