@@ -18,9 +18,11 @@ from rich.table import Table
 from solver import Plan, Scenario, SolverError, check_plan, solve
 from solver.cli_export import export
 from solver.cli_report import report
+from solver.cli_runs import forecast, runs_app
 from solver.errors import EXIT_VIOLATIONS
 from solver.progress import live_bar
 from solver.scenario import as_scenario
+from solver.store import record_run
 
 app = typer.Typer(
     add_completion=False,
@@ -80,13 +82,32 @@ def solve_cmd(
     engine: Annotated[str | None, typer.Option(help="auto, cpsat, flow or milp")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress, no summary")] = False,
+    record: Annotated[
+        bool, typer.Option("--record", help="record the run in the run database")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="run database, implies --record: SQLite file or postgresql+psycopg:// URL "
+            "(default $TERRITORY_DB, else territory.db)",
+        ),
+    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help="label of the recorded run")] = None,
 ) -> None:
     """Solve a plan and write assignments.csv, reps.csv and metrics.json into --out."""
     try:
         scn = _scenario(scenario, as_of, time_limit_s=time_limit, engine=engine, seed=seed)
     except SolverError as exc:
         raise _fail(exc) from None
-    _run_solve(customers, reps, scn, out_dir, quiet)
+    plan = _run_solve(customers, reps, scn, out_dir, quiet)
+    if record or db is not None:
+        try:
+            run_id = record_run(plan, scn, db, label=label)
+        except SolverError as exc:
+            raise _fail(exc) from None
+        if not quiet:
+            out.print(f"recorded as run {run_id}")
 
 
 @app.command()
@@ -130,6 +151,8 @@ def check(
 
 app.command()(export)
 app.command()(report)
+app.add_typer(runs_app, name="runs")
+app.command()(forecast)
 
 
 def _pct(x: float) -> str:

@@ -248,7 +248,7 @@ def forecast(
     if result.empty:
         out.print(f"no protected account becomes movable {horizon}")
     else:
-        summary = forecast_by_rep(result)
+        summary = forecast_by_rep(result).rename(columns={"protected_rep": "rep"})
         out.print(_table(summary, title=f"protected accounts becoming movable {horizon}, per rep"))
         if limit:
             out.print(_table(result.rename(columns=FORECAST_HEADERS), limit=limit))
