@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
+from solver.cli_common import err, fail
 from solver.cli_export import export
 from solver.cli_report import report
 from solver.cli_runs import forecast, runs_app
@@ -30,7 +31,6 @@ app = typer.Typer(
     help="Assign customer accounts to sales reps: balanced, explained, near-optimal.",
 )
 out = Console()
-err = Console(stderr=True)
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -51,17 +51,12 @@ def _scenario(path: Path | None, as_of: dt.datetime | None, **overrides) -> Scen
     return scenario.replace(**changes) if changes else scenario
 
 
-def _fail(exc: SolverError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=exc.exit_code)
-
-
 def _run_solve(customers, reps, scenario: Scenario, out_dir: Path, quiet: bool) -> Plan:
     progress = None if quiet or not scenario.progress else live_bar
     try:
         plan = solve(customers, reps, scenario, progress=progress)
     except SolverError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     except KeyboardInterrupt:
         err.print("interrupted: nothing was written")
         raise typer.Exit(code=130) from None
@@ -99,13 +94,13 @@ def solve_cmd(
     try:
         scn = _scenario(scenario, as_of, time_limit_s=time_limit, engine=engine, seed=seed)
     except SolverError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     plan = _run_solve(customers, reps, scn, out_dir, quiet)
     if record or db is not None:
         try:
             run_id = record_run(plan, scn, db, label=label)
         except SolverError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
         if not quiet:
             out.print(f"recorded as run {run_id}")
 
@@ -139,7 +134,7 @@ def check(
         scn = _scenario(scenario, as_of)
         violations = check_plan(customers, reps, plan, scn)
     except SolverError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if not violations:
         out.print(f"plan is valid: every hard rule holds (as of {scn.as_of})")
         return

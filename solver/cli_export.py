@@ -15,11 +15,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from solver.cli_common import err, fail, fail_write
 from solver.errors import InputError, SolverError
 from solver.export import FORMATS, ExportResult, export_changes
 
 out = Console()
-err = Console(stderr=True)
 SHOWN_ISSUES = 30
 
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)
@@ -79,11 +79,9 @@ def export(
         _report(exc)
         raise typer.Exit(code=exc.exit_code) from None
     except SolverError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=exc.exit_code) from None
+        raise fail(exc) from None
     except OSError as exc:
-        err.print(f"[bold red]error:[/] cannot write: {escape(str(exc))}", highlight=False)
-        raise typer.Exit(code=1) from None
+        raise fail_write(exc) from None
     _summary(result)
 
 

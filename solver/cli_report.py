@@ -14,11 +14,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from solver.cli_common import err, fail, fail_write
 from solver.errors import InputError, SolverError
 from solver.report import write_report
 
 out = Console()
-err = Console(stderr=True)
 SHOWN_ISSUES = 30
 
 
@@ -39,10 +39,8 @@ def report(
             err.print(f"  - {escape(str(issue))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=exc.exit_code) from None
     except SolverError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=exc.exit_code) from None
+        raise fail(exc) from None
     except OSError as exc:
-        err.print(f"[bold red]error:[/] cannot write: {escape(str(exc))}", highlight=False)
-        raise typer.Exit(code=1) from None
+        raise fail_write(exc) from None
     size = path.stat().st_size
     out.print(f"report written: {escape(str(path))} ({size / 1e6:.2f} MB)", highlight=False)

@@ -20,13 +20,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from solver.cli_common import fail
 from solver.errors import SolverError
 from solver.forecast import forecast_by_rep, protection_forecast
 from solver.io import write_csv
 from solver.store import RunStore, dumps, flatten
 
 out = Console()
-err = Console(stderr=True)
 
 runs_app = typer.Typer(
     add_completion=False,
@@ -75,11 +75,6 @@ FORECAST_HEADERS = {
 }
 
 
-def _fail(exc: SolverError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=exc.exit_code)
-
-
 def _cell(value: Any, digits: int = 4) -> str:
     """Compact text for a table cell."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -124,7 +119,7 @@ def list_runs(
             frame = store.list(limit=limit)
             where = store.shown_url
     except SolverError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if frame.empty:
         out.print(f"no runs recorded in {escape(where)}")
         return
@@ -149,7 +144,7 @@ def show(
         with RunStore(db) as store:
             record = store.get(run)
     except SolverError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     info = record.run
     cert = info["certificate"] or {}
     label = f" '{escape(info['label'])}'" if info["label"] else ""
@@ -206,7 +201,7 @@ def diff(
         with RunStore(db) as store:
             result = store.diff(run_a, run_b)
     except SolverError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     a, b = f"run {result.a}", f"run {result.b}"
     metrics = result.metrics.rename(columns={"a": a, "b": b, "change": "change (b - a)"})
     out.print(_table(metrics, title=f"metrics: {a} vs {b}"))
@@ -243,7 +238,7 @@ def forecast(
     try:
         result = protection_forecast(customers, until.date(), start)
     except SolverError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     horizon = f"between {start} and {until.date()}"
     if result.empty:
         out.print(f"no protected account becomes movable {horizon}")

@@ -303,11 +303,13 @@ def plot_territories(
     spokes: bool = True,
     bounds: tuple[float, float, float, float] | None = None,
     title: str | None = None,
+    baseline: Plan | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Map of accounts coloured by their rep, with a faint spoke from each account to its
     rep's base (triangles; ✕ = leaving rep); ``show_moves`` rings accounts that change
-    owner; ``bounds`` = (lon_min, lon_max, lat_min, lat_max) zooms in."""
+    owner against today (or against ``baseline``'s plan); ``bounds`` = (lon_min, lon_max,
+    lat_min, lat_max) zooms in."""
     a = plan.assignments
     reps = plan.reps.set_index("rep_id", drop=False)
     colours = territory_colours(plan)
@@ -320,7 +322,11 @@ def plot_territories(
         ax.add_collection(LineCollection(lines, colors=tint, linewidths=0.5, alpha=0.35))
     ax.scatter(lon, lat, s=10, c=tint, linewidths=0, alpha=0.9)
     if show_moves:
-        moved = a["changed"].astype(bool).to_numpy()
+        if baseline is None:
+            moved, what = a["changed"].astype(bool).to_numpy(), "changes owner"
+        else:
+            before = a["customer_id"].map(baseline.assignments.set_index("customer_id")["rep_id"])
+            moved, what = (before != a["rep_id"]).to_numpy(), "owner differs from baseline"
         ax.scatter(
             lon[moved],
             lat[moved],
@@ -328,7 +334,7 @@ def plot_territories(
             facecolors="none",
             edgecolors="black",
             linewidths=0.6,
-            label=f"changes owner ({int(moved.sum()):,})",
+            label=f"{what} ({int(moved.sum()):,})",
         )
     active = reps["active"].astype(bool).to_numpy()
     ax.scatter(
