@@ -12,6 +12,7 @@ Public API::
 __version__ = "0.1.0"
 
 from solver.check import check_plan
+from solver.compare import Comparison, compare
 from solver.errors import (
     InfeasibleError,
     InputError,
@@ -24,8 +25,12 @@ from solver.plan import Plan
 from solver.problem import Problem
 from solver.scenario import Scenario
 from solver.solve import solve, solve_problem
+from solver.sweep import grid, pareto, sweep, tradeoff
+from solver.whatif import Case
 
 __all__ = [
+    "Case",
+    "Comparison",
     "InfeasibleError",
     "InputError",
     "NoSolutionError",
@@ -36,7 +41,12 @@ __all__ = [
     "SolverError",
     "__version__",
     "check_plan",
+    "compare",
     "export_changes",
+    "grid",
+    "pareto",
     "solve",
     "solve_problem",
+    "sweep",
+    "tradeoff",
 ]

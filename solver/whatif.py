@@ -229,6 +229,8 @@ class Case:
     # ----------------------------------------------------------------- scenario variants
     def with_scenario(self, **changes: Any) -> Case:
         """Scenario changes as in :meth:`Scenario.replace` (nested tables merge)."""
+        if not changes:
+            return self
         text = ", ".join(f"{k}={v}" for k, v in _flatten(changes).items())
         return self._derive(text, scenario=self._scenario.replace(**changes))
 
@@ -248,26 +250,21 @@ class Case:
         """The case changed by a plain-data variant, in its key order.
 
         Keys are Case operations (``"rep_leaves": "R3"``, ``"scale_capacity": -10``,
-        ``"hire": {...}`` or a list of such dicts), dotted scenario keys
-        (``"weights.travel": 2``) or top-level scenario fields (``"time_limit_s": 5``).
+        ``"hire": {...}`` or a list of such dicts, ``"merge_regions": ["South", "TX", "LA"]``
+        as positional arguments), dotted scenario keys (``"weights.travel": 2``) or top-level
+        scenario fields (``"time_limit_s": 5``); scenario changes apply after the operations.
         """
         case = self
         scenario: dict[str, Any] = {}
         for key, value in variant.items():
-            if key in OPERATIONS:
+            kind = key_kind(key)
+            if kind == "operation":
                 case = _call(case, key, value)
-            elif "." in key:
+            elif kind == "table":
                 table, name = key.split(".", 1)
-                if table not in TABLES:
-                    raise ValueError(f"unknown scenario table {table!r} in variant key {key!r}")
                 scenario.setdefault(table, {})[name] = value
-            elif key in Scenario.model_fields:
-                scenario[key] = value
             else:
-                raise ValueError(
-                    f"unknown variant key {key!r}: use one of {', '.join(OPERATIONS)}, "
-                    "a scenario field, or a dotted key such as 'weights.travel'"
-                )
+                scenario[key] = value
         return case.with_scenario(**scenario) if scenario else case
 
     # ----------------------------------------------------------------- solving
@@ -279,6 +276,21 @@ class Case:
         """Solve this case; ``scenario_changes`` apply to this solve only (``time_limit_s=3``)."""
         scenario = self._scenario.replace(**scenario_changes) if scenario_changes else None
         return solve(self._customers, self._reps, scenario or self._scenario)
+
+
+def key_kind(key: str) -> str:
+    """What a variant key names: 'operation' (a Case method), 'table' (a dotted scenario
+    key such as 'weights.travel') or 'field' (a top-level scenario field); else ValueError."""
+    if key in OPERATIONS:
+        return "operation"
+    if "." in key and key.split(".", 1)[0] in TABLES:
+        return "table"
+    if "." not in key and key in Scenario.model_fields:
+        return "field"
+    raise ValueError(
+        f"unknown variant key {key!r}: use one of {', '.join(OPERATIONS)}, "
+        "a scenario field, or a dotted key such as 'weights.travel'"
+    )
 
 
 def _restore(customers, reps, scenario, changes) -> Case:
