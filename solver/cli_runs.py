@@ -24,7 +24,8 @@ from solver.cli_common import fail
 from solver.errors import SolverError
 from solver.forecast import forecast_by_rep, protection_forecast
 from solver.io import write_csv
-from solver.store import RunStore, dumps, flatten
+from solver.scenario import flatten
+from solver.store import RunStore, dumps
 
 out = Console()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -126,6 +127,18 @@ class Scenario(_Frozen):
                 if isinstance(rules.get(key), str):
                     rules[key] = read_pair_file(path.parent / rules[key], f"rules.{key}")
         return cls.from_dict(data, source=str(path))
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested tables as dotted keys: ``{"weights": {"travel": 2}}`` -> ``{"weights.travel": 2}``."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
 
 
 def as_scenario(scenario: Scenario | dict | str | Path | None) -> Scenario:

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from solver.errors import EXIT_INVALID_INPUT, SolverError
 from solver.plan import Plan
-from solver.scenario import Scenario, as_scenario
+from solver.scenario import Scenario, as_scenario, flatten
 
 DEFAULT_DB = "territory.db"
 ENV_DB = "TERRITORY_DB"
@@ -443,18 +443,6 @@ def _frame(conn: Connection, table: sa.Table, run_id: int, order: str) -> pd.Dat
     query = sa.select(*columns).where(table.c.run_id == run_id).order_by(table.c[order])
     result = conn.execute(query)
     return pd.DataFrame(result.all(), columns=[c.name for c in columns])
-
-
-def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists are kept as they are."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{name}."))
-        else:
-            out[name] = value
-    return out
 
 
 def _is_number(value: Any) -> bool:

@@ -24,7 +24,7 @@ import pandas as pd
 from solver.io import read_table
 from solver.plan import Plan
 from solver.problem import Problem, load_inputs
-from solver.scenario import Scenario, as_scenario
+from solver.scenario import Scenario, as_scenario, flatten
 from solver.schema import validate_reps
 from solver.solve import solve
 
@@ -231,7 +231,7 @@ class Case:
         """Scenario changes as in :meth:`Scenario.replace` (nested tables merge)."""
         if not changes:
             return self
-        text = ", ".join(f"{k}={v}" for k, v in _flatten(changes).items())
+        text = ", ".join(f"{k}={v}" for k, v in flatten(changes).items())
         return self._derive(text, scenario=self._scenario.replace(**changes))
 
     def with_weights(self, **weights: float) -> Case:
@@ -327,19 +327,7 @@ def _call(case: Case, name: str, value: Any) -> Case:
     return method(value)
 
 
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"weights": {"travel": 2}} -> {"weights.travel": 2}."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(_flatten(value, f"{name}."))
-        else:
-            out[name] = value
-    return out
-
-
 def flatten_variant(variant: Mapping[str, Any]) -> dict[str, Any]:
     """Parameter columns of a variant: nested tables dotted, non-scalars as text."""
     plain = (str, int, float, bool, np.number, dt.date, type(None))
-    return {k: v if isinstance(v, plain) else repr(v) for k, v in _flatten(variant).items()}
+    return {k: v if isinstance(v, plain) else repr(v) for k, v in flatten(variant).items()}

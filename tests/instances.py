@@ -67,3 +67,20 @@ def make_instance(
 
 
 SMALL_SCENARIO = {"as_of": "2027-01-01", "time_limit_s": 5, "seed": 1}
+
+
+def rep(rep_id: str, lat: float, lon: float, **extra) -> dict:
+    """One rep row with 1,000 h capacity; ``extra`` adds or overrides columns."""
+    return {"rep_id": rep_id, "lat": lat, "lon": lon, "capacity_hours": 1000.0, **extra}
+
+
+def cust(customer_id: str, lat: float, lon: float, **extra) -> dict:
+    """One customer row worth 100 with 5 h effort and 1 visit; ``extra`` adds or overrides."""
+    row = {"customer_id": customer_id, "lat": lat, "lon": lon, "value": 100.0}
+    row.update({"effort_hours": 5.0, "visits": 1})
+    row.update(extra)
+    return row
+
+
+def frame(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))

@@ -8,28 +8,13 @@ import pandas as pd
 import pytest
 
 import solver
-from tests.instances import SMALL_SCENARIO, make_instance
+from tests.instances import SMALL_SCENARIO, cust, frame, make_instance, rep
 
 AS_OF = "2027-01-01"
 TERMS = ("travel", "specialty", "value_fit", "continuity", "balance")
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def rep(rep_id: str, lat: float, lon: float, **extra) -> dict:
-    return {"rep_id": rep_id, "lat": lat, "lon": lon, "capacity_hours": 1000.0, **extra}
-
-
-def cust(customer_id: str, lat: float, lon: float, **extra) -> dict:
-    row = {"customer_id": customer_id, "lat": lat, "lon": lon, "value": 100.0}
-    row.update({"effort_hours": 5.0, "visits": 1})
-    row.update(extra)
-    return row
-
-
-def frame(*rows: dict) -> pd.DataFrame:
-    return pd.DataFrame(list(rows))
 
 
 def scenario(rules: dict | None = None, weights: dict | None = None, **extra) -> dict:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import solver
-from tests.instances import SMALL_SCENARIO, make_instance
+from tests.instances import SMALL_SCENARIO, cust, frame, make_instance, rep
 
 AS_OF = "2027-01-01"
 TERMS = ("travel", "specialty", "value_fit", "continuity", "balance")
@@ -34,21 +34,6 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlmb = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
-
-
-def rep(rep_id: str, lat: float, lon: float, **extra) -> dict:
-    return {"rep_id": rep_id, "lat": lat, "lon": lon, "capacity_hours": 1000.0, **extra}
-
-
-def cust(customer_id: str, lat: float, lon: float, **extra) -> dict:
-    row = {"customer_id": customer_id, "lat": lat, "lon": lon, "value": 100.0}
-    row.update({"effort_hours": 5.0, "visits": 1})
-    row.update(extra)
-    return row
-
-
-def frame(*rows: dict) -> pd.DataFrame:
-    return pd.DataFrame(list(rows))
 
 
 def scenario(weights: dict, rules: dict | None = None, **extra) -> dict:
