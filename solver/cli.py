@@ -74,7 +74,7 @@ def solve_cmd(
     scenario: ScenarioOpt = None,
     as_of: AsOfOpt = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds")] = None,
-    engine: Annotated[str | None, typer.Option(help="auto, cpsat, flow or milp")] = None,
+    engine: Annotated[str | None, typer.Option(help="auto, cpsat, lns, flow or milp")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress, no summary")] = False,
     record: Annotated[

@@ -17,8 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from solver.errors import InputIssue, ScenarioError
 
-ENGINES = ("auto", "cpsat", "flow", "milp")
-
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -67,7 +65,7 @@ class Scenario(_Frozen):
     """Everything about a solve except the data: weights, rules, as-of date, engine, limits."""
 
     as_of: dt.date = Field(default_factory=dt.date.today)
-    engine: Literal["auto", "cpsat", "flow", "milp"] = "auto"
+    engine: Literal["auto", "cpsat", "lns", "flow", "milp"] = "auto"
     time_limit_s: float = Field(30.0, gt=0, strict=True)
     seed: int = Field(0, ge=0, strict=True)
     workers: int = Field(2, ge=1, le=64, strict=True)

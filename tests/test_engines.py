@@ -151,3 +151,20 @@ def test_reduced_cost_fixing_keeps_the_optimal_plan(seed):
     # every pair of the optimal plan survives the fixing, so the search can still find it
     assert (search.pair_index(best.rep_index) >= 0).all()
     assert upper >= best.objective - 1e-6
+
+
+def test_lns_improves_its_start_and_keeps_every_rule():
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=6)
+    scenario = {
+        **SMALL_SCENARIO,
+        "engine": "lns",
+        "time_limit_s": 4,
+        "rules": {"max_moves_pct": 40.0},
+    }
+    plan = solver.solve(customers, reps, scenario)
+    note = plan.certificate["engine_note"]
+    start, end = (float(x.replace(",", "")) for x in note.split("start ")[1].split(" -> "))
+    assert end <= start
+    assert plan.objective == pytest.approx(end)
+    assert solver.check_plan(customers, reps, plan.assignments, scenario) == []
+    assert plan.bound <= plan.objective

@@ -33,7 +33,7 @@ rules = st.fixed_dictionaries(
         "max_moves_pct": st.sampled_from([None, 60.0]),
     }
 )
-engines = st.sampled_from(["auto", "cpsat", "milp"])
+engines = st.sampled_from(["auto", "cpsat", "lns", "milp"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

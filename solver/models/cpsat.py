@@ -81,8 +81,14 @@ def solve_cpsat(
     total_load: float | None = None,
     progress: Progress | None = None,
     deterministic: bool = False,
+    load_offset: np.ndarray | None = None,
+    explain_infeasible: bool = True,
 ) -> EngineResult | None:
-    """Best plan found in the time limit, or None when none was found."""
+    """Best plan found in the time limit, or None when none was found.
+
+    ``load_offset`` is load per rep already carried outside this model (a neighbourhood of
+    a larger plan): the balance targets are lowered by it.
+    """
     start = time.perf_counter()
     model = cp_model.CpModel()
     n_pairs = len(problem.pair_rep)
@@ -116,10 +122,13 @@ def solve_cpsat(
         coeff = round(bal.weight * scale / 60.0)
         order = np.argsort(problem.pair_rep, kind="stable")
         bounds = np.searchsorted(problem.pair_rep[order], np.arange(problem.m + 1))
-        horizon = int(load.sum()) + 1
+        horizon = int(load.sum() + abs(total) * 60.0) + 1  # >= any |load - target|
+        offset = np.zeros(problem.m) if load_offset is None else load_offset
         for j in np.flatnonzero(bal.active):
             idx = order[bounds[j] : bounds[j + 1]]
-            target = round(bal.shares[j] * total * 60.0)
+            if len(idx) == 0 and load_offset is not None:
+                continue  # a rep outside the neighbourhood: its deviation is a constant
+            target = round((bal.shares[j] * total - offset[j]) * 60.0)
             dev = model.new_int_var(0, horizon, f"dev{j}")
             rep_load = sum(int(load[p]) * x[p] for p in idx) if len(idx) else 0
             model.add(dev >= rep_load - target)
@@ -149,7 +158,7 @@ def solve_cpsat(
     params.cp_model_probing_level = PROBING_LEVEL
     callback = _Callback(scale, progress) if progress is not None else None
     status = solver.solve(model, callback)
-    if status == cp_model.INFEASIBLE:
+    if status == cp_model.INFEASIBLE and explain_infeasible:
         raise diagnose_blocks(problem)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
