@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from solver.errors import InputIssue, ScenarioError
 
+#: largest weight accepted: keeps every weighted cost finite and the integer models in range
+MAX_WEIGHT = 1e6
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -31,25 +34,25 @@ class Weights(_Frozen):
     ``1 + value / mean value``, balance per hour (or account) away from the rep's target.
     """
 
-    travel: float = Field(1.0, ge=0, strict=True)
-    specialty: float = Field(150.0, ge=0, strict=True)
-    value_fit: float = Field(100.0, ge=0, strict=True)
-    continuity: float = Field(60.0, ge=0, strict=True)
-    balance: float = Field(30.0, ge=0, strict=True)
+    travel: float = Field(1.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
+    specialty: float = Field(150.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
+    value_fit: float = Field(100.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
+    continuity: float = Field(60.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
+    balance: float = Field(30.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
 
 
 class Rules(_Frozen):
     """Which hard rules are on, and their parameters."""
 
-    protection: bool = True
-    capacity_hours: bool = True
-    max_accounts: bool = True
-    max_travel: bool = True
-    region: bool = False
-    required_specialty: bool = False
+    protection: bool = Field(True, strict=True)
+    capacity_hours: bool = Field(True, strict=True)
+    max_accounts: bool = Field(True, strict=True)
+    max_travel: bool = Field(True, strict=True)
+    region: bool = Field(False, strict=True)
+    required_specialty: bool = Field(False, strict=True)
     key_account_min_seniority: int | None = Field(None, ge=1, le=5, strict=True)
     max_moves: int | None = Field(None, ge=0, strict=True)
-    max_moves_pct: float | None = Field(None, ge=0, le=100, strict=True)
+    max_moves_pct: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, strict=True)
     locks: tuple[tuple[str, str], ...] = ()
     forbidden: tuple[tuple[str, str], ...] = ()
 
@@ -57,8 +60,8 @@ class Rules(_Frozen):
 class Travel(_Frozen):
     """Road distance = great-circle km x road_factor; travel time = road km / speed_kmh."""
 
-    road_factor: float = Field(1.3, ge=1.0, le=5.0, strict=True)
-    speed_kmh: float = Field(60.0, gt=0, le=300, strict=True)
+    road_factor: float = Field(1.3, ge=1.0, le=5.0, allow_inf_nan=False, strict=True)
+    speed_kmh: float = Field(60.0, gt=0, le=300, allow_inf_nan=False, strict=True)
 
 
 class Scenario(_Frozen):
@@ -66,13 +69,13 @@ class Scenario(_Frozen):
 
     as_of: dt.date = Field(default_factory=dt.date.today)
     engine: Literal["auto", "cpsat", "lns", "flow", "milp"] = "auto"
-    time_limit_s: float = Field(30.0, gt=0, strict=True)
+    time_limit_s: float = Field(30.0, gt=0, le=604_800, allow_inf_nan=False, strict=True)
     seed: int = Field(0, ge=0, strict=True)
     workers: int = Field(2, ge=1, le=64, strict=True)
     workload_unit: Literal["hours", "accounts"] = "hours"
     max_candidates: int | None = Field(None, ge=1, strict=True)
-    deterministic: bool = False
-    progress: bool = True
+    deterministic: bool = Field(False, strict=True)
+    progress: bool = Field(True, strict=True)
     weights: Weights = Weights()
     rules: Rules = Rules()
     travel: Travel = Travel()
@@ -123,7 +126,7 @@ class Scenario(_Frozen):
         if isinstance(rules, dict):
             for key in ("locks", "forbidden"):
                 if isinstance(rules.get(key), str):
-                    rules[key] = read_pair_file(path.parent / rules[key], f"rules.{key}")
+                    rules[key] = read_pair_file(path.parent / rules[key], f"rules.{key}", path)
         return cls.from_dict(data, source=str(path))
 
 
@@ -150,13 +153,20 @@ def as_scenario(scenario: Scenario | dict | str | Path | None) -> Scenario:
     return Scenario.from_toml(scenario)
 
 
-def read_pair_file(path: Path, key: str) -> list[tuple[str, str]]:
+def read_pair_file(path: Path, key: str, scenario_file: Path) -> list[tuple[str, str]]:
     """Read a CSV of (customer_id, rep_id) pairs used for locks and forbidden pairs."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
     except FileNotFoundError:
         raise ScenarioError([InputIssue(str(path), "", f"file for {key} not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            [InputIssue(str(path), key, "file is not UTF-8 text", (), str(exc))]
+        ) from None
+    except (OSError, csv.Error) as exc:
+        issue = InputIssue(str(scenario_file), key, f"{path} cannot be read as a CSV", (), str(exc))
+        raise ScenarioError([issue]) from None
     issues = []
     pairs = []
     for line, row in enumerate(rows, start=2):

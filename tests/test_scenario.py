@@ -157,7 +157,7 @@ def test_all_bad_keys_reported_together(tmp_path):
         ("time_limit_s = 0\n", "time_limit_s", "greater than 0", "0"),
         ("seed = -1\n", "seed", "greater than or equal to 0", "-1"),
         ("workers = 100\n", "workers", "less than or equal to 64", "100"),
-        ('engine = "gurobi"\n', "engine", "'auto', 'cpsat', 'flow' or 'milp'", "'gurobi'"),
+        ('engine = "gurobi"\n', "engine", "'auto', 'cpsat', 'lns', 'flow' or 'milp'", "'gurobi'"),
         ('workload_unit = "days"\n', "workload_unit", "'hours' or 'accounts'", "'days'"),
         ('as_of = "2027-13-01"\n', "as_of", "not a date in YYYY-MM-DD form", "'2027-13-01'"),
         ("[weights]\ntravel = -2\n", "weights.travel", "greater than or equal to 0", "-2"),
