@@ -6,7 +6,9 @@ validation (``solver.schema``) can name the exact line of a bad value.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -26,9 +28,13 @@ class RawTable:
     frame: pd.DataFrame
     source: str
     first_row: int
+    lines: tuple[int, ...] = ()  # CSV: the line each record starts on, when known
+    hint: str = ""  # a likely cause to add to a missing-column message (wrong delimiter)
 
     def row_number(self, position: int) -> int:
         """Line (CSV) or row position (DataFrame) of the record at 0-based ``position``."""
+        if position < len(self.lines):
+            return self.lines[position]
         return self.first_row + position
 
 
@@ -44,19 +50,88 @@ def read_table(data: str | Path | pd.DataFrame, name: str) -> RawTable:
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
             return RawTable(frame.reset_index(drop=True), source, 0)
+        raw = path.read_bytes()
+        _check_text(raw, source)
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
         )
-    except UnicodeDecodeError as exc:
-        raise InputError([InputIssue(source, "", "file is not UTF-8 text", (), str(exc))]) from None
     except pd.errors.EmptyDataError:
         raise InputError([InputIssue(source, "", "file is empty (no header row)")]) from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise InputError(
             [InputIssue(source, "", "cannot be read as a table", (), str(exc))]
         ) from None
+    text = raw.decode("utf-8-sig")
+    header, lines = _record_lines(text)
+    hint = _check_header(header, frame, source)
     frame.columns = [str(c).strip() for c in frame.columns]
-    return RawTable(frame, source, 2)
+    return RawTable(frame, source, 2, lines if len(lines) == len(frame) else (), hint)
+
+
+def _check_text(raw: bytes, source: str) -> None:
+    """UTF-8 text or an issue naming the line and the likely cause."""
+    if b"\x00" in raw:
+        raise InputError(
+            [
+                InputIssue(
+                    source,
+                    "",
+                    "file is not UTF-8 text: it contains NUL bytes (UTF-16, or a binary file "
+                    "such as .xlsx); save it as CSV UTF-8",
+                )
+            ]
+        )
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            [
+                InputIssue(
+                    source,
+                    "",
+                    "file is not UTF-8 text",
+                    (line,),
+                    "probably Windows-1252 / Latin-1; save it as CSV UTF-8",
+                )
+            ]
+        ) from None
+
+
+def _record_lines(text: str) -> tuple[list[str], tuple[int, ...]]:
+    """Header fields and the line each data record starts on (blank lines skipped, quoted
+    cells may span lines), as pandas reads them."""
+    reader = csv.reader(io.StringIO(text))
+    header: list[str] = []
+    starts: list[int] = []
+    previous_end = 0
+    try:
+        for row in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not any(cell.strip() for cell in row) and len(row) <= 1:
+                continue
+            if not header:
+                header = row
+            else:
+                starts.append(start)
+    except csv.Error:
+        return header, ()
+    return header, tuple(starts)
+
+
+def _check_header(header: list[str], frame: pd.DataFrame, source: str) -> str:
+    """Duplicate names are an error; a likely wrong delimiter comes back as a hint."""
+    names = [h.strip() for h in header]
+    repeated = sorted({n for n in names if names.count(n) > 1 and n})
+    if repeated:
+        raise InputError([InputIssue(source, ", ".join(repeated), "duplicate column name", (1,))])
+    if len(frame.columns) == 1:
+        for sep, word in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+            if sep in str(frame.columns[0]):
+                return (
+                    f"the fields look separated by {word}, not ','; save it as comma-separated CSV"
+                )
+    return ""
 
 
 def fingerprint_frame(frame: pd.DataFrame) -> str:

@@ -91,6 +91,10 @@ def _examples(text: pd.Series, mask: np.ndarray) -> str:
 
 def _require_columns(col: _Collector, frame: pd.DataFrame, required: tuple[str, ...]) -> bool:
     missing = [c for c in required if c not in frame.columns]
+    if missing and col.table.hint:
+        detail = f"{col.table.hint} (header read as {list(frame.columns)})"
+        col.add(", ".join(missing), "required column is missing", None, detail)
+        return False
     for name in missing:
         col.add(name, "required column is missing", None, f"columns present: {list(frame.columns)}")
     return not missing
