@@ -63,7 +63,11 @@ def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:
     for block in problem.blocks:
         if block.kind == "moves":
             continue
-        reasons += _forced_overload(problem, block) or _aggregate_overload(problem, block)
+        reasons += (
+            _forced_overload(problem, block)
+            or _too_big_anywhere(problem, block)
+            or _aggregate_overload(problem, block)
+        )
         if reasons:
             suggestions += [SUGGESTIONS.get(block.rule, "relax the capacity rules")]
             suggestions.append("end some protections or locks early (protected_until / locks)")
@@ -83,6 +87,27 @@ def _forced_overload(problem: Problem, block) -> list[str]:
         out.append(
             f"rep {block.labels[r]} holds {load[r]:,.1f} {_unit(block)} of protected or "
             f"locked accounts; its {block.rule} limit is {block.upper[r]:,.1f}"
+        )
+    return out
+
+
+def _too_big_anywhere(problem: Problem, block) -> list[str]:
+    """Customers that need more than the limit of every row they could go to."""
+    in_block = block.row >= 0
+    cust = problem.pair_customer
+    fits = np.zeros(problem.n, dtype=bool)
+    fits_pairs = ~in_block
+    fits_pairs[in_block] = block.coeff[in_block] <= block.upper[block.row[in_block]] + 1e-9
+    fits[cust[fits_pairs]] = True
+    out = []
+    for i in np.flatnonzero(~fits):
+        mine = in_block & (cust == i)
+        least = block.coeff[mine].min()
+        most = block.upper[block.row[mine]].max()
+        out.append(
+            f"customer {problem.customer_ids[i]} needs at least {least:,.1f} "
+            f"{_unit(block)} under {block.rule}; no eligible rep has more than "
+            f"{most:,.1f} (check its lat/lon and effort)"
         )
     return out
 

@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from solver.errors import InputIssue, ScenarioError
 
@@ -76,6 +83,7 @@ class Scenario(_Frozen):
     max_candidates: int | None = Field(None, ge=1, strict=True)
     deterministic: bool = Field(False, strict=True)
     progress: bool = Field(True, strict=True)
+    _source: str = PrivateAttr("scenario")  # the TOML file it came from, for messages
     weights: Weights = Weights()
     rules: Rules = Rules()
     travel: Travel = Travel()
@@ -92,6 +100,11 @@ class Scenario(_Frozen):
                 raise ValueError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
         return value
 
+    @property
+    def source(self) -> str:
+        """Where the scenario came from: its TOML path, or 'scenario'."""
+        return self._source
+
     def replace(self, **changes: Any) -> Scenario:
         """A new scenario with ``changes`` applied; nested tables merge (``weights={...}``)."""
         data = self.model_dump()
@@ -102,7 +115,9 @@ class Scenario(_Frozen):
                 data[key] = {**data[key], **value}
             else:
                 data[key] = value
-        return Scenario.from_dict(data, source="replace()")
+        variant = Scenario.from_dict(data, source="replace()")
+        variant._source = self.source
+        return variant
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "scenario") -> Scenario:
@@ -127,7 +142,9 @@ class Scenario(_Frozen):
             for key in ("locks", "forbidden"):
                 if isinstance(rules.get(key), str):
                     rules[key] = read_pair_file(path.parent / rules[key], f"rules.{key}", path)
-        return cls.from_dict(data, source=str(path))
+        scenario = cls.from_dict(data, source=str(path))
+        scenario._source = str(path)
+        return scenario
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

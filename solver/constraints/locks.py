@@ -10,7 +10,9 @@ from solver.facts import Facts, PairFacts
 from solver.scenario import Scenario
 
 
-def resolve_pairs(facts: Facts, pairs: tuple[tuple[str, str], ...], key: str) -> np.ndarray:
+def resolve_pairs(
+    facts: Facts, pairs: tuple[tuple[str, str], ...], key: str, source: str = "scenario"
+) -> np.ndarray:
     """Map (customer_id, rep_id) pairs to index pairs, shape (k, 2); unknown ids are errors."""
     cust = {c: i for i, c in enumerate(facts.customer_ids)}
     reps = {r: j for j, r in enumerate(facts.rep_ids)}
@@ -19,12 +21,10 @@ def resolve_pairs(facts: Facts, pairs: tuple[tuple[str, str], ...], key: str) ->
     for k, (c, r) in enumerate(pairs):
         if c not in cust:
             issues.append(
-                InputIssue("scenario", f"rules.{key}[{k}]", "unknown customer_id", (), repr(c))
+                InputIssue(source, f"rules.{key}[{k}]", "unknown customer_id", (), repr(c))
             )
         if r not in reps:
-            issues.append(
-                InputIssue("scenario", f"rules.{key}[{k}]", "unknown rep_id", (), repr(r))
-            )
+            issues.append(InputIssue(source, f"rules.{key}[{k}]", "unknown rep_id", (), repr(r)))
         if c in cust and r in reps:
             out.append((cust[c], reps[r]))
     if issues:
@@ -37,12 +37,12 @@ class LockRule(HardRule):
 
     def forced(self, facts: Facts, scenario: Scenario) -> tuple[np.ndarray, str]:
         forced = np.full(facts.n, -1, dtype=np.int64)
-        for i, j in resolve_pairs(facts, scenario.rules.locks, "locks"):
+        for i, j in resolve_pairs(facts, scenario.rules.locks, "locks", scenario.source):
             if forced[i] >= 0 and forced[i] != j:
                 raise ScenarioError(
                     [
                         InputIssue(
-                            "scenario",
+                            scenario.source,
                             "rules.locks",
                             "customer locked to two different reps",
                             (),
@@ -63,7 +63,7 @@ class LockRule(HardRule):
                 f"but assigned to {f.rep_ids[assigned.rep[i]]}",
                 str(f.customer_ids[i]),
             )
-            for i, j in resolve_pairs(f, scenario.rules.locks, "locks")
+            for i, j in resolve_pairs(f, scenario.rules.locks, "locks", scenario.source)
             if assigned.rep[i] != j
         ]
 
@@ -75,7 +75,7 @@ class ForbiddenRule(HardRule):
         return bool(scenario.rules.forbidden)
 
     def allowed(self, pairs: PairFacts, scenario: Scenario) -> np.ndarray:
-        banned = resolve_pairs(pairs.facts, scenario.rules.forbidden, "forbidden")
+        banned = resolve_pairs(pairs.facts, scenario.rules.forbidden, "forbidden", scenario.source)
         m = pairs.facts.m
         return ~np.isin(pairs.customer * m + pairs.rep, banned[:, 0] * m + banned[:, 1])
 

@@ -336,8 +336,6 @@ case(
     "lat_lon_swapped_in_range",
     4,
     ["C1", "capacity_hours"],
-    xfail="lat/lon swapped but in range puts C1 in Antarctica; the infeasibility message "
-    "sums hours over all accounts and never names C1, the account that cannot fit",
     customers=cust(r1="C1,-74.00,40.71,1000,10,retail,R1,,"),
 )
 
@@ -476,7 +474,6 @@ case(
     "scenario_lock_unknown_customer",
     3,
     ["scenario.toml", "rules.locks", "C99"],
-    xfail="lock issues name the source 'scenario', not the TOML file they came from",
     scenario=SCENARIO + '[rules]\nlocks = [["C99", "R1"]]\n',
 )
 case(
