@@ -68,6 +68,25 @@ def make_instance(
 
 SMALL_SCENARIO = {"as_of": "2027-01-01", "time_limit_s": 5, "seed": 1}
 
+AS_OF = "2027-01-01"
+TERMS = ("travel", "specialty", "value_fit", "continuity", "balance")
+
+
+def scenario(weights: dict, rules: dict | None = None, **extra) -> dict:
+    """Every weight 0 except the ones given; CP-SAT, deterministic, short limit."""
+    w = dict.fromkeys(TERMS, 0.0)
+    w.update(weights)
+    return {
+        "as_of": AS_OF,
+        "engine": "cpsat",
+        "time_limit_s": 3,
+        "seed": 1,
+        "deterministic": True,
+        "weights": w,
+        "rules": rules or {},
+        **extra,
+    }
+
 
 def rep(rep_id: str, lat: float, lon: float, **extra) -> dict:
     """One rep row with 1,000 h capacity; ``extra`` adds or overrides columns."""

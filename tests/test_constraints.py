@@ -9,29 +9,14 @@ import pytest
 
 import solver
 from tests.instances import SMALL_SCENARIO, cust, frame, make_instance, rep
-
-AS_OF = "2027-01-01"
-TERMS = ("travel", "specialty", "value_fit", "continuity", "balance")
-
+from tests.instances import scenario as base_scenario
 
 # ---------------------------------------------------------------- helpers
 
 
 def scenario(rules: dict | None = None, weights: dict | None = None, **extra) -> dict:
     """Travel is the only weight unless told otherwise: every customer wants its nearest rep."""
-    w = dict.fromkeys(TERMS, 0.0)
-    w["travel"] = 1.0
-    w.update(weights or {})
-    return {
-        "as_of": AS_OF,
-        "engine": "cpsat",
-        "time_limit_s": 3,
-        "seed": 1,
-        "deterministic": True,
-        "weights": w,
-        "rules": rules or {},
-        **extra,
-    }
+    return base_scenario({"travel": 1.0, **(weights or {})}, rules, **extra)
 
 
 def solve(customers: pd.DataFrame, reps: pd.DataFrame, scn: dict) -> dict[str, str]:

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import solver
+from tests.corpus.make_corpus import C_HEAD, C_ROWS, R_HEAD, R_ROWS
 
 AS_OF = {"as_of": "2027-01-01", "time_limit_s": 2.0, "progress": False}
 
@@ -50,20 +51,6 @@ R_COLUMNS = [
     "region",
     "max_travel_km",
     "active",
-]
-C_HEAD = "customer_id,lat,lon,value,effort_hours,segment,current_rep,protected_rep,protected_until"
-C_ROWS = [
-    "C1,40.71,-74.00,1000,10,retail,R1,,",
-    "C2,40.73,-73.99,2000,12,energy,R1,R1,2027-06-30",
-    "C3,34.05,-118.24,1500,8,retail,R2,,",
-    "C4,34.06,-118.25,500,6,energy,R2,,",
-    "C5,41.88,-87.63,800,9,retail,R3,,",
-]
-R_HEAD = "rep_id,lat,lon,capacity_hours,specialties,seniority,active"
-R_ROWS = [
-    "R1,40.72,-74.01,200,retail,4,true",
-    "R2,34.05,-118.20,200,energy,3,true",
-    "R3,41.87,-87.62,200,retail;energy,2,true",
 ]
 VALID_CUSTOMERS = ("\n".join([C_HEAD, *C_ROWS]) + "\n").encode()
 VALID_REPS = ("\n".join([R_HEAD, *R_ROWS]) + "\n").encode()

@@ -14,10 +14,8 @@ import pandas as pd
 import pytest
 
 import solver
-from tests.instances import SMALL_SCENARIO, cust, frame, make_instance, rep
+from tests.instances import SMALL_SCENARIO, TERMS, cust, frame, make_instance, rep, scenario
 
-AS_OF = "2027-01-01"
-TERMS = ("travel", "specialty", "value_fit", "continuity", "balance")
 SEPARABLE = ("travel", "specialty", "value_fit", "continuity")
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 ROAD_FACTOR = 1.3  # scenario default
@@ -34,22 +32,6 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlmb = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
-
-
-def scenario(weights: dict, rules: dict | None = None, **extra) -> dict:
-    """Every weight 0 except the ones given; CP-SAT, deterministic, short limit."""
-    w = dict.fromkeys(TERMS, 0.0)
-    w.update(weights)
-    return {
-        "as_of": AS_OF,
-        "engine": "cpsat",
-        "time_limit_s": 3,
-        "seed": 1,
-        "deterministic": True,
-        "weights": w,
-        "rules": rules or {},
-        **extra,
-    }
 
 
 def solve(customers: pd.DataFrame, reps: pd.DataFrame, scn: dict) -> solver.Plan:
