@@ -15,6 +15,7 @@ import numpy as np
 
 from solver.constraints import HardRule
 from solver.facts import Facts, PairFacts
+from solver.limits import check_size
 from solver.objectives import SEPARABLE_TERMS
 from solver.scenario import Scenario
 
@@ -49,6 +50,7 @@ def build_candidates(
     pair_rules = [r for r in rules if type(r).allowed is not HardRule.allowed]
     hard_always = [r for r in pair_rules if not r.waived_when_forced]
     limit = candidate_limit(facts, scenario)
+    check_size(facts.n * min(facts.m, limit or facts.m), "build", scenario.memory_limit_gb)
     parts: list[PairFacts] = []
     blocked: dict[int, Counter] = {}
 

@@ -1,7 +1,8 @@
 """Command line: ``territory demo | solve | check``. Calls only the public API.
 
 Exit codes: 0 success, 2 usage, 3 invalid input, 4 infeasible, 5 plan breaks rules,
-6 no plan within the time limit, 130 interrupted.
+6 no plan within the time limit, 7 too large / out of memory, 130 Ctrl-C, 143 SIGTERM
+(with the best plan so far written, marked interrupted, when there was one).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from solver.cli_common import err, fail
 from solver.cli_export import export
 from solver.cli_report import report
 from solver.cli_runs import forecast, runs_app
-from solver.errors import EXIT_VIOLATIONS
+from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
 from solver.progress import live_bar
 from solver.scenario import as_scenario
 from solver.store import record_run
@@ -32,6 +33,10 @@ app = typer.Typer(
 )
 out = Console()
 
+OUT_OF_MEMORY = (
+    "ran out of memory while solving; nothing was written. Lower max_candidates, set "
+    "memory_limit_gb, or split the run by region"
+)
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"
 
 CustomersOpt = Annotated[Path, typer.Option("--customers", help="customers CSV or Parquet")]
@@ -60,9 +65,19 @@ def _run_solve(customers, reps, scenario: Scenario, out_dir: Path, quiet: bool) 
     except KeyboardInterrupt:
         err.print("interrupted: nothing was written")
         raise typer.Exit(code=130) from None
+    except MemoryError:
+        raise fail(TooLargeError(OUT_OF_MEMORY)) from None
     plan.write(out_dir)
     if not quiet:
         print_summary(plan, out_dir)
+    stopped_by = plan.certificate.get("interrupted")
+    if stopped_by:
+        gap = plan.certificate["gap"]
+        err.print(
+            f"stopped by {stopped_by}: wrote the best plan found so far "
+            f"(gap {'n/a' if gap is None else f'{gap:.3%}'}), marked interrupted in metrics.json"
+        )
+        raise typer.Exit(code=EXIT_STOPPED.get(stopped_by, 130))
     return plan
 
 
@@ -157,8 +172,9 @@ def _pct(x: float) -> str:
 def print_summary(plan: Plan, out_dir: Path) -> None:
     cert = plan.certificate
     gap = "n/a" if cert["gap"] is None else f"{cert['gap']:.3%}"
+    stopped = f" (interrupted by {cert['interrupted']})" if cert.get("interrupted") else ""
     out.print(
-        f"[bold]plan[/] {cert['status']} by {cert['engine']} in {cert['wall_s']:.1f} s: "
+        f"[bold]plan[/] {cert['status']}{stopped} by {cert['engine']} in {cert['wall_s']:.1f} s: "
         f"objective {cert['objective']:,.1f}, lower bound {cert['bound']:,.1f} "
         f"({cert['bound_source']}), gap {gap}"
     )

@@ -2,7 +2,10 @@
 
 Exit codes used by the command line (stable, scripts depend on them):
 0 success, 2 usage error, 3 invalid input, 4 infeasible scenario,
-5 plan breaks hard rules (``territory check``), 6 no plan found within the time limit.
+5 plan breaks hard rules (``territory check``), 6 no plan found within the time limit,
+7 instance beyond the size limits or out of memory, 130 stopped by Ctrl-C (SIGINT),
+143 stopped by SIGTERM. A stopped solve that had a plan writes it, marked as interrupted,
+and still exits 130/143.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ EXIT_INVALID_INPUT = 3
 EXIT_INFEASIBLE = 4
 EXIT_VIOLATIONS = 5
 EXIT_NO_SOLUTION = 6
+EXIT_TOO_LARGE = 7
+EXIT_STOPPED = {"SIGINT": 130, "SIGTERM": 143}
 
 
 @dataclass(frozen=True)
@@ -92,3 +97,18 @@ class EngineCapabilityError(SolverError):
     """The chosen engine cannot handle a term or rule the scenario asks for."""
 
     exit_code = EXIT_INVALID_INPUT
+
+
+class TooLargeError(SolverError):
+    """The instance is beyond the stated size limits, or the machine ran out of memory."""
+
+    exit_code = EXIT_TOO_LARGE
+
+
+class StoppedError(SolverError):
+    """A signal stopped the solve before any plan existed; nothing was written."""
+
+    def __init__(self, signal_name: str):
+        self.signal_name = signal_name
+        self.exit_code = EXIT_STOPPED.get(signal_name, 130)
+        super().__init__(f"stopped by {signal_name} before any plan was found; nothing written")

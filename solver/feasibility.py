@@ -34,11 +34,16 @@ SUGGESTIONS = {
 }
 
 
-def raise_infeasible(reasons: list[str], suggestions: list[str]) -> NoReturn:
+def infeasible(reasons: list[str], suggestions: list[str]) -> InfeasibleError:
+    """The error for ``reasons`` (at most MAX_LISTED shown) and deduplicated suggestions."""
     shown = reasons[:MAX_LISTED]
     if len(reasons) > MAX_LISTED:
         shown.append(f"... and {len(reasons) - MAX_LISTED} more of the same kind")
-    raise InfeasibleError(shown, list(dict.fromkeys(suggestions)))
+    return InfeasibleError(shown, list(dict.fromkeys(suggestions)))
+
+
+def raise_infeasible(reasons: list[str], suggestions: list[str]) -> NoReturn:
+    raise infeasible(reasons, suggestions)
 
 
 def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:

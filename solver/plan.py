@@ -20,6 +20,8 @@ from solver.problem import Problem
 from solver.reasons import explain_customer, reasons
 
 OUTPUT_FILES = ("assignments.csv", "reps.csv", "metrics.json")
+#: certificate entries that measure this run's wall time (left out of deterministic output)
+TIMING_KEYS = ("wall_s", "lp_wall_s", "engine_wall_s")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,11 @@ class Plan:
 
     def write(self, out_dir: str | Path) -> None:
         """Write assignments.csv, reps.csv and metrics.json; each replaces the old file only
-        once all three are complete."""
+        once all three are complete. A deterministic run leaves its wall times out, so the
+        same inputs, scenario and seed write the same bytes."""
+        certificate = self.certificate
+        if certificate.get("deterministic"):
+            certificate = {k: v for k, v in certificate.items() if k not in TIMING_KEYS}
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
@@ -91,7 +97,7 @@ class Plan:
             write_csv(self.assignments, staging / "assignments.csv")
             write_csv(self.reps, staging / "reps.csv")
             write_json(
-                {"metrics": self.metrics, "certificate": self.certificate}, staging / "metrics.json"
+                {"metrics": self.metrics, "certificate": certificate}, staging / "metrics.json"
             )
             for name in OUTPUT_FILES:
                 (staging / name).replace(out / name)

@@ -82,6 +82,8 @@ class Scenario(_Frozen):
     workload_unit: Literal["hours", "accounts"] = "hours"
     max_candidates: int | None = Field(None, ge=1, strict=True)
     deterministic: bool = Field(False, strict=True)
+    #: memory a solve may use, in GiB (default: what the machine has available)
+    memory_limit_gb: float | None = Field(None, gt=0, allow_inf_nan=False)
     progress: bool = Field(True, strict=True)
     _source: str = PrivateAttr("scenario")  # the TOML file it came from, for messages
     weights: Weights = Weights()

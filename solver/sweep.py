@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import resource
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Literal
 
@@ -54,6 +56,7 @@ def sweep(
     solve_workers: int | None = None,
     address: str | None = None,
     keep_plans: bool = False,
+    worker_memory_mb: int | None = None,
 ) -> pd.DataFrame:
     """Solve every variant of ``case``; one row per variant, in the order given.
 
@@ -69,6 +72,12 @@ def sweep(
     runtime it starts). ``solve_workers``: CP-SAT threads per solve (default: the scenario's
     when serial, CPU count / max_workers for processes, 1 on Ray). ``address``: the Ray
     cluster (default ``RAY_ADDRESS``, else a local runtime); an initialised Ray is reused.
+
+    Faults stay in their row: a solve that runs out of memory gets status ``out_of_memory``,
+    and when a worker process dies (killed, or the system ran out of memory) its variants
+    get ``worker_died`` while every finished row is kept. ``worker_memory_mb`` caps each
+    worker process's extra address space (process backend, Linux), so one oversized variant
+    fails alone instead of starving the machine.
     """
     variants = list(variants)
     for variant in variants:
@@ -77,7 +86,9 @@ def sweep(
     if backend == "serial":
         rows = [run_variant(case, v, solve_workers, keep_plans) for v in variants]
     elif backend == "process":
-        rows = _process_map(case, variants, max_workers, solve_workers, keep_plans)
+        rows = _process_map(
+            case, variants, max_workers, solve_workers, keep_plans, worker_memory_mb
+        )
     elif backend == "ray":
         rows = _ray_map(case, variants, max_workers, solve_workers or 1, keep_plans, address)
     else:
@@ -117,6 +128,8 @@ def run_variant(
         return {"label": label, **_failed("infeasible", exc)}
     except NoSolutionError as exc:
         return {"label": label, **_failed("no_solution", exc)}
+    except MemoryError:
+        return {"label": label, **_failed("out_of_memory", "ran out of memory while solving")}
     row = {"label": label, **plan_row(plan)}
     if keep_plan:
         row["plan"] = plan
@@ -186,9 +199,14 @@ def tradeoff(
 _BASE: Case | None = None  # the base case of a pool worker process, set once at start-up
 
 
-def _init_worker(base: Case) -> None:
+def _init_worker(base: Case, memory_mb: int | None = None) -> None:
     global _BASE
     _BASE = base
+    if memory_mb is not None:
+        with open("/proc/self/statm") as handle:  # address space in use, in pages
+            in_use = int(handle.read().split()[0]) * resource.getpagesize()
+        limit = in_use + memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _pool_task(task: tuple[Variant, int | None, bool]) -> dict[str, Any]:
@@ -202,6 +220,7 @@ def _process_map(
     max_workers: int | None,
     solve_workers: int | None,
     keep_plans: bool,
+    memory_mb: int | None,
 ) -> list[dict[str, Any]]:
     if not variants:
         return []
@@ -212,9 +231,17 @@ def _process_map(
         max_workers=procs,
         mp_context=get_context("spawn"),
         initializer=_init_worker,
-        initargs=(case,),
+        initargs=(case, memory_mb),
     ) as pool:
-        return list(pool.map(_pool_task, [(v, threads, keep_plans) for v in variants]))
+        futures = [pool.submit(_pool_task, (v, threads, keep_plans)) for v in variants]
+        rows = []
+        for variant, future in zip(variants, futures, strict=True):
+            try:
+                rows.append(future.result())
+            except BrokenProcessPool:
+                label = variant.get(LABEL_KEY, "") if isinstance(variant, Mapping) else ""
+                rows.append({"label": label, **_failed("worker_died", WORKER_DIED)})
+        return rows
 
 
 def _ray_map(
@@ -251,7 +278,13 @@ def _relative_label(case: Case, base: Case) -> str:
     return "; ".join(own) or "base"
 
 
-def _failed(status: str, exc: Exception) -> dict[str, Any]:
+WORKER_DIED = (
+    "the worker process died before finishing (killed, or out of memory); "
+    "try fewer parallel solves (max_workers) or a smaller case"
+)
+
+
+def _failed(status: str, exc: Exception | str) -> dict[str, Any]:
     text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
     return {"status": status, "error": str(text)}
 

@@ -184,3 +184,13 @@ def test_ray_backend_matches_serial_on_a_local_runtime(ray_runtime, base, serial
     again = sweep(base, VARIANTS[:1], backend="ray", keep_plans=True)  # reuses the runtime
     assert isinstance(again.at[0, "plan"], solver.Plan)
     assert again.at[0, "objective"] == pytest.approx(serial.at[0, "objective"])
+
+
+def test_a_worker_out_of_memory_fails_its_rows_not_the_sweep():
+    customers, reps = make_instance(n=3000, m=40, seed=3)
+    case = Case(customers, reps, DETERMINISTIC)
+    variants = [{"weights.travel": 1.0}, {"weights.travel": 2.0}]
+    frame = sweep(case, variants, max_workers=1, worker_memory_mb=20)
+    assert frame["variant"].tolist() == [0, 1]
+    assert set(frame["status"]) <= {"out_of_memory", "worker_died"}
+    assert frame["error"].str.contains("memory").all()

@@ -21,8 +21,9 @@ from collections.abc import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.feasibility import diagnose_blocks
+from solver.interrupt import StopRequest, run_stoppable
 from solver.models.base import EngineResult
+from solver.models.core import explain_infeasibility
 from solver.problem import Problem
 
 #: largest scaled |cost| of one pair; keeps the objective well inside int64
@@ -83,11 +84,13 @@ def solve_cpsat(
     deterministic: bool = False,
     load_offset: np.ndarray | None = None,
     explain_infeasible: bool = True,
+    stop: StopRequest | None = None,
 ) -> EngineResult | None:
     """Best plan found in the time limit, or None when none was found.
 
     ``load_offset`` is load per rep already carried outside this model (a neighbourhood of
-    a larger plan): the balance targets are lowered by it.
+    a larger plan): the balance targets are lowered by it. Setting ``stop`` (Ctrl-C) ends
+    the search early with the incumbent.
     """
     start = time.perf_counter()
     model = cp_model.CpModel()
@@ -156,10 +159,11 @@ def solve_cpsat(
         params.num_workers = workers
         params.max_time_in_seconds = float(time_limit_s)
     params.cp_model_probing_level = PROBING_LEVEL
+    params.catch_sigint_signal = False  # Ctrl-C belongs to solver.interrupt, not to CP-SAT
     callback = _Callback(scale, progress) if progress is not None else None
-    status = solver.solve(model, callback)
+    status = run_stoppable(lambda: solver.solve(model, callback), stop, solver.stop_search)
     if status == cp_model.INFEASIBLE and explain_infeasible:
-        raise diagnose_blocks(problem)
+        raise explain_infeasibility(problem)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     proved = status == cp_model.OPTIMAL and bal is None

@@ -5,16 +5,23 @@ keeps every other account where it is, and solves that small assignment exactly 
 CP-SAT: rows get the room the fixed accounts leave them, and the balance targets stay those
 of the whole plan. A step is kept only when the exact objective of the whole plan drops, so
 every intermediate plan satisfies every hard rule.
+
+The search ends at the time limit, or when ``stop`` is set (Ctrl-C), between two steps. In
+deterministic mode it runs a fixed number of steps instead (one per ``STEP_LIMIT_S`` of the
+limit), each a one-worker CP-SAT solve bounded by deterministic time, so the same inputs
+and seed give the same plan on any machine load.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 
 import numpy as np
 
 from solver.constraints import RowBlock
+from solver.interrupt import StopRequest
 from solver.models.base import EngineResult
 from solver.models.cpsat import solve_cpsat
 from solver.problem import Problem
@@ -93,12 +100,15 @@ def improve(
     seed: int,
     workers: int,
     objective,
+    stop: StopRequest | None = None,
+    deterministic: bool = False,
 ) -> tuple[np.ndarray, dict]:
     """Improve the plan ``start`` until the time limit; ``objective(rep)`` is the exact cost.
 
     Returns the best plan and counters (steps, improving steps, start and end cost).
     """
     deadline = time.perf_counter() + time_limit_s
+    step_budget = math.ceil(time_limit_s / STEP_LIMIT_S) if deterministic else None
     rng = np.random.default_rng(seed)
     neighbours = _rep_neighbours(problem)
     active = problem.balance.active if problem.balance is not None else np.ones(problem.m, bool)
@@ -107,7 +117,11 @@ def improve(
     best = objective(rep)
     stats = {"steps": 0, "improving_steps": 0, "start_cost": best}
     order: list[int] = []
-    while time.perf_counter() < deadline - 0.05:
+    while not (stop is not None and stop.is_set()):
+        if step_budget is None and time.perf_counter() >= deadline - 0.05:
+            break
+        if step_budget is not None and stats["steps"] >= step_budget:
+            break
         if not order:
             order = list(rng.permutation(np.flatnonzero(active)))
         seed_rep = order.pop()
@@ -121,7 +135,7 @@ def improve(
             continue
         sub, free_idx, fixed_load = built
         total = float(problem.pair_load[chosen].sum())
-        left = min(STEP_LIMIT_S, deadline - time.perf_counter())
+        left = STEP_LIMIT_S if deterministic else min(STEP_LIMIT_S, deadline - time.perf_counter())
         if left <= 0.05:
             break
         result: EngineResult | None = solve_cpsat(
@@ -133,6 +147,7 @@ def improve(
             total_load=total,
             load_offset=fixed_load,
             explain_infeasible=False,
+            deterministic=deterministic,
         )
         if result is None:
             continue

@@ -1,9 +1,10 @@
 """LP relaxation with HiGHS (through scipy.optimize): the lower bound and a warm start.
 
-Variables: x_p in [0, 1] per candidate pair; with balance, the total load W >= 0 and one
-deviation d_j >= 0 per active rep. Minimise sum_p c_p x_p + w sum_j d_j subject to
-sum_{p of i} x_p = 1 for each customer, every row block, W = sum_p load_p x_p and
-|L_j - s_j W| <= d_j. Its optimum is a lower bound on every plan's cost.
+Variables: x_p in [0, 1] per candidate pair; with balance, the total load W >= 0 and, per
+active rep, its load L_j >= 0 and deviation d_j >= 0. Minimise sum_p c_p x_p + w sum_j d_j
+subject to sum_{p of i} x_p = 1 for each customer, every row block, L_j = sum_{p of j}
+load_p x_p, W = sum_p load_p x_p and |L_j - s_j W| <= d_j. Its optimum is a lower bound on
+every plan's cost.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
     cols_x = np.arange(n_x)
     bal = problem.balance
     active = np.flatnonzero(bal.active) if bal is not None else np.zeros(0, dtype=np.int64)
-    n_var = n_x + (1 + len(active) if bal is not None else 0)
+    n_var = n_x + (1 + 2 * len(active) if bal is not None else 0)
 
     c = np.zeros(n_var)
     c[:n_x] = problem.pair_cost
@@ -72,35 +73,36 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
         b_ub.append(block.upper)
         offset += len(block.upper)
 
+    n_eq = problem.n
     if bal is not None:
-        w_col = n_x
-        c[n_x + 1 :] = bal.weight
-        # W - sum load x = 0
-        eq_rows += [np.full(n_x, problem.n), [problem.n]]
-        eq_cols += [cols_x, [w_col]]
-        eq_vals += [-problem.pair_load, [1.0]]
-        b_eq.append([0.0])
+        # columns: W (total load), d_j, then L_j (load of active rep j); sparse rows
+        # L_j - sum_{p of j} load_p x_p = 0, W - sum_j L_j - (load on other reps) = 0 and
+        # +-(L_j - s_j W) - d_j <= 0: every pair appears in one balance row, not three
+        na = len(active)
+        w_col, d_cols, l_cols = n_x, n_x + 1 + np.arange(na), n_x + 1 + na + np.arange(na)
+        c[d_cols] = bal.weight
         row_of_rep = np.full(problem.m, -1)
-        row_of_rep[active] = np.arange(len(active))
+        row_of_rep[active] = np.arange(na)
         r = row_of_rep[problem.pair_rep]
         sel = r >= 0
+        eq_rows += [r[sel] + n_eq, np.arange(na) + n_eq]
+        eq_cols += [cols_x[sel], l_cols]
+        eq_vals += [-problem.pair_load[sel], np.ones(na)]
+        b_eq.append(np.zeros(na))
+        n_eq += na
+        eq_rows += [np.full(int((~sel).sum()) + na + 1, n_eq)]
+        eq_cols += [np.concatenate([cols_x[~sel], l_cols, [w_col]])]
+        eq_vals += [np.concatenate([-problem.pair_load[~sel], -np.ones(na), [1.0]])]
+        b_eq.append([0.0])
+        n_eq += 1
         for sign in (1.0, -1.0):
-            # sign (L_j - s_j W) - d_j <= 0
-            ub_rows += [
-                r[sel] + offset,
-                np.arange(len(active)) + offset,
-                np.arange(len(active)) + offset,
-            ]
-            ub_cols += [cols_x[sel], np.full(len(active), w_col), n_x + 1 + np.arange(len(active))]
-            ub_vals += [
-                sign * problem.pair_load[sel],
-                -sign * bal.shares[active],
-                -np.ones(len(active)),
-            ]
-            b_ub.append(np.zeros(len(active)))
-            offset += len(active)
+            rows = np.arange(na) + offset
+            ub_rows += [rows, rows, rows]
+            ub_cols += [l_cols, np.full(na, w_col), d_cols]
+            ub_vals += [np.full(na, sign), -sign * bal.shares[active], -np.ones(na)]
+            b_ub.append(np.zeros(na))
+            offset += na
 
-    n_eq = problem.n + (1 if bal is not None else 0)
     a_eq = sp.csr_matrix(
         (np.concatenate(eq_vals), (np.concatenate(eq_rows), np.concatenate(eq_cols))),
         shape=(n_eq, n_var),

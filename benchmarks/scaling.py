@@ -1,0 +1,163 @@
+"""How time, memory and gap grow with size, on realistic generated territory instances.
+
+    python -m benchmarks.scaling --sizes 1000x10,3000x30,10000x100,30000x300,100000x1000
+
+Each instance comes from the sample generator (``data/make_sample.py``: accounts at real
+places in TX/OK/LA/AR, every objective term, protections, capacities, account caps, a
+move budget, a leaving rep) with the given seed, cached under ``benchmarks/instances/``.
+Each solve runs in its own process, so its peak resident memory is its own; the time limit
+is 60 s per 10,000 accounts (at least 10 s, at most 600 s) unless ``--time-limit`` is
+given. Writes ``benchmarks/results/scaling.csv`` and a log-log plot ``scaling.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / "instances"
+RESULTS = ROOT / "benchmarks" / "results"
+COLUMNS = [
+    "customers", "reps", "seed", "engine", "time_limit_s", "pairs", "load_s", "bound_s",
+    "solve_wall_s", "total_s", "peak_rss_mb", "objective", "bound", "gap", "bound_source",
+    "note",
+]  # fmt: skip
+
+
+def instance(customers: int, reps: int, seed: int) -> Path:
+    """The generated instance folder (made once, then reused)."""
+    folder = CACHE / f"{customers}x{reps}-seed{seed}"
+    if not (folder / "scenario.toml").exists():
+        args = ["--customers", str(customers), "--reps", str(reps), "--seed", str(seed)]
+        subprocess.run(
+            [sys.executable, str(ROOT / "data" / "make_sample.py"), *args, "--out", str(folder)],
+            check=True,
+        )
+    return folder
+
+
+def default_limit(customers: int) -> float:
+    return float(min(600, max(10, round(60 * customers / 10_000))))
+
+
+def solve_one(folder: Path, limit: float, engine: str) -> dict:
+    """Load and solve in this process; the certificate's numbers as one row."""
+    import solver
+
+    start = time.perf_counter()
+    problem = solver.Problem.build(
+        folder / "customers.csv", folder / "reps.csv", folder / "scenario.toml"
+    )
+    loaded = time.perf_counter() - start
+    plan = solver.solve_problem(problem, time_limit_s=limit, engine=engine)
+    cert = plan.certificate
+    return {
+        "pairs": cert["candidate_pairs"],
+        "load_s": round(loaded, 1),
+        "bound_s": round(cert["lp_wall_s"], 1),
+        "solve_wall_s": round(cert["wall_s"], 1),
+        "total_s": round(time.perf_counter() - start, 1),
+        "objective": round(cert["objective"], 1),
+        "bound": round(cert["bound"], 1),
+        "gap": cert["gap"],
+        "bound_source": cert["bound_source"].split(" (")[0],
+        "note": cert["engine_note"],
+    }
+
+
+def run_in_child(folder: Path, limit: float, engine: str) -> dict:
+    """solve_one in a fresh process; adds that process's own peak RSS (MB)."""
+    code = (
+        "import json, sys; from pathlib import Path; from benchmarks.scaling import solve_one; "
+        "print(json.dumps(solve_one(Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3])))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(folder), str(limit), engine],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"solve of {folder.name} failed with exit code {proc.returncode}")
+    row = json.loads(output.strip().splitlines()[-1])
+    row["peak_rss_mb"] = round(usage.ru_maxrss / 1024)
+    return row
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = [r["customers"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.loglog(n, [r["total_s"] for r in rows], "o-", label="total (load + solve)")
+    left.loglog(n, [r["bound_s"] for r in rows], "s--", label="lower bound")
+    left.loglog(n, [r["time_limit_s"] for r in rows], ":", color="grey", label="time limit")
+    left.set_xlabel("customers (reps = customers / 100)")
+    left.set_ylabel("seconds")
+    left.legend()
+    right.loglog(n, [r["peak_rss_mb"] / 1024 for r in rows], "o-", label="peak RSS")
+    right.loglog(n, [r["pairs"] * 1e3 / 2**30 for r in rows], ":", label="1 KB x pairs")
+    right.set_xlabel("customers (reps = customers / 100)")
+    right.set_ylabel("GiB")
+    right.legend()
+    for r in rows:
+        left.annotate(f"{r['gap']:.2%}", (r["customers"], r["total_s"]), fontsize=8)
+    fig.suptitle("Territory solver scaling (2 cores); labels: gap to the lower bound")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000x10,3000x30,10000x100")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engine", default="auto")
+    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--out", type=Path, default=RESULTS / "scaling.csv")
+    args = parser.parse_args(argv)
+    rows = []
+    print("| customers | reps | limit s | pairs | load s | bound s | total s | peak MB | gap |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size in args.sizes.split(","):
+        customers, reps = (int(x) for x in size.lower().split("x"))
+        limit = args.time_limit or default_limit(customers)
+        folder = instance(customers, reps, args.seed)
+        row = {
+            "customers": customers,
+            "reps": reps,
+            "seed": args.seed,
+            "engine": args.engine,
+            "time_limit_s": limit,
+        }
+        row.update(run_in_child(folder, limit, args.engine))
+        rows.append(row)
+        print(
+            f"| {customers:,} | {reps:,} | {limit:g} | {row['pairs']:,} | {row['load_s']} | "
+            f"{row['bound_s']} | {row['total_s']} | {row['peak_rss_mb']:,} | {row['gap']:.3%} |",
+            flush=True,
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    plot(rows, args.out.with_suffix(".png"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

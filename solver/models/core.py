@@ -1,0 +1,165 @@
+"""Why no plan exists: a small set of conflicting limits, found with CP-SAT assumptions.
+
+Every limit row (one rep's capacity hours, one rep's account cap, the move budget) is
+enforced only under its own assumption literal, and every customer must get exactly one
+of its eligible reps. When CP-SAT proves this infeasible, it returns a subset of the
+assumptions that is already infeasible; dropping each member in turn and re-solving
+(deletion filter) shrinks it to a minimal core when time allows. The core is reported with
+the customers that can only go to the reps in it, which of them are protected or locked,
+and what to relax.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solver.errors import InfeasibleError
+from solver.feasibility import SUGGESTIONS, diagnose_blocks, infeasible
+from solver.problem import Problem
+
+#: customers listed by name in a message (the rest are counted)
+LISTED_CUSTOMERS = 8
+#: time for the first solve, and for each deletion test, in seconds
+FIRST_SOLVE_S = 10.0
+DELETION_SOLVE_S = 1.0
+UNITS = {"hours": "h", "moves": "moves"}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit row: the rule it belongs to, whose it is (rep id or name), and its value."""
+
+    rule: str
+    label: str
+    upper: float
+    unit: str
+    block: int
+    row: int
+
+
+def _build(problem: Problem) -> tuple[cp_model.CpModel, list, list[cp_model.IntVar], list[Limit]]:
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{p}") for p in range(len(problem.pair_rep))]
+    starts = problem.customer_starts()
+    for i in range(problem.n):
+        model.add_exactly_one(x[starts[i] : starts[i + 1]])
+    switches: list[cp_model.IntVar] = []
+    limits: list[Limit] = []
+    for k, exact in enumerate(problem.blocks):
+        block = exact.integral()
+        members = np.flatnonzero(block.row >= 0)
+        order = members[np.argsort(block.row[members], kind="stable")]
+        bounds = np.searchsorted(block.row[order], np.arange(len(block.upper) + 1))
+        for r in range(len(block.upper)):
+            idx = order[bounds[r] : bounds[r + 1]]
+            if not len(idx):
+                continue
+            on = model.new_bool_var(f"{block.rule}:{block.labels[r]}")
+            terms = sum(int(block.coeff[p]) * x[p] for p in idx)
+            model.add(terms <= int(block.upper[r])).only_enforce_if(on)
+            switches.append(on)
+            unit = (
+                "h" if block.kind == "hours" else ("moves" if block.kind == "moves" else "accounts")
+            )
+            limits.append(Limit(block.rule, block.labels[r], float(exact.upper[r]), unit, k, r))
+    return model, x, switches, limits
+
+
+def _infeasible_under(model: cp_model.CpModel, on: list, seconds: float) -> tuple[bool, list]:
+    """(proved infeasible, the assumptions CP-SAT blames) with only ``on`` enforced."""
+    model.clear_assumptions()
+    model.add_assumptions(on)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.catch_sigint_signal = False
+    status = solver.solve(model)
+    if status != cp_model.INFEASIBLE:
+        return False, []
+    return True, list(solver.sufficient_assumptions_for_infeasibility())
+
+
+def conflict_core(problem: Problem, time_limit_s: float = 30.0) -> list[Limit] | None:
+    """A (near-)minimal set of limits that cannot all hold, or None when CP-SAT finds a plan
+    or cannot decide in time."""
+    deadline = time.perf_counter() + time_limit_s
+    model, _, switches, limits = _build(problem)
+    proved, blamed = _infeasible_under(model, switches, min(FIRST_SOLVE_S, time_limit_s))
+    if not proved:
+        return None
+    index = {v.index: k for k, v in enumerate(switches)}
+    core = sorted(index[b] for b in blamed) if blamed else list(range(len(switches)))
+    for k in list(core):
+        left = deadline - time.perf_counter()
+        if left <= 0.1:
+            break
+        trial = [j for j in core if j != k]
+        if _infeasible_under(model, [switches[j] for j in trial], min(DELETION_SOLVE_S, left))[0]:
+            core = trial
+    return [limits[k] for k in core]
+
+
+def explain_conflict(problem: Problem, core: list[Limit]) -> InfeasibleError:
+    """The core in business words: each limit, the accounts trapped by it, what to relax."""
+    lines = [
+        f"conflicting limit: {lim.rule} of {lim.label}, at most {lim.upper:,.1f} {lim.unit}"
+        if lim.unit != "moves"
+        else f"conflicting limit: {lim.rule} (the move budget), at most {lim.upper:,.0f} "
+        "account(s) changing owner by choice"
+        for lim in core
+    ]
+    reps = {lim.label for lim in core if lim.unit != "moves"}
+    rep_index = {r: j for j, r in enumerate(problem.rep_ids)}
+    in_core = np.zeros(problem.m, dtype=bool)
+    in_core[[rep_index[r] for r in reps if r in rep_index]] = True
+    outside = np.bincount(problem.pair_customer[~in_core[problem.pair_rep]], minlength=problem.n)
+    trapped = np.flatnonzero(outside == 0) if in_core.any() else np.zeros(0, dtype=np.int64)
+    if len(trapped):
+        hours = _least_hours(problem, trapped) if problem.facts is not None else 0.0
+        forced = [i for i in trapped if problem.forced[i] >= 0]
+        shown = ", ".join(str(problem.customer_ids[i]) for i in trapped[:LISTED_CUSTOMERS])
+        more = (
+            f" and {len(trapped) - LISTED_CUSTOMERS} more"
+            if len(trapped) > LISTED_CUSTOMERS
+            else ""
+        )
+        text = f"{len(trapped)} account(s) can only go to {', '.join(sorted(reps))}: {shown}{more}"
+        if hours:
+            text += f" (at least {hours:,.1f} h of work)"
+        if forced:
+            names = ", ".join(
+                f"{problem.customer_ids[i]} ({problem.forced_reason[i]})"
+                for i in forced[:LISTED_CUSTOMERS]
+            )
+            text += f"; protected or locked among them: {names}"
+        lines.append(text)
+    suggestions = [
+        SUGGESTIONS[r] for r in dict.fromkeys(lim.rule for lim in core) if r in SUGGESTIONS
+    ]
+    if len(trapped):
+        suggestions.append(
+            "let other reps take these accounts (max_travel_km, region, specialty, seniority "
+            "rules), or end some protections or locks early"
+        )
+    return infeasible(lines, suggestions)
+
+
+def _least_hours(problem: Problem, customers: np.ndarray) -> float:
+    """Sum over ``customers`` of their lightest workload (hours) on any candidate rep."""
+    least = np.full(problem.n, np.inf)
+    np.minimum.at(least, problem.pair_customer, problem.pair_workload)
+    return float(least[customers].sum())
+
+
+def explain_infeasibility(problem: Problem, time_limit_s: float = 30.0) -> InfeasibleError:
+    """The conflict core in business words; the LP family diagnosis when CP-SAT finds no
+    core in time (or finds a plan, which the LP-based caller then reports as a conflict
+    of rule families)."""
+    core = conflict_core(problem, time_limit_s)
+    if core:
+        return explain_conflict(problem, core)
+    return diagnose_blocks(problem)

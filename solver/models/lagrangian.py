@@ -1,0 +1,169 @@
+"""Lagrangian lower bound for instances too large for the LP: projected subgradient ascent.
+
+Every limit row k (rep hours, rep accounts, move budget) gets a multiplier mu_k >= 0, and
+the balance term is written as its dual, w |L_j - s_j W| = max over |lambda_j| <= w of
+lambda_j (L_j - s_j W). For any such multipliers
+
+    g(mu, lambda) = sum_i min_{p of i} d_p - sum_k mu_k b_k,
+    d_p = c_p + sum_k mu_k a_kp + load_p (lambda_rep(p) - sum_j s_j lambda_j)
+
+is a lower bound on the cost of every plan (weak duality: each customer takes exactly one
+pair, and each relaxed term is at most its true value). Its maximum equals the LP bound;
+the ascent gets close to it in seconds per million pairs, with one pass over the pairs per
+step. Steps follow Polyak's rule t = theta (U - g) / |subgradient|^2 with U the cost of the
+best plan known (1 % above the bound until there is one), theta halved when the bound
+stalls. Every ``REPAIR_EVERY`` steps the cheapest choice under the current multipliers is
+repaired into a plan (models.warmstart); the best such plan is the search's start.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.interrupt import StopRequest
+from solver.models.warmstart import repair
+from solver.problem import Problem
+
+#: halve the step factor after this many steps without a better bound
+STALL_STEPS = 15
+MIN_THETA = 1e-4
+#: steps between two attempts to turn the current cheapest choice into a plan
+REPAIR_EVERY = 40
+#: attempt a repair only while at most this share of limit rows is over
+REPAIRABLE_SHARE = 0.05
+#: Polyak target above the bound while no plan is known
+TARGET_MARGIN = 0.01
+
+
+@dataclass(frozen=True)
+class DualBound:
+    bound: float  # best g found (min sense), valid for every plan
+    rep: np.ndarray  # each customer's cheapest rep under the best multipliers
+    excess: np.ndarray  # per pair: d_p minus its customer's least d, at the best multipliers
+    steps: int
+    wall_s: float
+    plan: np.ndarray | None  # best plan repaired from the cheapest choices, if any
+    plan_cost: float
+
+
+class _Rows:
+    """The relaxed rows in one place: per block its rows, plus the balance duals."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.blocks = [b for b in problem.blocks if len(b.upper)]
+        self.mu = [np.zeros(len(b.upper)) for b in self.blocks]
+        bal = problem.balance
+        self.weight = bal.weight if bal is not None and bal.weight > 0 else 0.0
+        self.active = bal.active if self.weight else np.zeros(problem.m, dtype=bool)
+        self.shares = np.where(self.active, bal.shares, 0.0) if self.weight else None
+        self.lam = np.zeros(problem.m)
+        self.starts = problem.customer_starts()[:-1]
+
+    def reduced(self) -> np.ndarray:
+        p = self.problem
+        d = p.pair_cost.copy()
+        for b, mu in zip(self.blocks, self.mu, strict=True):
+            inside = b.row >= 0
+            d[inside] += mu[b.row[inside]] * b.coeff[inside]
+        if self.weight:
+            d += p.pair_load * (self.lam[p.pair_rep] - self.shares @ self.lam)
+        return d
+
+    def evaluate(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """(g, chosen pair per customer, reduced costs) at the current multipliers."""
+        d = self.reduced()
+        cust = self.problem.pair_customer
+        least = np.minimum.reduceat(d, self.starts)
+        ties = np.flatnonzero(d <= least[cust])  # pairs are sorted by customer
+        first = np.ones(len(ties), dtype=bool)
+        first[1:] = cust[ties[1:]] != cust[ties[:-1]]
+        penalty = sum(float(mu @ b.upper) for b, mu in zip(self.blocks, self.mu, strict=True))
+        return float(least.sum()) - penalty, ties[first], d
+
+    def subgradient(self, chosen: np.ndarray) -> list[np.ndarray]:
+        p = self.problem
+        parts = []
+        for b in self.blocks:
+            rows = b.row[chosen]
+            inside = rows >= 0
+            weights = b.coeff[chosen][inside]
+            used = np.bincount(rows[inside], weights=weights, minlength=len(b.upper))
+            parts.append(used - b.upper)
+        if self.weight:
+            load = np.bincount(p.pair_rep[chosen], weights=p.pair_load[chosen], minlength=p.m)
+            parts.append(np.where(self.active, load - self.shares * load.sum(), 0.0))
+        return parts
+
+    def step(self, parts: list[np.ndarray], t: float) -> None:
+        for k, mu in enumerate(self.mu):
+            np.maximum(mu + t * parts[k], 0.0, out=mu)
+        if self.weight:
+            self.lam = np.clip(self.lam + t * parts[-1], -self.weight, self.weight)
+            self.lam[~self.active] = 0.0
+
+
+def _few_broken(rows: _Rows, parts: list[np.ndarray]) -> bool:
+    """Whether few enough limit rows are over for the greedy repair to be quick."""
+    broken = sum(int((s > 1e-9).sum()) for s in parts[: len(rows.blocks)])
+    total = sum(len(s) for s in parts[: len(rows.blocks)])
+    return broken <= max(5, REPAIRABLE_SHARE * total)
+
+
+def subgradient_bound(
+    problem: Problem,
+    time_limit_s: float,
+    objective: Callable[[np.ndarray], float],
+    stop: StopRequest | None = None,
+    max_steps: int | None = None,
+) -> DualBound:
+    """Best Lagrangian bound found within ``time_limit_s`` seconds (or until ``stop``), and
+    the best plan repaired on the way; ``objective(rep)`` is a plan's exact cost. With
+    ``max_steps`` (deterministic runs) the step count ends the ascent, not the clock."""
+    start = time.perf_counter()
+    rows = _Rows(problem)
+    best_g, best_chosen, best_d = -np.inf, None, None
+    plan, plan_cost = None, np.inf
+    theta, stall, steps = 1.0, 0, 0
+    while True:
+        g, chosen, d = rows.evaluate()
+        steps += 1
+        parts = rows.subgradient(chosen)
+        if steps % REPAIR_EVERY == 0 and _few_broken(rows, parts):
+            candidate = repair(problem, problem.pair_rep[chosen])
+            cost = objective(candidate) if candidate is not None else np.inf
+            if cost < plan_cost:
+                plan, plan_cost = candidate, cost
+        if g > best_g + 1e-12 * max(1.0, abs(g)):
+            best_g, best_chosen, best_d, stall = g, chosen, d, 0
+        else:
+            stall += 1
+            if stall >= STALL_STEPS:
+                theta, stall = theta / 2, 0
+        if theta < MIN_THETA or time.perf_counter() - start > time_limit_s:
+            break
+        if max_steps is not None and steps >= max_steps:
+            break
+        if stop is not None and stop.is_set():
+            break
+        norm = sum(float(s @ s) for s in parts)
+        if norm <= 1e-18:
+            break  # the cheapest choice meets every relaxed row exactly: g is optimal
+        upper = plan_cost if plan is not None else best_g + TARGET_MARGIN * abs(best_g)
+        target = max(upper, best_g + 1e-6 * max(1.0, abs(best_g)))
+        rows.step(parts, theta * (target - g) / norm)
+    assert best_chosen is not None and best_d is not None
+    least = np.minimum.reduceat(best_d, rows.starts)
+    return DualBound(
+        bound=best_g,
+        rep=problem.pair_rep[best_chosen],
+        excess=best_d - least[problem.pair_customer],
+        steps=steps,
+        wall_s=time.perf_counter() - start,
+        plan=plan,
+        plan_cost=plan_cost,
+    )

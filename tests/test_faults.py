@@ -1,0 +1,182 @@
+"""Faults during a solve: Ctrl-C and SIGTERM keep the best plan so far, marked interrupted;
+a killed run leaves the previous outputs as they were."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import solver
+from solver.interrupt import StopRequest, run_stoppable, stop_on_signals
+from tests.instances import make_instance
+
+SCENARIO = {
+    "as_of": "2027-01-01",
+    "seed": 3,
+    "weights": {"balance": 30.0},
+    "rules": {"max_moves_pct": 40.0},
+}
+
+
+def _problem(n: int = 400, m: int = 12) -> solver.Problem:
+    customers, reps = make_instance(n=n, m=m, seed=5, slack=1.3, protected=8)
+    return solver.Problem.build(customers, reps, SCENARIO)
+
+
+def _signal_self_after(seconds: float, signum: int) -> threading.Timer:
+    timer = threading.Timer(seconds, os.kill, args=(os.getpid(), signum))
+    timer.start()
+    return timer
+
+
+SIGNAL_CASES = [("lns", signal.SIGINT), ("cpsat", signal.SIGINT), ("lns", signal.SIGTERM)]
+
+
+@pytest.mark.parametrize(("engine", "signum"), SIGNAL_CASES)
+def test_signal_mid_solve_returns_the_incumbent_marked_interrupted(engine, signum):
+    problem = _problem()
+    timer = _signal_self_after(3.0, signum)
+    started = time.perf_counter()
+    try:
+        plan = solver.solve_problem(problem, time_limit_s=60, engine=engine)
+    finally:
+        timer.cancel()
+    took = time.perf_counter() - started
+    cert = plan.certificate
+    assert took < 20, f"the solve ran {took:.1f} s after the signal"
+    assert cert["interrupted"] == signal.Signals(signum).name
+    assert "stopped early" in cert["engine_note"]
+    assert cert["gap"] is not None and cert["gap"] < 0.05
+    assert len(plan.assignments) == problem.n
+    assert not solver.check_plan(
+        problem.customers, problem.reps, plan.assignments[["customer_id", "rep_id"]], SCENARIO
+    )
+
+
+def test_uninterrupted_plans_say_so():
+    plan = solver.solve_problem(_problem(60, 5), time_limit_s=2)
+    assert plan.certificate["interrupted"] is None
+
+
+def test_signal_handlers_are_restored_after_the_solve():
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    solver.solve_problem(_problem(60, 5), time_limit_s=1)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_second_signal_raises_keyboard_interrupt():
+    stop = StopRequest()
+    with pytest.raises(KeyboardInterrupt), stop_on_signals(stop):
+        signal.raise_signal(signal.SIGINT)
+        assert stop.is_set() and stop.signal_name == "SIGINT"
+        signal.raise_signal(signal.SIGINT)
+
+
+def test_run_stoppable_halts_the_work_and_reraises_its_errors():
+    stop = StopRequest()
+    halted = threading.Event()
+    stop.set("SIGINT")
+    assert run_stoppable(lambda: halted.wait(10) and "halted", stop, halted.set) == "halted"
+    with pytest.raises(ValueError, match="boom"):
+        run_stoppable(lambda: (_ for _ in ()).throw(ValueError("boom")), StopRequest(), halted.set)
+
+
+# --------------------------------------------------------------------------- command line
+def _write_inputs(tmp_path: Path) -> list[str]:
+    customers, reps = make_instance(n=400, m=12, seed=5, slack=1.3, protected=8)
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    reps.to_csv(tmp_path / "reps.csv", index=False)
+    (tmp_path / "scenario.toml").write_text(
+        'as_of = 2027-01-01\nseed = 3\nengine = "lns"\n[weights]\nbalance = 30.0\n'
+        "[rules]\nmax_moves_pct = 40.0\n"
+    )
+    return [
+        "solve",
+        "--customers", str(tmp_path / "customers.csv"),
+        "--reps", str(tmp_path / "reps.csv"),
+        "--scenario", str(tmp_path / "scenario.toml"),
+        "--quiet",
+    ]  # fmt: skip
+
+
+def _cli(args: list[str]) -> subprocess.Popen:
+    code = "from solver.cli import app; app()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_engine(proc: subprocess.Popen, seconds: float = 8.0) -> None:
+    """Give the process time to load and reach the search (it is far from done)."""
+    time.sleep(seconds)
+    assert proc.poll() is None, proc.communicate()
+
+
+def test_sigterm_writes_the_best_plan_marked_interrupted_and_exits_143(tmp_path):
+    args = _write_inputs(tmp_path)
+    out = tmp_path / "plan"
+    proc = _cli([*args, "--out", str(out), "--time-limit", "120"])
+    _wait_for_engine(proc)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr
+    cert = json.loads((out / "metrics.json").read_text())["certificate"]
+    assert cert["interrupted"] == "SIGTERM"
+    assert cert["wall_s"] < 60
+    check = _cli(["check", *args[1:7], "--plan", str(out / "assignments.csv")])
+    assert check.wait(timeout=60) == 0, check.communicate()
+
+
+def test_a_killed_run_leaves_the_previous_plan_byte_for_byte(tmp_path):
+    args = _write_inputs(tmp_path)
+    out = tmp_path / "plan"
+    first = _cli([*args, "--out", str(out), "--time-limit", "1"])
+    assert first.wait(timeout=120) == 0, first.communicate()
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = _cli([*args, "--out", str(out), "--time-limit", "120", "--seed", "9"])
+    _wait_for_engine(proc)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+# --------------------------------------------------------------------------- size limits
+def test_an_instance_above_the_memory_limit_is_refused_with_what_to_change():
+    customers, reps = make_instance(n=200, m=8, seed=5)
+    with pytest.raises(solver.SolverError, match=r"candidate pairs need about .* GiB") as info:
+        solver.solve(customers, reps, {**SCENARIO, "memory_limit_gb": 0.2})
+    assert info.value.exit_code == 7
+    assert "max_candidates" in str(info.value)
+
+
+def test_whole_model_cpsat_has_a_lower_limit_than_neighbourhood_search():
+    from solver.limits import GIB, check_size, max_pairs
+
+    assert max_pairs("cpsat", 8 * GIB) * 5 < max_pairs("lns", 8 * GIB)
+    pairs = max_pairs("cpsat", 2 * GIB) + 1
+    check_size(pairs, "lns", memory_limit_gb=2)
+    with pytest.raises(solver.SolverError, match="use engine"):
+        check_size(pairs, "cpsat", memory_limit_gb=2)
+
+
+def test_cli_exits_7_and_writes_nothing_above_the_limit(tmp_path):
+    args = _write_inputs(tmp_path)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text("memory_limit_gb = 0.1\n" + scenario.read_text())
+    out = tmp_path / "plan"
+    proc = _cli([*args, "--out", str(out)])
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 7, stderr
+    assert "GiB" in stderr and not out.exists()
