@@ -44,7 +44,7 @@ COLUMNS = (
     "note",
 )
 SET_CHOICES = ("orlib", "A", "B", "C", "D", "E")
-ENGINE_CHOICES = ("cpsat", "milp")
+ENGINE_CHOICES = ("auto", "cpsat", "lns", "milp")
 #: objectives within this absolute distance of the best-known value count as reaching it
 TOLERANCE = 1e-6
 
@@ -83,8 +83,11 @@ def _yagiura_cases(kind: str, known: dict[str, float]) -> list[Case]:
     return [Case(read_single(p), kind, "min", known.get(p.name)) for p in paths]
 
 
-def load_cases(sets: Sequence[str], max_n: int | None, limit: int | None) -> list[Case]:
-    """Instances of the requested sets, filtered to n <= max_n, then the first ``limit``."""
+def load_cases(
+    sets: Sequence[str], max_n: int | None, limit: int | None, min_n: int | None = None
+) -> list[Case]:
+    """Instances of the requested sets, filtered to min_n <= n <= max_n, then the first
+    ``limit``."""
     known = {"max": best_known("max"), "min": best_known("min")}
     cases: list[Case] = []
     for name in sets:
@@ -94,6 +97,8 @@ def load_cases(sets: Sequence[str], max_n: int | None, limit: int | None) -> lis
             cases.extend(_yagiura_cases(name, known["min"]))
     if max_n is not None:
         cases = [c for c in cases if c.n <= max_n]
+    if min_n is not None:
+        cases = [c for c in cases if c.n >= min_n]
     return cases[:limit] if limit is not None else cases
 
 
@@ -253,7 +258,7 @@ def run_gap(args: argparse.Namespace) -> int:
     if not GAP_DIR.is_dir():
         print(f"GAP instances not found at {GAP_DIR}; skipping the benchmark.")
         return 0
-    cases = load_cases(args.sets, args.max_n, args.limit_instances)
+    cases = load_cases(args.sets, args.max_n, args.limit_instances, args.min_n)
     print(
         f"{len(cases)} instances x {len(args.engines)} engines ({', '.join(args.engines)}), "
         f"time limit {args.time_limit:g} s, instances from {GAP_DIR}",
@@ -309,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--engines", type=_list_arg(ENGINE_CHOICES), default=["cpsat", "milp"], help="e.g. cpsat"
     )
     gap.add_argument("--max-n", type=int, default=None, help="only instances with n <= this")
+    gap.add_argument("--min-n", type=int, default=None, help="only instances with n >= this")
     gap.add_argument(
         "--limit-instances", type=int, default=None, help="only the first N instances in all"
     )

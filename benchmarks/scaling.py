@@ -31,9 +31,9 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def instance(customers: int, reps: int, seed: int) -> Path:
+def instance(customers: int, reps: int, seed: int, cache: Path = CACHE) -> Path:
     """The generated instance folder (made once, then reused)."""
-    folder = CACHE / f"{customers}x{reps}-seed{seed}"
+    folder = cache / f"{customers}x{reps}-seed{seed}"
     if not (folder / "scenario.toml").exists():
         args = ["--customers", str(customers), "--reps", str(reps), "--seed", str(seed)]
         subprocess.run(
@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="auto")
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS / "scaling.csv")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="generated instances")
     args = parser.parse_args(argv)
     rows = []
     print("| customers | reps | limit s | pairs | load s | bound s | total s | peak MB | gap |")
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes.split(","):
         customers, reps = (int(x) for x in size.lower().split("x"))
         limit = args.time_limit or default_limit(customers)
-        folder = instance(customers, reps, args.seed)
+        folder = instance(customers, reps, args.seed, args.cache)
         row = {
             "customers": customers,
             "reps": reps,

@@ -17,9 +17,11 @@ from solver.errors import TooLargeError
 GIB = 2**30
 BASE_BYTES = 400 * 2**20
 #: peak bytes per candidate pair, by engine ("build" = loading and candidate generation)
+#: measured peak RSS (benchmarks/results/scaling.csv): 338 MB at 655k pairs, 494 MB at 1.43M,
+#: 1.1 GB at 4.86M, i.e. about 0.2 GB + 180 B per pair for load + bound + search
 BYTES_PER_PAIR = {
-    "build": 500,
-    "lns": 1_000,
+    "build": 400,
+    "lns": 400,
     "flow": 1_000,
     "cpsat": 7_000,
     "milp": 3_000,
@@ -55,7 +57,7 @@ def check_size(pairs: int, engine: str, memory_limit_gb: float | None = None) ->
     if need <= memory:
         return
     hint = {
-        "cpsat": 'use engine = "auto" or "lns" (about 7x less memory per pair)',
+        "cpsat": 'use engine = "auto" or "lns" (about 15x less memory per pair)',
         "milp": 'use engine = "auto" or "lns"',
     }.get(engine, "lower max_candidates (reps kept per customer), or split the run by region")
     raise TooLargeError(

@@ -13,7 +13,9 @@ the ascent gets close to it in seconds per million pairs, with one pass over the
 step. Steps follow Polyak's rule t = theta (U - g) / |subgradient|^2 with U the cost of the
 best plan known (1 % above the bound until there is one), theta halved when the bound
 stalls. Every ``REPAIR_EVERY`` steps the cheapest choice under the current multipliers is
-repaired into a plan (models.warmstart); the best such plan is the search's start.
+repaired into a plan (models.warmstart); the best such plan is the search's start. The
+ascent ends once a plan is known and the bound has nearly stopped rising
+(``CONVERGED_GAIN``), at the time limit, or after ``max_steps``.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from solver.problem import Problem
 #: halve the step factor after this many steps without a better bound
 STALL_STEPS = 15
 MIN_THETA = 1e-4
+#: the ascent stops once CONVERGED_STEPS steps raised the bound by less than this share
+CONVERGED_GAIN = 2e-5
+CONVERGED_STEPS = 100
 #: steps between two attempts to turn the current cheapest choice into a plan
 REPAIR_EVERY = 40
-#: attempt a repair only while at most this share of limit rows is over
-REPAIRABLE_SHARE = 0.05
 #: Polyak target above the bound while no plan is known
 TARGET_MARGIN = 0.01
 
@@ -57,6 +60,9 @@ class _Rows:
         self.problem = problem
         self.blocks = [b for b in problem.blocks if len(b.upper)]
         self.mu = [np.zeros(len(b.upper)) for b in self.blocks]
+        # per block: each pair's row, pairs in no row pointing at an extra zero multiplier
+        self.rows = [np.where(b.row >= 0, b.row, len(b.upper)) for b in self.blocks]
+        self.cost = problem.pair_cost
         bal = problem.balance
         self.weight = bal.weight if bal is not None and bal.weight > 0 else 0.0
         self.active = bal.active if self.weight else np.zeros(problem.m, dtype=bool)
@@ -66,12 +72,11 @@ class _Rows:
 
     def reduced(self) -> np.ndarray:
         p = self.problem
-        d = p.pair_cost.copy()
-        for b, mu in zip(self.blocks, self.mu, strict=True):
-            inside = b.row >= 0
-            d[inside] += mu[b.row[inside]] * b.coeff[inside]
+        d = self.cost.copy()
+        for b, rows, mu in zip(self.blocks, self.rows, self.mu, strict=True):
+            d += np.append(mu, 0.0)[rows] * b.coeff
         if self.weight:
-            d += p.pair_load * (self.lam[p.pair_rep] - self.shares @ self.lam)
+            d += p.pair_load * (self.lam - self.shares @ self.lam)[p.pair_rep]
         return d
 
     def evaluate(self) -> tuple[float, np.ndarray, np.ndarray]:
@@ -107,13 +112,6 @@ class _Rows:
             self.lam[~self.active] = 0.0
 
 
-def _few_broken(rows: _Rows, parts: list[np.ndarray]) -> bool:
-    """Whether few enough limit rows are over for the greedy repair to be quick."""
-    broken = sum(int((s > 1e-9).sum()) for s in parts[: len(rows.blocks)])
-    total = sum(len(s) for s in parts[: len(rows.blocks)])
-    return broken <= max(5, REPAIRABLE_SHARE * total)
-
-
 def subgradient_bound(
     problem: Problem,
     time_limit_s: float,
@@ -129,11 +127,12 @@ def subgradient_bound(
     best_g, best_chosen, best_d = -np.inf, None, None
     plan, plan_cost = None, np.inf
     theta, stall, steps = 1.0, 0, 0
+    checkpoint = -np.inf
     while True:
         g, chosen, d = rows.evaluate()
         steps += 1
         parts = rows.subgradient(chosen)
-        if steps % REPAIR_EVERY == 0 and _few_broken(rows, parts):
+        if steps % REPAIR_EVERY == 0:
             candidate = repair(problem, problem.pair_rep[chosen])
             cost = objective(candidate) if candidate is not None else np.inf
             if cost < plan_cost:
@@ -148,6 +147,10 @@ def subgradient_bound(
             break
         if max_steps is not None and steps >= max_steps:
             break
+        if steps % CONVERGED_STEPS == 0 and max_steps is None:
+            if plan is not None and best_g - checkpoint < CONVERGED_GAIN * abs(best_g):
+                break
+            checkpoint = best_g
         if stop is not None and stop.is_set():
             break
         norm = sum(float(s @ s) for s in parts)

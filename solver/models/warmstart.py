@@ -47,33 +47,34 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
             return problem.pair_rep[chosen]
         k, r = hit
         members = np.flatnonzero((blocks[k].row[chosen] == r) & (problem.forced < 0))
-        best = None
-        for i in members:
-            p = chosen[i]
-            relief = blocks[k].coeff[p]
-            for q in range(starts[i], starts[i + 1]):
-                if q == p or not _fits(blocks, usage, p, q):
-                    continue
-                score = (cost[q] - cost[p]) / max(relief, EPS)
-                if best is None or score < best[0]:
-                    best = (score, i, q)
-        if best is None:
+        if not len(members):
             return None
-        _, i, q = best
-        _move(blocks, usage, chosen[i], q)
-        chosen[i] = q
+        lens = starts[members + 1] - starts[members]
+        owner = np.repeat(members, lens)
+        q = np.arange(len(owner)) - np.repeat(np.cumsum(lens) - lens, lens) + starts[owner]
+        p = chosen[owner]
+        ok = (q != p) & _fits(blocks, usage, p, q)
+        if not ok.any():
+            return None
+        relief = np.maximum(blocks[k].coeff[p], EPS)
+        score = np.where(ok, (cost[q] - cost[p]) / relief, np.inf)
+        best = int(np.argmin(score))
+        i, new = int(owner[best]), int(q[best])
+        _move(blocks, usage, chosen[i], new)
+        chosen[i] = new
     return None
 
 
-def _fits(blocks, usage, p: int, q: int) -> bool:
+def _fits(blocks, usage, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per (p, q): moving a customer from pair p to pair q keeps every row within limits."""
+    ok = np.ones(len(q), dtype=bool)
     for k, b in enumerate(blocks):
         rq = b.row[q]
-        if rq < 0:
-            continue
-        extra = b.coeff[q] - (b.coeff[p] if b.row[p] == rq else 0.0)
-        if usage[k][rq] + extra > b.upper[rq] + EPS:
-            return False
-    return True
+        inside = rq >= 0
+        extra = b.coeff[q] - np.where(b.row[p] == rq, b.coeff[p], 0.0)
+        room = np.where(inside, b.upper[np.maximum(rq, 0)] - usage[k][np.maximum(rq, 0)], np.inf)
+        ok &= ~inside | (extra <= room + EPS)
+    return ok
 
 
 def _move(blocks, usage, p: int, q: int) -> None:
