@@ -259,6 +259,9 @@ def run_gap(args: argparse.Namespace) -> int:
         print(f"GAP instances not found at {GAP_DIR}; skipping the benchmark.")
         return 0
     cases = load_cases(args.sets, args.max_n, args.limit_instances, args.min_n)
+    if args.only:
+        names = set(args.only.split(","))
+        cases = [c for c in cases if c.instance.name in names]
     print(
         f"{len(cases)} instances x {len(args.engines)} engines ({', '.join(args.engines)}), "
         f"time limit {args.time_limit:g} s, instances from {GAP_DIR}",
@@ -315,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gap.add_argument("--max-n", type=int, default=None, help="only instances with n <= this")
     gap.add_argument("--min-n", type=int, default=None, help="only instances with n >= this")
+    gap.add_argument("--only", default=None, help="comma-separated instance names, e.g. d801600")
     gap.add_argument(
         "--limit-instances", type=int, default=None, help="only the first N instances in all"
     )

@@ -31,6 +31,9 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+PLOTTED = {"customers", "pairs", "total_s", "bound_s", "time_limit_s", "peak_rss_mb", "gap"}
+
+
 def instance(customers: int, reps: int, seed: int, cache: Path = CACHE) -> Path:
     """The generated instance folder (made once, then reused)."""
     folder = cache / f"{customers}x{reps}-seed{seed}"
@@ -98,6 +101,8 @@ def run_in_child(folder: Path, limit: float, engine: str) -> dict:
 def plot(rows: list[dict], path: Path) -> None:
     import matplotlib
 
+    from solver.limits import estimated_bytes
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -110,7 +115,8 @@ def plot(rows: list[dict], path: Path) -> None:
     left.set_ylabel("seconds")
     left.legend()
     right.loglog(n, [r["peak_rss_mb"] / 1024 for r in rows], "o-", label="peak RSS")
-    right.loglog(n, [r["pairs"] * 1e3 / 2**30 for r in rows], ":", label="1 KB x pairs")
+    estimate = [estimated_bytes(int(r["pairs"]), "lns") / 2**30 for r in rows]
+    right.loglog(n, estimate, ":", label="size-limit estimate (solver/limits.py)")
     right.set_xlabel("customers (reps = customers / 100)")
     right.set_ylabel("GiB")
     right.legend()
@@ -129,7 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS / "scaling.csv")
     parser.add_argument("--cache", type=Path, default=CACHE, help="generated instances")
+    parser.add_argument("--plot-from", type=Path, help="only redraw the plot from this CSV")
     args = parser.parse_args(argv)
+    if args.plot_from is not None:
+        with args.plot_from.open(newline="") as handle:
+            rows = [
+                {k: float(v) if k in PLOTTED else v for k, v in row.items()}
+                for row in csv.DictReader(handle)
+            ]
+        plot(rows, args.plot_from.with_suffix(".png"))
+        return 0
     rows = []
     print("| customers | reps | limit s | pairs | load s | bound s | total s | peak MB | gap |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

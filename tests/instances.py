@@ -103,3 +103,22 @@ def cust(customer_id: str, lat: float, lon: float, **extra) -> dict:
 
 def frame(*rows: dict) -> pd.DataFrame:
     return pd.DataFrame(list(rows))
+
+
+def write_solve_inputs(folder, scenario_toml: str, n: int, m: int, seed: int) -> list[str]:
+    """Write customers.csv, reps.csv (make_instance, 30 % slack) and scenario.toml into
+    ``folder``; return the ``territory solve`` arguments that read them (quiet, no --out)."""
+    customers, reps = make_instance(n=n, m=m, seed=seed, slack=1.3, protected=n // 50)
+    customers.to_csv(folder / "customers.csv", index=False)
+    reps.to_csv(folder / "reps.csv", index=False)
+    (folder / "scenario.toml").write_text(
+        "as_of = 2027-01-01\n" + scenario_toml + "[weights]\nbalance = 30.0\n"
+        "[rules]\nmax_moves_pct = 40.0\n"
+    )
+    return [
+        "solve",
+        "--customers", str(folder / "customers.csv"),
+        "--reps", str(folder / "reps.csv"),
+        "--scenario", str(folder / "scenario.toml"),
+        "--quiet",
+    ]  # fmt: skip

@@ -9,24 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.instances import make_instance
+from tests.instances import write_solve_inputs
 
 
 def _inputs(tmp_path: Path, engine: str) -> list[str]:
-    customers, reps = make_instance(n=300, m=10, seed=11, slack=1.3, protected=6)
-    customers.to_csv(tmp_path / "customers.csv", index=False)
-    reps.to_csv(tmp_path / "reps.csv", index=False)
-    (tmp_path / "scenario.toml").write_text(
-        f'as_of = 2027-01-01\nseed = 4\nengine = "{engine}"\ndeterministic = true\n'
-        "time_limit_s = 3\n[weights]\nbalance = 30.0\n[rules]\nmax_moves_pct = 40.0\n"
-    )
-    return [
-        "solve",
-        "--customers", str(tmp_path / "customers.csv"),
-        "--reps", str(tmp_path / "reps.csv"),
-        "--scenario", str(tmp_path / "scenario.toml"),
-        "--quiet",
-    ]  # fmt: skip
+    settings = f'seed = 4\nengine = "{engine}"\ndeterministic = true\ntime_limit_s = 3\n'
+    return write_solve_inputs(tmp_path, settings, n=300, m=10, seed=11)
 
 
 def _run(args: list[str], out: Path) -> dict[str, bytes]:

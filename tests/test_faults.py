@@ -16,7 +16,7 @@ import pytest
 
 import solver
 from solver.interrupt import StopRequest, run_stoppable, stop_on_signals
-from tests.instances import make_instance
+from tests.instances import make_instance, write_solve_inputs
 
 SCENARIO = {
     "as_of": "2027-01-01",
@@ -91,20 +91,7 @@ def test_run_stoppable_halts_the_work_and_reraises_its_errors():
 
 # --------------------------------------------------------------------------- command line
 def _write_inputs(tmp_path: Path) -> list[str]:
-    customers, reps = make_instance(n=400, m=12, seed=5, slack=1.3, protected=8)
-    customers.to_csv(tmp_path / "customers.csv", index=False)
-    reps.to_csv(tmp_path / "reps.csv", index=False)
-    (tmp_path / "scenario.toml").write_text(
-        'as_of = 2027-01-01\nseed = 3\nengine = "lns"\n[weights]\nbalance = 30.0\n'
-        "[rules]\nmax_moves_pct = 40.0\n"
-    )
-    return [
-        "solve",
-        "--customers", str(tmp_path / "customers.csv"),
-        "--reps", str(tmp_path / "reps.csv"),
-        "--scenario", str(tmp_path / "scenario.toml"),
-        "--quiet",
-    ]  # fmt: skip
+    return write_solve_inputs(tmp_path, 'seed = 3\nengine = "lns"\n', n=400, m=12, seed=5)
 
 
 def _cli(args: list[str]) -> subprocess.Popen:
