@@ -72,20 +72,20 @@ AS_OF = "2027-01-01"
 TERMS = ("travel", "specialty", "value_fit", "continuity", "balance")
 
 
-def scenario(weights: dict, rules: dict | None = None, **extra) -> dict:
-    """Every weight 0 except the ones given; CP-SAT, deterministic, short limit."""
-    w = dict.fromkeys(TERMS, 0.0)
-    w.update(weights)
-    return {
+def scenario(weights: dict | None, rules: dict | None = None, **extra) -> dict:
+    """Every weight 0 except the ones given (``None``: the default weights); CP-SAT,
+    deterministic, short limit."""
+    settings = {
         "as_of": AS_OF,
         "engine": "cpsat",
         "time_limit_s": 3,
         "seed": 1,
         "deterministic": True,
-        "weights": w,
         "rules": rules or {},
-        **extra,
     }
+    if weights is not None:
+        settings["weights"] = {**dict.fromkeys(TERMS, 0.0), **weights}
+    return {**settings, **extra}
 
 
 def rep(rep_id: str, lat: float, lon: float, **extra) -> dict:

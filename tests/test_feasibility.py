@@ -7,39 +7,23 @@ import pandas as pd
 import pytest
 
 import solver
+from tests.instances import cust as base_cust
+from tests.instances import frame, rep
+from tests.instances import scenario as base_scenario
 
-AS_OF = "2027-01-01"
 UNTIL = "2027-06-30"  # protection in force on AS_OF
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def rep(rep_id: str, lat: float, lon: float, **extra) -> dict:
-    return {"rep_id": rep_id, "lat": lat, "lon": lon, "capacity_hours": 1000.0, **extra}
-
-
 def cust(customer_id: str, lat: float, lon: float, **extra) -> dict:
-    row = {"customer_id": customer_id, "lat": lat, "lon": lon, "value": 100.0}
-    row.update({"effort_hours": 10.0, "visits": 0})  # no visits: workload = effort exactly
-    row.update(extra)
-    return row
-
-
-def frame(*rows: dict) -> pd.DataFrame:
-    return pd.DataFrame(list(rows))
+    """10 h effort and no visits: workload = effort exactly."""
+    return base_cust(customer_id, lat, lon, **{"effort_hours": 10.0, "visits": 0, **extra})
 
 
 def scenario(rules: dict | None = None, **extra) -> dict:
-    return {
-        "as_of": AS_OF,
-        "engine": "cpsat",
-        "time_limit_s": 3,
-        "seed": 1,
-        "deterministic": True,
-        "rules": rules or {},
-        **extra,
-    }
+    return base_scenario(None, rules, **extra)
 
 
 def infeasible(customers: pd.DataFrame, reps: pd.DataFrame, scn: dict) -> solver.InfeasibleError:

@@ -36,6 +36,13 @@ class RowBlock:
         upper = np.floor(self.upper * factor + 1e-9)
         return RowBlock(self.rule, self.kind, self.row, coeff, upper, self.labels)
 
+    def pairs_by_row(self) -> list[np.ndarray]:
+        """The candidate pairs of each row, rows in order (empty arrays included)."""
+        members = np.flatnonzero(self.row >= 0)
+        order = members[np.argsort(self.row[members], kind="stable")]
+        bounds = np.searchsorted(self.row[order], np.arange(len(self.upper) + 1))
+        return [order[bounds[r] : bounds[r + 1]] for r in range(len(self.upper))]
+
 
 @dataclass(frozen=True)
 class Violation:

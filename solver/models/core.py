@@ -37,11 +37,9 @@ class Limit:
     label: str
     upper: float
     unit: str
-    block: int
-    row: int
 
 
-def _build(problem: Problem) -> tuple[cp_model.CpModel, list, list[cp_model.IntVar], list[Limit]]:
+def _build(problem: Problem) -> tuple[cp_model.CpModel, list[cp_model.IntVar], list[Limit]]:
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{p}") for p in range(len(problem.pair_rep))]
     starts = problem.customer_starts()
@@ -49,13 +47,9 @@ def _build(problem: Problem) -> tuple[cp_model.CpModel, list, list[cp_model.IntV
         model.add_exactly_one(x[starts[i] : starts[i + 1]])
     switches: list[cp_model.IntVar] = []
     limits: list[Limit] = []
-    for k, exact in enumerate(problem.blocks):
+    for exact in problem.blocks:
         block = exact.integral()
-        members = np.flatnonzero(block.row >= 0)
-        order = members[np.argsort(block.row[members], kind="stable")]
-        bounds = np.searchsorted(block.row[order], np.arange(len(block.upper) + 1))
-        for r in range(len(block.upper)):
-            idx = order[bounds[r] : bounds[r + 1]]
+        for r, idx in enumerate(block.pairs_by_row()):
             if not len(idx):
                 continue
             on = model.new_bool_var(f"{block.rule}:{block.labels[r]}")
@@ -65,8 +59,8 @@ def _build(problem: Problem) -> tuple[cp_model.CpModel, list, list[cp_model.IntV
             unit = (
                 "h" if block.kind == "hours" else ("moves" if block.kind == "moves" else "accounts")
             )
-            limits.append(Limit(block.rule, block.labels[r], float(exact.upper[r]), unit, k, r))
-    return model, x, switches, limits
+            limits.append(Limit(block.rule, block.labels[r], float(exact.upper[r]), unit))
+    return model, switches, limits
 
 
 def _infeasible_under(model: cp_model.CpModel, on: list, seconds: float) -> tuple[bool, list]:
@@ -87,7 +81,7 @@ def conflict_core(problem: Problem, time_limit_s: float = 30.0) -> list[Limit] |
     """A (near-)minimal set of limits that cannot all hold, or None when CP-SAT finds a plan
     or cannot decide in time."""
     deadline = time.perf_counter() + time_limit_s
-    model, _, switches, limits = _build(problem)
+    model, switches, limits = _build(problem)
     proved, blamed = _infeasible_under(model, switches, min(FIRST_SOLVE_S, time_limit_s))
     if not proved:
         return None

@@ -103,11 +103,7 @@ def solve_cpsat(
     for block in (b.integral() for b in problem.blocks):
         coeff = block.coeff.astype(np.int64)
         upper = block.upper.astype(np.int64)
-        members = np.flatnonzero(block.row >= 0)
-        order = members[np.argsort(block.row[members], kind="stable")]
-        bounds = np.searchsorted(block.row[order], np.arange(len(upper) + 1))
-        for r in range(len(upper)):
-            idx = order[bounds[r] : bounds[r + 1]]
+        for r, idx in enumerate(block.pairs_by_row()):
             if len(idx):
                 model.add(sum(int(coeff[p]) * x[p] for p in idx) <= int(upper[r]))
 
