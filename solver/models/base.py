@@ -19,6 +19,7 @@ class EngineResult:
     wall_s: float
     engine_bound: float | None = None  # the engine's own lower bound (min sense), if any
     note: str = ""
+    search_complete: bool = False  # the engine proved its own model optimal (CP-SAT OPTIMAL)
 
 
 def rep_from_x(problem: Problem, x: np.ndarray) -> np.ndarray:

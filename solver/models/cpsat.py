@@ -176,4 +176,5 @@ def solve_cpsat(
         wall_s=time.perf_counter() - start,
         engine_bound=_valid_bound(problem, solver.best_objective_bound, scale),
         note=note,
+        search_complete=status == cp_model.OPTIMAL,
     )

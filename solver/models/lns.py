@@ -1,10 +1,22 @@
-"""Large-neighbourhood search: re-optimise the accounts of a few neighbouring reps at a time.
+"""Large-neighbourhood search: re-optimise the accounts of a few related reps at a time.
 
-Each step frees the accounts of k reps that sit close together (their base locations),
-keeps every other account where it is, and solves that small assignment exactly with
-CP-SAT: rows get the room the fixed accounts leave them, and the balance targets stay those
-of the whole plan. A step is kept only when the exact objective of the whole plan drops, so
-every intermediate plan satisfies every hard rule.
+Each step frees the accounts of a group of reps, keeps every other account where it is,
+and solves that small assignment exactly with CP-SAT: rows get the room the fixed accounts
+leave them, and the balance targets stay those of the whole plan. A step is kept only when
+the exact objective of the whole plan drops, so every intermediate plan satisfies every
+hard rule.
+
+Groups. A group starts at a random seed rep and grows by reps related to those already in
+it: rep b is related to rep a by the number of a's accounts for which b is among the
+``ALTERNATIVES`` cheapest other reps, in reduced cost when the LP or Lagrangian pricing is
+given (``score``), else in cost (and the other way round). Related reps are drawn with
+probability proportional to that count, so groups differ from step to step.
+
+Size. The group grows by one rep after steps whose CP-SAT solve was proved optimal (the
+neighbourhood was easy) and shrinks by one after a step that hit its time limit without
+improving (it was too hard); each shrink makes the next growth wait twice as long (see
+``NeighbourhoodSize``). Generalized-assignment matrices settle at 10-13 reps out of 40-80,
+territory plans at 4-5 (about 100 accounts per rep).
 
 The search ends at the time limit, or when ``stop`` is set (Ctrl-C), between two steps. In
 deterministic mode it runs a fixed number of steps instead (one per ``STEP_LIMIT_S`` of the
@@ -17,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -26,27 +39,89 @@ from solver.models.base import EngineResult
 from solver.models.cpsat import solve_cpsat
 from solver.problem import Problem
 
-#: reps whose accounts one step re-optimises
+#: reps whose accounts the first step re-optimises
 NEIGHBOURHOOD_REPS = 4
+#: fewest reps in a neighbourhood
+MIN_NEIGHBOURHOOD_REPS = 2
+#: most solved-to-optimality steps in a row a larger size has to wait for
+MAX_PATIENCE = 64
 #: time for one step's CP-SAT solve, in seconds
 STEP_LIMIT_S = 1.0
+#: cheapest alternative reps per account that count towards relatedness
+ALTERNATIVES = 3
+#: weight of an unrelated rep when drawing the next member of a group (relative to 1 account)
+UNRELATED_WEIGHT = 0.05
 
 
-def _rep_neighbours(problem: Problem) -> np.ndarray:
-    """Reps ordered by distance from each rep (row j starts with j); random without geography."""
-    m = problem.m
-    if problem.facts is None:
-        rng = np.random.default_rng(0)
-        return np.array(
-            [np.concatenate([[j], rng.permutation(np.delete(np.arange(m), j))]) for j in range(m)]
-        )
-    f = problem.facts
-    lat, lon = np.radians(f.r_lat), np.radians(f.r_lon)
-    x = np.cos(lat) * np.cos(lon)
-    y = np.cos(lat) * np.sin(lon)
-    z = np.sin(lat)
-    chord = (x[:, None] - x) ** 2 + (y[:, None] - y) ** 2 + (z[:, None] - z) ** 2
-    return np.argsort(chord, axis=1, kind="stable")
+def cheapest_pairs(problem: Problem, score: np.ndarray) -> np.ndarray:
+    """n x (ALTERNATIVES + 1) pair indices: each customer's lowest-``score`` pairs, cheapest
+    first, padded with -1 (enough to hold ``ALTERNATIVES`` pairs besides the current one)."""
+    width = ALTERNATIVES + 1
+    order = np.lexsort((score, problem.pair_customer))
+    starts = problem.customer_starts()
+    slot = np.arange(len(order)) - starts[problem.pair_customer[order]]
+    top = np.full((problem.n, width), -1, dtype=np.int64)
+    near = slot < width
+    top[problem.pair_customer[order[near]], slot[near]] = order[near]
+    return top
+
+
+def relatedness(problem: Problem, rep: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """m x m symmetric counts: R[a, b] = accounts of a with b among their ``ALTERNATIVES``
+    cheapest other reps (``top`` from ``cheapest_pairs``), plus the same with a, b swapped."""
+    other = np.where(top >= 0, problem.pair_rep[np.maximum(top, 0)], -1)
+    alt = (other >= 0) & (other != rep[:, None])
+    alt &= np.cumsum(alt, axis=1) <= ALTERNATIVES
+    owner = np.broadcast_to(rep[:, None], other.shape)
+    counts = np.zeros((problem.m, problem.m))
+    np.add.at(counts, (owner[alt], other[alt]), 1.0)
+    return counts + counts.T
+
+
+def draw_group(
+    rng: np.random.Generator, seed_rep: int, size: int, related: np.ndarray, active: np.ndarray
+) -> np.ndarray:
+    """A boolean mask of ``size`` active reps grown from ``seed_rep`` by relatedness draws."""
+    in_set = np.zeros(len(active), dtype=bool)
+    in_set[seed_rep] = True
+    weight = related[seed_rep].astype(float).copy()
+    for _ in range(min(size, int(active.sum())) - 1):
+        pool = np.flatnonzero(active & ~in_set)
+        odds = weight[pool] + UNRELATED_WEIGHT
+        pick = pool[rng.choice(len(pool), p=odds / odds.sum())]
+        in_set[pick] = True
+        weight += related[pick]
+    return in_set
+
+
+@dataclasses.dataclass
+class NeighbourhoodSize:
+    """Reps per neighbourhood, adapted to how hard the last steps were.
+
+    After ``patience`` steps in a row whose solve was proved optimal, the size grows by one.
+    A step that was not proved optimal and did not improve the plan shrinks it by one and
+    doubles ``patience`` (up to ``MAX_PATIENCE``), so a size that keeps proving too large is
+    tried less and less often. Bounds: ``MIN_NEIGHBOURHOOD_REPS`` to ``largest``.
+    """
+
+    largest: int
+    size: int = NEIGHBOURHOOD_REPS
+    patience: int = 1
+    streak: int = 0
+
+    def __post_init__(self) -> None:
+        self.size = min(self.size, self.largest)
+
+    def update(self, complete: bool, improved: bool) -> None:
+        if complete:
+            self.streak += 1
+            if self.streak >= self.patience and self.size < self.largest:
+                self.size += 1
+                self.streak = 0
+        elif not improved:
+            self.streak = 0
+            self.size = max(self.size - 1, MIN_NEIGHBOURHOOD_REPS)
+            self.patience = min(2 * self.patience, MAX_PATIENCE)
 
 
 def _subproblem(
@@ -102,19 +177,28 @@ def improve(
     objective,
     stop: StopRequest | None = None,
     deterministic: bool = False,
+    score: np.ndarray | None = None,
+    report: Callable[[float, float], None] | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Improve the plan ``start`` until the time limit; ``objective(rep)`` is the exact cost.
 
-    Returns the best plan and counters (steps, improving steps, start and end cost).
+    ``score`` ranks each pair for relatedness (the LP's reduced cost ``excess``; the pair
+    cost when None). ``report(cost, nan)`` hears the start cost and every improvement (a
+    progress bar, a benchmark's time log). Returns the best plan and counters (steps,
+    improving steps, start and end cost, final neighbourhood size).
     """
     deadline = time.perf_counter() + time_limit_s
     step_budget = math.ceil(time_limit_s / STEP_LIMIT_S) if deterministic else None
     rng = np.random.default_rng(seed)
-    neighbours = _rep_neighbours(problem)
+    top = cheapest_pairs(problem, problem.pair_cost if score is None else score)
     active = problem.balance.active if problem.balance is not None else np.ones(problem.m, bool)
+    sizer = NeighbourhoodSize(largest=max(MIN_NEIGHBOURHOOD_REPS, int(active.sum())))
     blocks = tuple(b.integral() for b in problem.blocks)
     rep = start.copy()
     best = objective(rep)
+    if report is not None:
+        report(best, math.nan)
+    related = relatedness(problem, rep, top)
     stats = {"steps": 0, "improving_steps": 0, "start_cost": best}
     order: list[int] = []
     while not (stop is not None and stop.is_set()):
@@ -124,10 +208,7 @@ def improve(
             break
         if not order:
             order = list(rng.permutation(np.flatnonzero(active)))
-        seed_rep = order.pop()
-        group = [j for j in neighbours[seed_rep] if active[j]][:NEIGHBOURHOOD_REPS]
-        in_set = np.zeros(problem.m, dtype=bool)
-        in_set[group] = True
+        in_set = draw_group(rng, order.pop(), sizer.size, related, active)
         chosen = problem.pair_index(rep)
         built = _subproblem(problem, rep, chosen, blocks, in_set)
         stats["steps"] += 1
@@ -149,13 +230,18 @@ def improve(
             explain_infeasible=False,
             deterministic=deterministic,
         )
-        if result is None:
-            continue
-        trial = rep.copy()
-        trial[free_idx] = result.rep
-        cost = objective(trial)
-        if cost < best - 1e-9 * max(1.0, abs(best)):
-            rep, best = trial, cost
-            stats["improving_steps"] += 1
+        improved = False
+        if result is not None:
+            trial = rep.copy()
+            trial[free_idx] = result.rep
+            cost = objective(trial)
+            if cost < best - 1e-9 * max(1.0, abs(best)):
+                rep, best, improved = trial, cost, True
+                stats["improving_steps"] += 1
+                related = relatedness(problem, rep, top)
+                if report is not None:
+                    report(best, math.nan)
+        sizer.update(result is not None and result.search_complete, improved)
     stats["end_cost"] = best
+    stats["size"] = sizer.size
     return rep, stats
