@@ -32,11 +32,12 @@ from solver.plan import Plan, build_plan, evaluate, rules_in_force
 from solver.problem import Problem
 from solver.scenario import Scenario
 
+_CPSAT_BOUND = "CP-SAT objective bound, less the cost rounding of its integer model"
 ENGINE_BOUND_SOURCES = {
     "milp": "HiGHS branch-and-bound dual bound (scipy.optimize.milp)",
-    "cpsat": "CP-SAT objective bound, less the cost rounding of its integer model",
+    "cpsat": _CPSAT_BOUND,
+    "cpsat+lns": _CPSAT_BOUND,
 }
-ENGINE_BOUND_SOURCES["cpsat+lns"] = ENGINE_BOUND_SOURCES["cpsat"]
 
 #: progress(label, time_limit_s, lower_bound) -> context manager yielding report(obj, bound)
 ProgressFactory = Callable[[str, float, float | None], AbstractContextManager]

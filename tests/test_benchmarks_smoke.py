@@ -14,15 +14,15 @@ pytestmark = pytest.mark.skipif(not GAP_DIR.is_dir(), reason=f"no GAP instances 
 def test_runner_writes_csv_with_nonnegative_gaps(tmp_path: Path) -> None:
     out = tmp_path / "results" / "gap.csv"
     argv = ["gap", "--sets", "orlib", "--limit-instances", "2", "--time-limit", "2"]
-    code = main([*argv, "--engines", "cpsat,milp", "--out", str(out)])
+    code = main([*argv, "--engines", "cpsat,milp,plain-cpsat", "--out", str(out)])
     assert code == 0
     with out.open(newline="") as handle:
         reader = csv.DictReader(handle)
         assert reader.fieldnames is not None
         assert set(COLUMNS) <= set(reader.fieldnames)
         rows = list(reader)
-    assert len(rows) == 4  # 2 instances x 2 engines
-    assert {r["engine"] for r in rows} == {"cpsat", "milp"}
+    assert len(rows) == 6  # 2 instances x 3 engines
+    assert {r["engine"] for r in rows} == {"cpsat", "milp", "plain-cpsat"}
     for row in rows:
         assert row["status"] != "error", row["note"]
         assert row["sense"] == "max"

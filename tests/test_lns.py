@@ -78,6 +78,28 @@ def test_groups_follow_relatedness():
     assert np.mean(np.array(picks) == 1) > 0.9
 
 
+def test_size_grows_on_proofs_and_backs_off_after_a_fruitless_step():
+    sizer = lns.NeighbourhoodSize(largest=6)
+    assert sizer.size == lns.NEIGHBOURHOOD_REPS == 4
+    sizer.update(complete=True, improved=False)
+    assert sizer.size == 5
+    sizer.update(complete=False, improved=True)  # hard but useful: keep the size
+    assert sizer.size == 5
+    sizer.update(complete=False, improved=False)  # hard and useless: shrink, wait longer
+    assert (sizer.size, sizer.patience) == (4, 2)
+    sizer.update(complete=True, improved=True)
+    assert sizer.size == 4  # one proof is no longer enough
+    sizer.update(complete=True, improved=False)
+    assert sizer.size == 5
+    for _ in range(10):
+        sizer.update(complete=True, improved=False)
+    assert sizer.size == 6  # never beyond every rep
+    for _ in range(10):
+        sizer.update(complete=False, improved=False)
+    assert sizer.size == lns.MIN_NEIGHBOURHOOD_REPS
+    assert sizer.patience == lns.MAX_PATIENCE
+
+
 def test_search_on_a_tight_gap_improves_and_keeps_capacities():
     problem = tight_gap(n=120, m=8, seed=3)
     lp = solve_lp(problem)
