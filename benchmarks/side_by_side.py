@@ -66,10 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log: list[tuple[float, float]] = []
     start = time.perf_counter()
-    result = solve_cpsat(
-        problem, args.time_limit, args.seed, 2,
-        progress=lambda cost, bound: log.append((time.perf_counter() - start, cost)),
-    )  # fmt: skip
+    result = solve_cpsat(problem, args.time_limit, args.seed, 2, progress=_logger(log, start))
     wall = time.perf_counter() - start
     rows.append(
         {"engine": "plain CP-SAT", "limit_s": args.time_limit, "wall_s": wall,
@@ -91,12 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     return _report(rows, bounds, args)
 
 
+def _logger(log: list[tuple[float, float]], start: float):
+    """A progress report that logs (seconds since ``start``, incumbent)."""
+    return lambda cost, _bound: log.append((time.perf_counter() - start, cost))
+
+
 def _timed(log: list[tuple[float, float]], start: float):
-    """A progress factory that logs (seconds since ``start``, incumbent) of every report."""
+    """A progress factory whose every bar reports to ``_logger(log, start)``."""
 
     @contextmanager
     def factory(label: str, limit_s: float, bound: float | None):
-        yield lambda cost, _bound: log.append((time.perf_counter() - start, cost))
+        yield _logger(log, start)
 
     return factory
 

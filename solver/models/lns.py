@@ -84,7 +84,7 @@ def draw_group(
     """A boolean mask of ``size`` active reps grown from ``seed_rep`` by relatedness draws."""
     in_set = np.zeros(len(active), dtype=bool)
     in_set[seed_rep] = True
-    weight = related[seed_rep].astype(float).copy()
+    weight = related[seed_rep].astype(float)
     for _ in range(min(size, int(active.sum())) - 1):
         pool = np.flatnonzero(active & ~in_set)
         odds = weight[pool] + UNRELATED_WEIGHT
