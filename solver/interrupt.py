@@ -21,10 +21,13 @@ POLL_S = 0.1
 
 
 class StopRequest:
-    """Set once a stop was asked for; ``signal_name`` says which signal asked."""
+    """Set once a stop was asked for; ``signal_name`` says which signal asked. A request
+    with a ``parent`` counts as set when its parent is (a search that ends on Ctrl-C or
+    when another engine has proved optimality)."""
 
-    def __init__(self) -> None:
+    def __init__(self, parent: StopRequest | None = None) -> None:
         self._event = threading.Event()
+        self._parent = parent
         self.signal_name: str | None = None
 
     def set(self, signal_name: str = "stop") -> None:
@@ -33,10 +36,7 @@ class StopRequest:
         self._event.set()
 
     def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, timeout: float) -> bool:
-        return self._event.wait(timeout)
+        return self._event.is_set() or (self._parent is not None and self._parent.is_set())
 
 
 @contextmanager

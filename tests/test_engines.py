@@ -60,8 +60,10 @@ def test_cpsat_matches_brute_force_on_separable_terms(seed):
     scenario = {**SMALL_SCENARIO, "engine": "cpsat", "weights": {"balance": 0.0}}
     problem = solver.Problem.build(customers, reps, scenario)
     plan = solver.solve_problem(problem)
-    assert plan.status == "optimal"
+    # travel makes the hours fractional, so CP-SAT's minute-rounded limits prove nothing
+    assert plan.status == "feasible"
     assert plan.objective == pytest.approx(brute_force(problem), rel=1e-5)
+    assert plan.bound <= plan.objective + 1e-6
 
 
 @pytest.mark.parametrize("seed", [0, 3])
@@ -79,7 +81,8 @@ def test_flow_is_exact_and_agrees_with_cpsat_in_accounts_mode(seed):
 def test_auto_picks_flow_only_when_it_models_everything():
     customers, reps = make_instance(n=20, m=3)
     assert solver.solve(customers, reps, ACCOUNTS_ONLY).certificate["engine"] == "flow"
-    assert solver.solve(customers, reps, SMALL_SCENARIO).certificate["engine"] == "cpsat"
+    engines = solver.solve(customers, reps, SMALL_SCENARIO).certificate["engine"].split("+")
+    assert engines[0] == "cpsat" and "flow" not in engines
 
 
 def test_flow_refuses_what_it_cannot_model():

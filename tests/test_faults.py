@@ -89,6 +89,16 @@ def test_run_stoppable_halts_the_work_and_reraises_its_errors():
         run_stoppable(lambda: (_ for _ in ()).throw(ValueError("boom")), StopRequest(), halted.set)
 
 
+def test_a_linked_stop_request_is_set_by_its_parent_but_not_the_other_way():
+    parent = StopRequest()
+    child = StopRequest(parent=parent)
+    child.set("optimality proof")  # another engine proved the plan optimal
+    assert child.is_set() and not parent.is_set()
+    other = StopRequest(parent=parent)
+    parent.set("SIGINT")
+    assert other.is_set() and other.signal_name is None and parent.signal_name == "SIGINT"
+
+
 # --------------------------------------------------------------------------- command line
 def _write_inputs(tmp_path: Path) -> list[str]:
     return write_solve_inputs(tmp_path, 'seed = 3\nengine = "lns"\n', n=400, m=12, seed=5)

@@ -16,14 +16,16 @@ from solver.plan import evaluate
 from tests.instances import SMALL_SCENARIO, make_instance
 
 
-def tight_gap(n: int, m: int, seed: int, slack: float = 0.8) -> solver.Problem:
+def tight_gap(
+    n: int, m: int, seed: int, slack: float = 0.8, scenario: dict | None = None
+) -> solver.Problem:
     """A random generalized-assignment matrix in the style of Yagiura's type D: costs fall as
     workloads rise, and rep j's capacity is ``slack`` x (sum of its workloads / m)."""
     rng = np.random.default_rng(seed)
     work = rng.integers(1, 101, size=(n, m)).astype(float)
     cost = 111.0 - work + rng.integers(-10, 11, size=(n, m))
     capacity = np.floor(slack * work.sum(axis=0) / m)
-    return solver.Problem.from_matrices(cost, work, capacity)
+    return solver.Problem.from_matrices(cost, work, capacity, scenario=scenario)
 
 
 def matrix_violations(problem: solver.Problem, rep: np.ndarray) -> list:
@@ -149,7 +151,8 @@ def test_progress_hears_each_improvement_and_ends_at_the_plans_cost():
 
 
 def test_auto_hands_an_unproved_cpsat_plan_to_the_search():
-    problem = tight_gap(n=200, m=10, seed=3)
+    # one worker: no HiGHS beside the search (tests/test_branch_and_cut.py covers that)
+    problem = tight_gap(n=200, m=10, seed=3, scenario={"workers": 1})
     plan = solver.solve_problem(problem, time_limit_s=4.0, engine="auto")
     cert = plan.certificate
     assert cert["engine"] == "cpsat+lns"
@@ -159,7 +162,7 @@ def test_auto_hands_an_unproved_cpsat_plan_to_the_search():
 
 
 def test_auto_stops_at_a_cpsat_proof():
-    problem = tight_gap(n=12, m=3, seed=0, slack=1.0)
+    problem = tight_gap(n=12, m=3, seed=0, slack=1.0, scenario={"workers": 1})
     plan = solver.solve_problem(problem, time_limit_s=10.0, engine="auto")
     assert plan.certificate["engine"] == "cpsat"
     assert plan.certificate["status"] == "optimal"

@@ -28,13 +28,21 @@ class RowBlock:
     def integral(self) -> RowBlock:
         """Integer version for integer engines: hours become minutes, coefficients rounded
         up and limits down, so whatever satisfies it satisfies the original rows too."""
-        whole = np.all(np.abs(self.coeff - np.round(self.coeff)) < 1e-9) and np.all(
-            np.abs(self.upper - np.round(self.upper)) < 1e-9
-        )
-        factor = 1.0 if whole else MINUTES_PER_HOUR
+        factor = 1.0 if self.is_whole() else MINUTES_PER_HOUR
         coeff = np.ceil(self.coeff * factor - 1e-9)
         upper = np.floor(self.upper * factor + 1e-9)
         return RowBlock(self.rule, self.kind, self.row, coeff, upper, self.labels)
+
+    def is_whole(self, factor: float = 1.0) -> bool:
+        """Coefficients and limits are whole numbers once multiplied by ``factor``."""
+        return bool(
+            np.all(np.abs(self.coeff * factor - np.round(self.coeff * factor)) < 1e-9)
+            and np.all(np.abs(self.upper * factor - np.round(self.upper * factor)) < 1e-9)
+        )
+
+    def integral_is_exact(self) -> bool:
+        """:meth:`integral` only rescales the rows (no rounding): the same plans keep them."""
+        return self.is_whole() or self.is_whole(MINUTES_PER_HOUR)
 
     def pairs_by_row(self) -> list[np.ndarray]:
         """The candidate pairs of each row, rows in order (empty arrays included)."""

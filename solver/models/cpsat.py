@@ -56,8 +56,9 @@ def cost_scale(problem: Problem) -> float:
 def _valid_bound(problem: Problem, scaled_bound: float, scale: float) -> float | None:
     """CP-SAT's bound as a bound on the exact objective: minus the worst rounding of one
     cost per customer (0.5 / scale each, 0 when costs scale exactly); None with balance,
-    whose CP-SAT form uses a fixed target and so bounds a different model."""
-    if problem.balance is not None:
+    whose CP-SAT form uses a fixed target and so bounds a different model, and when rows
+    were tightened to integers (hours to whole minutes), which also bounds a smaller model."""
+    if problem.balance is not None or not all(b.integral_is_exact() for b in problem.blocks):
         return None
     exact = _integral(problem.pair_cost * scale)
     return scaled_bound / scale - (0.0 if exact else 0.5 * problem.n / scale)
@@ -162,10 +163,13 @@ def solve_cpsat(
         raise explain_infeasibility(problem)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    proved = status == cp_model.OPTIMAL and bal is None
+    whole = all(b.integral_is_exact() for b in problem.blocks)
+    proved = status == cp_model.OPTIMAL and bal is None and whole
     note = f"costs scaled by {scale:.6g} to integers"
     if status == cp_model.OPTIMAL and bal is not None:
         note += "; optimal for the fixed-target balance model, not proved for the exact one"
+    elif status == cp_model.OPTIMAL and not whole:
+        note += "; optimal with limits in whole minutes, not proved for the exact limits"
     values = np.array([solver.boolean_value(v) for v in x], dtype=bool)
     rep = np.full(problem.n, -1, dtype=np.int64)
     rep[problem.pair_customer[values]] = problem.pair_rep[values]

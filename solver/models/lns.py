@@ -37,6 +37,7 @@ from solver.constraints import RowBlock
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult
 from solver.models.cpsat import solve_cpsat
+from solver.models.incumbents import IncumbentPool
 from solver.problem import Problem
 
 #: reps whose accounts the first step re-optimises
@@ -180,13 +181,16 @@ def improve(
     deterministic: bool = False,
     score: np.ndarray | None = None,
     report: Callable[[float, float], None] | None = None,
+    pool: IncumbentPool | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Improve the plan ``start`` until the time limit; ``objective(rep)`` is the exact cost.
 
     ``score`` ranks each pair for relatedness (the LP's reduced cost ``excess``; the pair
     cost when None). ``report(cost, nan)`` hears the start cost and every improvement (a
     progress bar, a benchmark's time log). Returns the best plan and counters (steps,
-    improving steps, start and end cost, final neighbourhood size).
+    improving steps, start and end cost, final neighbourhood size). With a ``pool`` shared
+    with engines in other threads, each improvement is offered to it and each step starts
+    from the pool's plan when that is cheaper (counted as ``adopted``).
     """
     deadline = time.perf_counter() + time_limit_s
     step_budget = math.ceil(time_limit_s / STEP_LIMIT_S) if deterministic else None
@@ -200,13 +204,20 @@ def improve(
     if report is not None:
         report(best, math.nan)
     related = relatedness(problem, rep, top)
-    stats = {"steps": 0, "improving_steps": 0, "start_cost": best}
+    stats = {"steps": 0, "improving_steps": 0, "adopted": 0, "start_cost": best}
     order: list[int] = []
     while not (stop is not None and stop.is_set()):
         if step_budget is None and time.perf_counter() >= deadline - 0.05:
             break
         if step_budget is not None and stats["steps"] >= step_budget:
             break
+        outside = pool.best if pool is not None else None
+        if outside is not None and outside.cost < best - 1e-9 * max(1.0, abs(best)):
+            rep, best = outside.rep.copy(), outside.cost
+            stats["adopted"] += 1
+            related = relatedness(problem, rep, top)
+            if report is not None:
+                report(best, math.nan)
         if not order:
             order = list(rng.permutation(np.flatnonzero(active)))
         in_set = draw_group(rng, order.pop(), sizer.size, related, active)
@@ -239,6 +250,8 @@ def improve(
             if cost < best - 1e-9 * max(1.0, abs(best)):
                 rep, best, improved = trial, cost, True
                 stats["improving_steps"] += 1
+                if pool is not None:
+                    pool.offer(rep, "neighbourhood search", best)
                 related = relatedness(problem, rep, top)
                 if report is not None:
                     report(best, math.nan)

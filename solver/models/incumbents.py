@@ -1,0 +1,68 @@
+"""The best plan found so far by any engine of one solve, shared between threads.
+
+Engines that run side by side (HiGHS branch-and-cut in its own thread, CP-SAT and the
+neighbourhood search in the main one) offer every plan they find and take the pool's best
+when it beats their own. A plan enters only if it keeps every row of the integer model
+(the rows CP-SAT sees), so whatever one engine hands over is a valid start for the others.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.problem import Problem
+
+
+@dataclass(frozen=True)
+class Incumbent:
+    rep: np.ndarray
+    cost: float  # exact objective, min sense
+    source: str  # the engine that found it
+    version: int  # 1 for the first plan offered, +1 per accepted plan
+
+
+def keeps_rows(problem: Problem, rep: np.ndarray) -> bool:
+    """Every customer has a candidate pair and every integer row holds (exact arithmetic)."""
+    chosen = problem.pair_index(rep)
+    if (chosen < 0).any():
+        return False
+    for block in (b.integral() for b in problem.blocks):
+        rows = block.row[chosen]
+        inside = rows >= 0
+        load = np.bincount(rows[inside], block.coeff[chosen][inside], len(block.upper))
+        if np.any(load > block.upper + 1e-9):
+            return False
+    return True
+
+
+class IncumbentPool:
+    """Thread-safe best plan; ``objective(rep)`` is the exact cost (min sense)."""
+
+    def __init__(self, problem: Problem, objective: Callable[[np.ndarray], float]) -> None:
+        self._problem = problem
+        self._objective = objective
+        self._lock = threading.Lock()
+        self._best: Incumbent | None = None
+
+    @property
+    def best(self) -> Incumbent | None:
+        return self._best
+
+    def offer(self, rep: np.ndarray, source: str, cost: float | None = None) -> bool:
+        """Keep ``rep`` if it is valid and strictly cheaper than the best so far (``cost``:
+        its exact cost when the caller knows it)."""
+        rep = np.asarray(rep, dtype=np.int64)
+        if rep.shape != (self._problem.n,) or not keeps_rows(self._problem, rep):
+            return False
+        cost = self._objective(rep) if cost is None else cost
+        with self._lock:
+            best = self._best
+            if best is not None and cost >= best.cost - 1e-9 * max(1.0, abs(best.cost)):
+                return False
+            version = 1 if best is None else best.version + 1
+            self._best = Incumbent(rep.copy(), cost, source, version)
+            return True
