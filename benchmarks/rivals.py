@@ -23,6 +23,8 @@ import pandas as pd
 #: objectives closer than this count as equal
 TIE = 1e-6
 RIVAL_NAMES = {"milp": "HiGHS MIP", "plain-cpsat": "plain CP-SAT"}
+#: the engine that found the final plan, as the solve's note names it
+PLAN_BY = r"plan by ([^;]+)$"
 
 
 def load(ours: Path, rivals: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -38,7 +40,7 @@ def tally(mine: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
     for engine, runs in theirs.groupby("engine", sort=True):
         both = mine.merge(runs, on="instance", suffixes=("", "_rival"))
         ours_gap, their_gap = both["gap_to_best_known"], both["gap_to_best_known_rival"]
-        diff = their_gap - ours_gap
+        diff = their_gap.fillna(float("inf")) - ours_gap  # a rival without a plan loses
         rows.append(
             {
                 "rival": RIVAL_NAMES.get(engine, engine),
@@ -47,7 +49,8 @@ def tally(mine: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
                 "equal": int((diff.abs() <= TIE).sum()),
                 "ours worse": int((diff < -TIE).sum()),
                 "ours: mean gap %": round(100 * ours_gap.mean(), 3),
-                "rival: mean gap %": round(100 * their_gap.mean(), 3),
+                "rival: mean gap %": round(100 * their_gap.mean(), 3),  # over its plans
+                "rival: no plan": int(both["objective_rival"].isna().sum()),
                 "worse on": " ".join(both.loc[diff < -TIE, "instance"]),
             }
         )
@@ -65,6 +68,8 @@ def table(mine: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
     out["ours (gap %)"] = [
         cell(o, g) for o, g in zip(mine["objective"], mine["gap_to_best_known"], strict=True)
     ]
+    out["status"] = mine["status"]
+    out["plan by"] = mine["note"].fillna("").str.extract(PLAN_BY, expand=False).fillna("")
     for engine, runs in theirs.groupby("engine", sort=True):
         cells = {
             r.instance: cell(r.objective, r.gap_to_best_known)
@@ -72,7 +77,8 @@ def table(mine: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
             if pd.notna(r.objective)
         }
         out[f"{RIVAL_NAMES.get(engine, engine)} (gap %)"] = [
-            cells.get(i, "not run") for i in out["instance"]
+            cells.get(i, "not run" if i not in set(runs["instance"]) else "no plan")
+            for i in out["instance"]
         ]
     return out
 

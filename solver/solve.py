@@ -67,9 +67,10 @@ DETERMINISTIC_DUAL_STEPS = 300
 #: the conflict core (one CP-SAT model over every pair) is tried up to this many pairs
 CORE_MAX_PAIRS = 200_000
 #: with engine "auto" and at least two workers, HiGHS branch-and-cut runs beside the search
-#: on one worker up to this many pairs, the two trading plans (Yagiura 60 x 900, 54k pairs:
-#: HiGHS alone 0.09 % above best-known at 60 s; 80 x 1,600, 128k pairs: 199 %)
-BRANCH_AND_CUT_MAX_PAIRS = 60_000
+#: on one worker up to this many pairs, the two trading plans. HiGHS alone at 60 s on Yagiura
+#: instances: 40 x 1,600 (64k pairs) type C 0.017 % above best known where the search alone
+#: reached 0.070 %; 80 x 1,600 (128k pairs) 199 %, 17 % and 1.4 % on types C, D, E
+BRANCH_AND_CUT_MAX_PAIRS = 100_000
 
 
 def pick_engine(problem: Problem, engine: str) -> str:

@@ -72,6 +72,23 @@ def test_branch_and_cut_proves_the_optimum_and_fills_the_pool():
     assert matrix_violations(problem, pool.best.rep) == []
 
 
+def test_branch_and_cut_takes_a_better_plan_offered_while_it_runs():
+    problem = tight_gap(n=24, m=4, seed=1)
+    alone = _pool(problem)
+    first = BranchAndCut(problem, alone, 60.0)
+    first.start()
+    assert first.join(90.0).proved
+    optimum = alone.best.rep
+    pool = _pool(problem)
+    mip = BranchAndCut(problem, pool, 60.0)
+    mip.start()
+    assert pool.offer(optimum, "search")  # HiGHS is handed it at its next check
+    outcome = mip.join(90.0)
+    assert outcome is not None and outcome.proved
+    assert (outcome.received, outcome.found) == (1, 0)
+    assert pool.best.source == "search"
+
+
 def test_branch_and_cut_stops_when_asked():
     problem = tight_gap(n=400, m=20, seed=2)  # far from proved in a few seconds
     mip = BranchAndCut(problem, _pool(problem), 120.0)

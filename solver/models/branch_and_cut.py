@@ -9,6 +9,11 @@ callback) each plan the search finds that beats its own incumbent. It is not giv
 plans known when it starts (the rounded LP): its own start heuristics do better, and on
 Yagiura 5 x 200 type D that start led it to a worse plan in 60 s (12,752 against 12,744).
 
+Every callback that HiGHS makes needs the GIL, which the search's Python code holds most of
+the time; a callback HiGHS makes often stalls it (switched on for the whole run, the hand-over
+callback slowed Yagiura 30 x 900 type E from a 34 s proof alone to no proof in 60 s). So the
+hand-over callback is on only while the pool holds a plan HiGHS has not seen.
+
 The standalone ``highspy`` package cannot share a process with OR-Tools, so this uses the
 HiGHS copy bundled with scipy (``scipy.optimize._highspy``, scipy >= 1.15). Its ``run``
 releases the GIL. When that module is missing, :func:`available` is False and callers go on
@@ -26,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from solver.models.base import rep_from_x
-from solver.models.incumbents import IncumbentPool
+from solver.models.incumbents import Incumbent, IncumbentPool
 from solver.models.lp import build_lp, lp_point
 from solver.problem import Problem
 
@@ -86,10 +91,14 @@ class BranchAndCut:
         self._error: str | None = None
         integral = tuple(b.integral() for b in problem.blocks)
         self._lp = build_lp(problem, integral)
+        pool.listen(self._wake)
         # hours tightened to whole minutes make a smaller model: its bound is no bound
         self._exact = all(b.integral_is_exact() for b in problem.blocks)
 
     def start(self) -> None:
+        best = self._pool.best
+        if best is not None:  # plans from before the start are not handed over
+            self._sent_version = best.version
         self._thread.start()
 
     def join(self, timeout_s: float) -> Outcome | None:
@@ -106,6 +115,14 @@ class BranchAndCut:
                 # slows HiGHS three-fold while Python runs beside it: only switched on to stop
                 self._highs.startCallback(highs.cb.HighsCallbackType.kCallbackMipInterrupt)
         return self.join(JOIN_GRACE_S)
+
+    def _wake(self, incumbent: Incumbent) -> None:
+        """A plan entered the pool: if it came from the search, switch the hand-over on."""
+        if incumbent.source == SOURCE:
+            return
+        with self._lock:
+            if self._highs is not None and not self._halt.is_set():
+                self._highs.startCallback(highs.cb.HighsCallbackType.kCallbackMipUserSolution)
 
     def _model(self):
         lp = self._lp
@@ -156,6 +173,8 @@ class BranchAndCut:
                 self._found += 1
                 self._sent_version = self._pool.best.version
         elif kind == cb.kCallbackMipUserSolution:
+            # off until the next plan of the search arrives (_wake, which may run at once)
+            self._highs.stopCallback(cb.kCallbackMipUserSolution)
             best = self._pool.best
             if best is None or best.version <= self._sent_version:
                 return
@@ -182,17 +201,15 @@ class BranchAndCut:
 
     def _solve(self, t0: float) -> None:
         h = self._model()
-        best = self._pool.best
-        if best is not None:  # plans from before the start are not handed over
-            self._sent_version = best.version
         h.setCallback(self._callback, None)
         cb = highs.cb.HighsCallbackType
-        for kind in (cb.kCallbackMipImprovingSolution, cb.kCallbackMipUserSolution):
-            h.startCallback(kind)
+        h.startCallback(cb.kCallbackMipImprovingSolution)
         with self._lock:
             if self._halt.is_set():
                 return
             self._highs = h
+            if self._pool.best is not None and self._pool.best.version > self._sent_version:
+                h.startCallback(cb.kCallbackMipUserSolution)  # a plan came while building
         h.run()
         status = h.getModelStatus()
         info = h.getInfo()

@@ -47,10 +47,15 @@ class IncumbentPool:
         self._objective = objective
         self._lock = threading.Lock()
         self._best: Incumbent | None = None
+        self._listeners: list[Callable[[Incumbent], None]] = []
 
     @property
     def best(self) -> Incumbent | None:
         return self._best
+
+    def listen(self, listener: Callable[[Incumbent], None]) -> None:
+        """Call ``listener(incumbent)`` after each accepted plan (in the offering thread)."""
+        self._listeners.append(listener)
 
     def offer(self, rep: np.ndarray, source: str, cost: float | None = None) -> bool:
         """Keep ``rep`` if it is valid and strictly cheaper than the best so far (``cost``:
@@ -64,5 +69,7 @@ class IncumbentPool:
             if best is not None and cost >= best.cost - 1e-9 * max(1.0, abs(best.cost)):
                 return False
             version = 1 if best is None else best.version + 1
-            self._best = Incumbent(rep.copy(), cost, source, version)
-            return True
+            self._best = new = Incumbent(rep.copy(), cost, source, version)
+        for listener in self._listeners:
+            listener(new)
+        return True
