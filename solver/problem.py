@@ -65,6 +65,11 @@ class Problem:
         """Total weighted separable cost of each pair (cost points)."""
         return sum(self.pair_terms.values(), np.zeros(len(self.pair_rep)))
 
+    def integer_rows_exact(self) -> bool:
+        """The integer engines' rows (:meth:`RowBlock.integral`) hold for the same plans as
+        the exact rows: whole numbers, or whole minutes, throughout."""
+        return all(b.integral_is_exact() for b in self.blocks)
+
     def customer_starts(self) -> np.ndarray:
         """Offset of each customer's first pair (pairs sorted by customer); length n + 1."""
         return np.searchsorted(self.pair_customer, np.arange(self.n + 1))

@@ -44,6 +44,14 @@ class RowBlock:
         """:meth:`integral` only rescales the rows (no rounding): the same plans keep them."""
         return self.is_whole() or self.is_whole(MINUTES_PER_HOUR)
 
+    def usage(self, pairs: np.ndarray) -> np.ndarray:
+        """Per row, the sum of the coefficients of ``pairs`` (pair indices) in it."""
+        rows = self.row[pairs]
+        inside = rows >= 0
+        return np.bincount(
+            rows[inside], weights=self.coeff[pairs][inside], minlength=len(self.upper)
+        )
+
     def pairs_by_row(self) -> list[np.ndarray]:
         """The candidate pairs of each row, rows in order (empty arrays included)."""
         members = np.flatnonzero(self.row >= 0)

@@ -93,7 +93,7 @@ class BranchAndCut:
         self._lp = build_lp(problem, integral)
         pool.listen(self._wake)
         # hours tightened to whole minutes make a smaller model: its bound is no bound
-        self._exact = all(b.integral_is_exact() for b in problem.blocks)
+        self._exact = problem.integer_rows_exact()
 
     def start(self) -> None:
         best = self._pool.best

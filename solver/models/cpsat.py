@@ -58,7 +58,7 @@ def _valid_bound(problem: Problem, scaled_bound: float, scale: float) -> float |
     cost per customer (0.5 / scale each, 0 when costs scale exactly); None with balance,
     whose CP-SAT form uses a fixed target and so bounds a different model, and when rows
     were tightened to integers (hours to whole minutes), which also bounds a smaller model."""
-    if problem.balance is not None or not all(b.integral_is_exact() for b in problem.blocks):
+    if problem.balance is not None or not problem.integer_rows_exact():
         return None
     exact = _integral(problem.pair_cost * scale)
     return scaled_bound / scale - (0.0 if exact else 0.5 * problem.n / scale)
@@ -163,7 +163,7 @@ def solve_cpsat(
         raise explain_infeasibility(problem)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    whole = all(b.integral_is_exact() for b in problem.blocks)
+    whole = problem.integer_rows_exact()
     proved = status == cp_model.OPTIMAL and bal is None and whole
     note = f"costs scaled by {scale:.6g} to integers"
     if status == cp_model.OPTIMAL and bal is not None:

@@ -30,13 +30,9 @@ def keeps_rows(problem: Problem, rep: np.ndarray) -> bool:
     chosen = problem.pair_index(rep)
     if (chosen < 0).any():
         return False
-    for block in (b.integral() for b in problem.blocks):
-        rows = block.row[chosen]
-        inside = rows >= 0
-        load = np.bincount(rows[inside], block.coeff[chosen][inside], len(block.upper))
-        if np.any(load > block.upper + 1e-9):
-            return False
-    return True
+    return all(
+        np.all(b.usage(chosen) <= b.upper + 1e-9) for b in (b.integral() for b in problem.blocks)
+    )
 
 
 class IncumbentPool:

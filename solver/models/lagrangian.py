@@ -94,11 +94,7 @@ class _Rows:
         p = self.problem
         parts = []
         for b in self.blocks:
-            rows = b.row[chosen]
-            inside = rows >= 0
-            weights = b.coeff[chosen][inside]
-            used = np.bincount(rows[inside], weights=weights, minlength=len(b.upper))
-            parts.append(used - b.upper)
+            parts.append(b.usage(chosen) - b.upper)
         if self.weight:
             load = np.bincount(p.pair_rep[chosen], weights=p.pair_load[chosen], minlength=p.m)
             parts.append(np.where(self.active, load - self.shares * load.sum(), 0.0))

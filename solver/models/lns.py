@@ -145,10 +145,7 @@ def _subproblem(
     fixed = chosen[~free]
     sub_blocks = []
     for b in blocks:
-        rows = b.row[fixed]
-        used = np.bincount(
-            rows[rows >= 0], weights=b.coeff[fixed][rows >= 0], minlength=len(b.upper)
-        )
+        used = b.usage(fixed)
         sub_blocks.append(
             RowBlock(b.rule, b.kind, b.row[keep], b.coeff[keep], b.upper - used, b.labels)
         )

@@ -24,14 +24,7 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
     if (chosen < 0).any():
         return None
     blocks = [b.integral() for b in problem.blocks]  # what the integer engines enforce
-    usage = [
-        np.bincount(
-            b.row[chosen][b.row[chosen] >= 0],
-            weights=b.coeff[chosen][b.row[chosen] >= 0],
-            minlength=len(b.upper),
-        )
-        for b in blocks
-    ]
+    usage = [b.usage(chosen) for b in blocks]
     cost = problem.pair_cost
     starts = problem.customer_starts()
     for _ in range(4 * problem.n + 10):
