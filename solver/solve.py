@@ -67,7 +67,7 @@ DETERMINISTIC_DUAL_STEPS = 300
 #: the conflict core (one CP-SAT model over every pair) is tried up to this many pairs
 CORE_MAX_PAIRS = 200_000
 #: with engine "auto" and at least two workers, HiGHS branch-and-cut runs beside the search
-#: on one worker up to this many pairs, the two trading plans. HiGHS alone at 60 s on Yagiura
+#: on one worker up to this many pairs, giving it its plans. HiGHS alone at 60 s on Yagiura
 #: instances: 40 x 1,600 (64k pairs) type C 0.017 % above best known where the search alone
 #: reached 0.070 %; 80 x 1,600 (128k pairs) 199 %, 17 % and 1.4 % on types C, D, E
 BRANCH_AND_CUT_MAX_PAIRS = 100_000
@@ -126,29 +126,30 @@ def _solve_problem(
     check_size(len(problem.pair_rep), chosen, scn.memory_limit_gb)
     start = time.perf_counter()
 
-    lp, source = lower_bound(problem, limit, stop)
-    if not lp.feasible:
-        raise explain_infeasibility(problem)
-    hint = lp_rounding(problem, lp.x) if lp.x is not None else None
-    total_load = float(problem.pair_load @ lp.x) if lp.x is not None else None
-
     search_stop = StopRequest(parent=stop)  # also set once HiGHS proves optimality
     pool = beside = None
     if beside_search(problem, engine or scn.engine, chosen):
         pool = IncumbentPool(problem, lambda r: evaluate(problem, r).total)
-        if hint is not None:
-            pool.offer(hint, "LP rounding")
         left = _time_left(scn, limit, start, limit)
         beside = BranchAndCut(problem, pool, left, lambda: search_stop.set("optimality proof"))
-        beside.start()
-    workers = scn.workers - 1 if beside is not None else scn.workers
-    run = _Run(problem, lp, seed, scn, progress, search_stop, workers, pool)
+        beside.start()  # before the bound: HiGHS gets the whole limit, as it would alone
+    result, searched = None, False
     try:
-        result = (
-            None if stop.is_set() else _search(run, chosen, engine, hint, total_load, limit, start)
-        )
-    finally:
-        outcome = beside.finish() if beside is not None else None
+        lp, source = lower_bound(problem, limit, stop)
+        if not lp.feasible:
+            raise explain_infeasibility(problem)
+        hint = lp_rounding(problem, lp.x) if lp.x is not None else None
+        total_load = float(problem.pair_load @ lp.x) if lp.x is not None else None
+        if pool is not None and hint is not None:
+            pool.offer(hint, "LP rounding")
+        workers = scn.workers - 1 if beside is not None else scn.workers
+        run = _Run(problem, lp, seed, scn, progress, search_stop, workers, pool)
+        if not search_stop.is_set():
+            result = _search(run, chosen, engine, hint, total_load, limit, start)
+            searched = True
+    finally:  # after a search that ran its course, HiGHS too ends by its own time limit
+        run_on = searched and not search_stop.is_set() and not (result and result.search_complete)
+        outcome = beside.finish(run_on) if beside is not None else None
 
     bounds = [(lp.bound, source)]
     if result is not None and result.engine_bound is not None:
@@ -273,7 +274,7 @@ def _merge_branch_and_cut(
     else:
         said = (
             f"HiGHS branch-and-cut beside it for {outcome.wall_s:.1f} s ({outcome.status}; "
-            f"improving plans: {outcome.found} found, {outcome.received} received)"
+            f"improving plans found: {outcome.found})"
         )
     proved = (outcome is not None and outcome.proved) or (
         result is not None and result.status == "optimal"

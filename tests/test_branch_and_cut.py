@@ -13,8 +13,6 @@ from solver.models import branch_and_cut
 from solver.models.branch_and_cut import BranchAndCut
 from solver.models.cpsat import solve_cpsat
 from solver.models.incumbents import IncumbentPool, keeps_rows
-from solver.models.lp import build_lp, lp_point, solve_lp
-from solver.models.warmstart import lp_rounding
 from solver.plan import evaluate
 from tests.instances import SMALL_SCENARIO, make_instance
 from tests.test_lns import matrix_violations, tight_gap
@@ -39,22 +37,8 @@ def test_pool_keeps_only_valid_and_strictly_cheaper_plans():
     assert not pool.offer(np.array([1, 1, 1]), "b")  # not cheaper
     assert pool.offer(np.array([0, 0, 1]), "b")  # 4: the optimum
     best = pool.best
-    assert (best.cost, best.source, best.version) == (4.0, "b", 2)
+    assert (best.cost, best.source) == (4.0, "b")
     assert best.rep.tolist() == [0, 0, 1]
-
-
-def test_lp_point_is_feasible_and_costs_what_the_plan_costs():
-    customers, reps = make_instance(n=60, m=6, seed=4, slack=1.5)
-    problem = solver.Problem.build(customers, reps, SMALL_SCENARIO)
-    assert problem.balance is not None  # the point carries W, d_j and L_j
-    lp = solve_lp(problem)
-    rep = lp_rounding(problem, lp.x)
-    model = build_lp(problem)
-    x = lp_point(problem, rep)
-    assert model.c @ x == pytest.approx(evaluate(problem, rep).total, rel=1e-9)
-    np.testing.assert_allclose(model.a_eq @ x, model.b_eq, atol=1e-7)
-    assert np.all(model.a_ub @ x <= model.b_ub + 1e-7)
-    assert np.all((x >= 0) & (x <= model.upper))
 
 
 def test_branch_and_cut_proves_the_optimum_and_fills_the_pool():
@@ -72,23 +56,6 @@ def test_branch_and_cut_proves_the_optimum_and_fills_the_pool():
     assert matrix_violations(problem, pool.best.rep) == []
 
 
-def test_branch_and_cut_takes_a_better_plan_offered_while_it_runs():
-    problem = tight_gap(n=24, m=4, seed=1)
-    alone = _pool(problem)
-    first = BranchAndCut(problem, alone, 60.0)
-    first.start()
-    assert first.join(90.0).proved
-    optimum = alone.best.rep
-    pool = _pool(problem)
-    mip = BranchAndCut(problem, pool, 60.0)
-    mip.start()
-    assert pool.offer(optimum, "search")  # HiGHS is handed it at its next check
-    outcome = mip.join(90.0)
-    assert outcome is not None and outcome.proved
-    assert (outcome.received, outcome.found) == (1, 0)
-    assert pool.best.source == "search"
-
-
 def test_branch_and_cut_stops_when_asked():
     problem = tight_gap(n=400, m=20, seed=2)  # far from proved in a few seconds
     mip = BranchAndCut(problem, _pool(problem), 120.0)
@@ -98,6 +65,19 @@ def test_branch_and_cut_stops_when_asked():
     outcome = mip.finish()
     assert outcome is not None and not outcome.proved
     assert time.perf_counter() - t0 < 60.0
+
+
+def test_branch_and_cut_told_to_run_to_its_limit_ends_by_that_limit():
+    problem = tight_gap(n=400, m=20, seed=2)
+    mip = BranchAndCut(problem, _pool(problem), 3.0)
+    mip.start()
+    outcome = mip.finish(run_to_limit=True)  # as the search does when its own time is up
+    assert outcome is not None and outcome.status == "Time limit reached"
+    stopped = BranchAndCut(problem, _pool(problem), 30.0)
+    stopped.start()
+    time.sleep(1.0)
+    outcome = stopped.finish()
+    assert outcome is not None and outcome.status == "Interrupted by user"
 
 
 def test_auto_runs_branch_and_cut_beside_the_search_and_keeps_the_best_plan():
@@ -121,6 +101,14 @@ def test_auto_on_a_small_model_ends_at_a_proof():
     assert time.perf_counter() - t0 < 30.0  # a proof ends the run long before the limit
     assert plan.status == "optimal"
     assert plan.objective == pytest.approx(plan.certificate["bound"], rel=1e-6)
+
+
+def test_an_infeasible_model_fails_at_once_with_highs_beside():
+    problem = tight_gap(n=60, m=5, seed=7, slack=0.3)  # 30 % of the work fits
+    t0 = time.perf_counter()
+    with pytest.raises(solver.InfeasibleError):
+        solver.solve_problem(problem, time_limit_s=60.0, engine="auto")
+    assert time.perf_counter() - t0 < 30.0  # HiGHS is stopped, not waited for
 
 
 def test_deterministic_runs_leave_highs_out():

@@ -1,18 +1,23 @@
-"""HiGHS branch-and-cut on the whole model in a background thread, trading plans with the
-engines of the main thread through an :class:`IncumbentPool`.
+"""HiGHS branch-and-cut on the whole model in a background thread, giving every improving
+plan it finds to the engines of the main thread through an :class:`IncumbentPool`.
 
 HiGHS finds optimal plans and proves them on small, tight models where CP-SAT and the
 neighbourhood search stall (Yagiura 10 x 100 type E: proved in 20 s), and it falls far
-behind above about 100k pairs. Run beside the search on small models, the two trade plans:
-HiGHS offers each improving solution it finds, and is handed (through its user solution
-callback) each plan the search finds that beats its own incumbent. It is not given the
-plans known when it starts (the rounded LP): its own start heuristics do better, and on
-Yagiura 5 x 200 type D that start led it to a worse plan in 60 s (12,752 against 12,744).
+behind above about 100k pairs. It starts with the solve, before the LP bound, and runs on
+a core of its own until its own time limit, unless either side proves optimality first. It
+is never handed plans, so it follows the path HiGHS alone would take: the plan returned is
+at least as good as the best HiGHS finds, and the search continues from each of them.
+
+Handing it the search's plans (through its user-solution callback) was measured on all 45
+Yagiura C/D/E instances at 60 s and dropped. Handed over while HiGHS is still at its root
+node, they slow its proof (30 x 900 type E: 44.8 s, against 33.7 s without) and turn its
+root heuristics onto other plans: each hand-over variant tried ended 1 to 3 units worse
+than HiGHS alone on one or two instances (of 40 x 1600 types C and E, 30 x 900 type E),
+though on the largest type E instances it helped the search (benchmarks/RESULTS.md).
 
 Every callback HiGHS makes needs the GIL, which the search's Python code holds much of the
-time, and HiGHS asks for a user solution before every dive. So the hand-over callback is on
-only while the pool holds a plan HiGHS has not seen (Yagiura 20 x 400 type C: proved in
-47.9 s beside the search, against 53.8 s with the callback always on).
+time: only the improving-solution callback is on for the run; the interrupt callback is
+switched on to stop HiGHS early.
 
 The standalone ``highspy`` package cannot share a process with OR-Tools, so this uses the
 HiGHS copy bundled with scipy (``scipy.optimize._highspy``, scipy >= 1.15). Its ``run``
@@ -31,8 +36,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from solver.models.base import rep_from_x
-from solver.models.incumbents import Incumbent, IncumbentPool
-from solver.models.lp import build_lp, lp_point
+from solver.models.incumbents import IncumbentPool
+from solver.models.lp import build_lp
 from solver.problem import Problem
 
 try:  # scipy's private copy of the HiGHS bindings
@@ -45,6 +50,8 @@ except ImportError:  # pragma: no cover - older scipy
 MIP_REL_GAP = 1e-6
 #: seconds the caller waits for HiGHS to return after asking it to stop
 JOIN_GRACE_S = 5.0
+#: seconds past its own time limit the caller waits for HiGHS to end by that limit
+OWN_LIMIT_GRACE_S = 1.0
 SOURCE = "HiGHS branch-and-cut"
 BOUND_SOURCE = "HiGHS branch-and-cut dual bound (run beside the search)"
 
@@ -60,7 +67,6 @@ class Outcome:
     status: str  # HiGHS model status, in its words
     wall_s: float
     found: int  # improving plans it offered the pool
-    received: int  # plans it took from the pool
 
 
 class BranchAndCut:
@@ -79,26 +85,20 @@ class BranchAndCut:
         self._problem = problem
         self._pool = pool
         self._limit = float(time_limit_s)
+        self._deadline = time.perf_counter() + self._limit
         self._on_optimal = on_optimal
         self._halt = threading.Event()
         self._lock = threading.Lock()
         self._highs = None  # the running HiGHS instance, once built
         self._thread = threading.Thread(target=self._run, name="highs")  # joined at exit
-        self._sent_version = 0
         self._found = 0
-        self._received = 0
+        self._n_x = 0  # assignment columns lead the model's columns
         self._outcome: Outcome | None = None
         self._error: str | None = None
-        integral = tuple(b.integral() for b in problem.blocks)
-        self._lp = build_lp(problem, integral)
-        pool.listen(self._wake)
         # hours tightened to whole minutes make a smaller model: its bound is no bound
         self._exact = problem.integer_rows_exact()
 
     def start(self) -> None:
-        best = self._pool.best
-        if best is not None:  # plans from before the start are not handed over
-            self._sent_version = best.version
         self._thread.start()
 
     def join(self, timeout_s: float) -> Outcome | None:
@@ -106,8 +106,16 @@ class BranchAndCut:
         self._thread.join(timeout_s)
         return self._outcome
 
-    def finish(self) -> Outcome | None:
-        """Ask HiGHS to stop and wait for it (at most JOIN_GRACE_S); its outcome, or None."""
+    def finish(self, run_to_limit: bool = False) -> Outcome | None:
+        """Ask HiGHS to stop and wait for it (at most JOIN_GRACE_S); its outcome, or None.
+        With ``run_to_limit``, first let it run on to its own time limit (and up to
+        OWN_LIMIT_GRACE_S past it), as it would alone: on Yagiura 40 x 1600 type E, HiGHS
+        alone finds its best plan at 60 s as its 60 s limit ends (178,355, after 178,817 at
+        40 s)."""
+        if run_to_limit:
+            self.join(max(0.0, self._deadline - time.perf_counter()) + OWN_LIMIT_GRACE_S)
+            if self._outcome is not None:
+                return self._outcome
         self._halt.set()
         with self._lock:
             if self._highs is not None:
@@ -116,19 +124,11 @@ class BranchAndCut:
                 self._highs.startCallback(highs.cb.HighsCallbackType.kCallbackMipInterrupt)
         return self.join(JOIN_GRACE_S)
 
-    def _wake(self, incumbent: Incumbent) -> None:
-        """A plan entered the pool: if it came from the search, switch the hand-over on."""
-        if incumbent.source == SOURCE:
-            return
-        with self._lock:
-            if self._highs is not None and not self._halt.is_set():
-                self._highs.startCallback(highs.cb.HighsCallbackType.kCallbackMipUserSolution)
-
     def _model(self):
-        lp = self._lp
+        lp = build_lp(self._problem, tuple(b.integral() for b in self._problem.blocks))
         h = highs._Highs()
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", max(self._limit, 0.1))
+        h.setOptionValue("time_limit", max(self._deadline - time.perf_counter(), 0.1))
         h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
         n = len(lp.c)
         upper = np.where(np.isinf(lp.upper), highs.kHighsInf, lp.upper)
@@ -151,37 +151,21 @@ class BranchAndCut:
             np.arange(lp.n_x, dtype=np.int32),
             np.full(lp.n_x, highs.HighsVarType.kInteger),
         )
-        return h
+        return h, lp.n_x
 
     def _callback(self, kind: int, message: str, data_out, data_in, user_data) -> None:
         """HiGHS calls this from its thread; an error must not escape into its C++ code."""
         try:
             if self._halt.is_set():
                 data_in.user_interrupt = True
-            else:
-                self._trade(kind, data_out, data_in)
+            elif kind == highs.cb.HighsCallbackType.kCallbackMipImprovingSolution:
+                x = np.asarray(data_out.mip_solution)[: self._n_x]
+                if self._pool.offer(rep_from_x(self._problem, x), SOURCE):
+                    self._found += 1
         except Exception as exc:  # stop HiGHS; the outcome names the error
             self._error = f"{type(exc).__name__}: {exc}"
             self._halt.set()
             data_in.user_interrupt = True
-
-    def _trade(self, kind: int, data_out, data_in) -> None:
-        cb = highs.cb.HighsCallbackType
-        if kind == cb.kCallbackMipImprovingSolution:
-            x = np.asarray(data_out.mip_solution)[: self._lp.n_x]
-            if self._pool.offer(rep_from_x(self._problem, x), SOURCE):
-                self._found += 1
-                self._sent_version = self._pool.best.version
-        elif kind == cb.kCallbackMipUserSolution:
-            # off until the next plan of the search arrives (_wake, which may run at once)
-            self._highs.stopCallback(cb.kCallbackMipUserSolution)
-            best = self._pool.best
-            if best is None or best.version <= self._sent_version:
-                return
-            self._sent_version = best.version
-            if best.cost < data_out.mip_primal_bound - 1e-9 * max(1.0, abs(best.cost)):
-                data_in.setSolution(lp_point(self._problem, best.rep))
-                self._received += 1
 
     def _run(self) -> None:
         t0 = time.perf_counter()
@@ -191,25 +175,17 @@ class BranchAndCut:
             self._error = f"{type(exc).__name__}: {exc}"
         if self._error is not None:
             self._outcome = Outcome(
-                False,
-                None,
-                f"failed ({self._error})",
-                time.perf_counter() - t0,
-                self._found,
-                self._received,
+                False, None, f"failed ({self._error})", time.perf_counter() - t0, self._found
             )
 
     def _solve(self, t0: float) -> None:
-        h = self._model()
+        h, self._n_x = self._model()
         h.setCallback(self._callback, None)
-        cb = highs.cb.HighsCallbackType
-        h.startCallback(cb.kCallbackMipImprovingSolution)
+        h.startCallback(highs.cb.HighsCallbackType.kCallbackMipImprovingSolution)
         with self._lock:
             if self._halt.is_set():
                 return
             self._highs = h
-            if self._pool.best is not None and self._pool.best.version > self._sent_version:
-                h.startCallback(cb.kCallbackMipUserSolution)  # a plan came while building
         h.run()
         status = h.getModelStatus()
         info = h.getInfo()
@@ -223,5 +199,4 @@ class BranchAndCut:
             h.modelStatusToString(status),
             time.perf_counter() - t0,
             self._found,
-            self._received,
         )

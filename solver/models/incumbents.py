@@ -1,8 +1,8 @@
 """The best plan found so far by any engine of one solve, shared between threads.
 
 Engines that run side by side (HiGHS branch-and-cut in its own thread, CP-SAT and the
-neighbourhood search in the main one) offer every plan they find and take the pool's best
-when it beats their own. A plan enters only if it keeps every row of the integer model
+neighbourhood search in the main one) offer every plan they find; the search takes the
+pool's best when it beats its own. A plan enters only if it keeps every row of the integer model
 (the rows CP-SAT sees), so whatever one engine hands over is a valid start for the others.
 """
 
@@ -22,7 +22,6 @@ class Incumbent:
     rep: np.ndarray
     cost: float  # exact objective, min sense
     source: str  # the engine that found it
-    version: int  # 1 for the first plan offered, +1 per accepted plan
 
 
 def keeps_rows(problem: Problem, rep: np.ndarray) -> bool:
@@ -43,15 +42,10 @@ class IncumbentPool:
         self._objective = objective
         self._lock = threading.Lock()
         self._best: Incumbent | None = None
-        self._listeners: list[Callable[[Incumbent], None]] = []
 
     @property
     def best(self) -> Incumbent | None:
         return self._best
-
-    def listen(self, listener: Callable[[Incumbent], None]) -> None:
-        """Call ``listener(incumbent)`` after each accepted plan (in the offering thread)."""
-        self._listeners.append(listener)
 
     def offer(self, rep: np.ndarray, source: str, cost: float | None = None) -> bool:
         """Keep ``rep`` if it is valid and strictly cheaper than the best so far (``cost``:
@@ -64,8 +58,5 @@ class IncumbentPool:
             best = self._best
             if best is not None and cost >= best.cost - 1e-9 * max(1.0, abs(best.cost)):
                 return False
-            version = 1 if best is None else best.version + 1
-            self._best = new = Incumbent(rep.copy(), cost, source, version)
-        for listener in self._listeners:
-            listener(new)
+            self._best = Incumbent(rep.copy(), cost, source)
         return True

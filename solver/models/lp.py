@@ -118,23 +118,6 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
     return LinearProgram(c, a_ub, b, a_eq, np.concatenate(b_eq).astype(float), upper, n_x)
 
 
-def lp_point(problem: Problem, rep: np.ndarray) -> np.ndarray:
-    """The plan ``rep`` as a point of :func:`build_lp`'s columns: pair indicators, then
-    (with balance) W = total load, d_j = |L_j - s_j W| and L_j per active rep (hours)."""
-    n_x = len(problem.pair_rep)
-    chosen = problem.pair_index(rep)
-    x = np.zeros(n_x)
-    x[chosen] = 1.0
-    bal = problem.balance
-    if bal is None:
-        return x
-    active = np.flatnonzero(bal.active)
-    load = np.bincount(rep, weights=problem.pair_load[chosen], minlength=problem.m)[active]
-    total = float(problem.pair_load[chosen].sum())
-    deviation = np.abs(load - bal.shares[active] * total)
-    return np.concatenate([x, [total], deviation, load])
-
-
 #: above this many pairs the LP is solved by pricing: a few cheap pairs per customer first,
 #: then only the pairs whose reduced cost is negative are added
 PRICING_MIN_PAIRS = 150_000
