@@ -84,8 +84,7 @@ class BranchAndCut:
         better than the pool's: the other engines may stop."""
         self._problem = problem
         self._pool = pool
-        self._limit = float(time_limit_s)
-        self._deadline = time.perf_counter() + self._limit
+        self._deadline = time.perf_counter() + float(time_limit_s)  # HiGHS's own limit ends here
         self._on_optimal = on_optimal
         self._halt = threading.Event()
         self._lock = threading.Lock()

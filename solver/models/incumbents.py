@@ -2,8 +2,8 @@
 
 Engines that run side by side (HiGHS branch-and-cut in its own thread, CP-SAT and the
 neighbourhood search in the main one) offer every plan they find; the search takes the
-pool's best when it beats its own. A plan enters only if it keeps every row of the integer model
-(the rows CP-SAT sees), so whatever one engine hands over is a valid start for the others.
+pool's best when it beats its own. A plan enters only if it keeps every row of the integer
+model (the rows CP-SAT sees), so a plan from HiGHS is a valid start for the search.
 """
 
 from __future__ import annotations
