@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import solver
+from benchmarks import NO_EARLY_STOP
 from benchmarks.gap_instances import GAP_DIR, GapInstance, best_known, read_orlib, read_single
 
 #: CSV columns, in order
@@ -131,7 +132,11 @@ def solve_case(case: Case, engine: str, time_limit: float) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         problem = solver.Problem.from_matrices(
-            inst.cost, inst.workload, inst.capacity, maximize=case.sense == "max"
+            inst.cost,
+            inst.workload,
+            inst.capacity,
+            maximize=case.sense == "max",
+            scenario=NO_EARLY_STOP,
         )
         if engine == "plain-cpsat":
             row.update(_plain_cpsat(problem, time_limit))

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import full_limit
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / "instances"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -56,7 +58,7 @@ def solve_one(folder: Path, limit: float, engine: str) -> dict:
 
     start = time.perf_counter()
     problem = solver.Problem.build(
-        folder / "customers.csv", folder / "reps.csv", folder / "scenario.toml"
+        folder / "customers.csv", folder / "reps.csv", full_limit(folder / "scenario.toml")
     )
     loaded = time.perf_counter() - start
     plan = solver.solve_problem(problem, time_limit_s=limit, engine=engine)

@@ -23,6 +23,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks import full_limit
 from benchmarks.scaling import RESULTS, instance
 
 TARGET = 0.01
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     customers, reps = (int(x) for x in args.size.lower().split("x"))
     folder = instance(customers, reps, args.seed)
     problem = solver.Problem.build(
-        folder / "customers.csv", folder / "reps.csv", folder / "scenario.toml"
+        folder / "customers.csv", folder / "reps.csv", full_limit(folder / "scenario.toml")
     )
     rows: list[dict] = []
     bounds: list[float] = []

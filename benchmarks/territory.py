@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import solver
+from benchmarks import NO_EARLY_STOP, full_limit
 from tests.instances import make_instance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,7 @@ def build(args: argparse.Namespace) -> solver.Problem:
     if args.sample:
         data = ROOT / "data"
         return solver.Problem.build(
-            data / "customers.csv", data / "reps.csv", data / "scenario.toml"
+            data / "customers.csv", data / "reps.csv", full_limit(data / "scenario.toml")
         )
     customers, reps = make_instance(
         n=args.customers, m=args.reps, seed=args.seed, slack=1.3, protected=args.customers // 50
@@ -35,6 +36,7 @@ def build(args: argparse.Namespace) -> solver.Problem:
         "seed": args.seed,
         "weights": {"balance": 30.0},
         "rules": {"max_moves_pct": 30.0},
+        **NO_EARLY_STOP,
     }
     return solver.Problem.build(customers, reps, scenario)
 

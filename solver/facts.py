@@ -34,6 +34,7 @@ class Facts:
     tier: np.ndarray  # 'A' / 'B' / 'C'
     current: np.ndarray  # rep index, -1 = none
     protected: np.ndarray  # rep index holding protection in force, -1 = none
+    released: np.ndarray  # leaving rep whose protection in force lapsed with it, -1 = none
     c_region: np.ndarray | None
     r_lat: np.ndarray
     r_lon: np.ndarray
@@ -69,10 +70,14 @@ class Facts:
                     covers[seg_code[spec], j] = True
         value = customers["value"].to_numpy(float)
         mean_value = value.mean() if len(value) and value.mean() > 0 else 1.0
-        protected = np.full(len(customers), -1, dtype=np.int64)
+        holder = np.full(len(customers), -1, dtype=np.int64)
         holds = protection_holds(customers, scenario.as_of)
         prot_reps = customers["protected_rep"].to_numpy()
-        protected[holds] = [rep_index[r] for r in prot_reps[holds]]
+        holder[holds] = [rep_index[r] for r in prot_reps[holds]]
+        active = reps["active"].to_numpy(bool)
+        lapsed = (holder >= 0) & ~active[np.maximum(holder, 0)]
+        protected = np.where(lapsed, -1, holder)
+        released = np.where(lapsed, holder, -1)
         region = customers["region"].astype(str).to_numpy() if "region" in customers else None
         return cls(
             customer_ids=customers["customer_id"].to_numpy(dtype=object),
@@ -88,6 +93,7 @@ class Facts:
             tier=customers["tier"].to_numpy(dtype=object),
             current=np.array([rep_index.get(r, -1) for r in customers["current_rep"]], np.int64),
             protected=protected,
+            released=released,
             c_region=region,
             r_lat=reps["lat"].to_numpy(float),
             r_lon=reps["lon"].to_numpy(float),
@@ -97,7 +103,7 @@ class Facts:
             performance=reps["performance"].to_numpy(float),
             r_region=reps["region"].astype(str).to_numpy(),
             max_travel=reps["max_travel_km"].to_numpy(float),
-            active=reps["active"].to_numpy(bool),
+            active=active,
             covers=covers,
             segments=segments,
             road_factor=scenario.travel.road_factor,

@@ -17,7 +17,7 @@ from solver.io import write_csv, write_json
 from solver.metrics import assignment_metrics
 from solver.objectives import balance
 from solver.problem import Problem
-from solver.reasons import explain_customer, reasons
+from solver.reasons import explain_customer, forced_by, reasons
 
 OUTPUT_FILES = ("assignments.csv", "reps.csv", "metrics.json")
 #: certificate entries that measure this run's wall time (left out of deterministic output)
@@ -125,6 +125,7 @@ def build_plan(problem: Problem, rep: np.ndarray, certificate: dict) -> Plan:
     assigned = problem.pairs.subset(ev.chosen)
     previous = f.current
     metrics = {"after": assignment_metrics(assigned, problem.scenario, previous)}
+    metrics["after"]["released_protections"] = int((f.released >= 0).sum())
     had = previous >= 0
     if had.any():
         before = PairFacts.of(f, np.flatnonzero(had), previous[had])
@@ -151,7 +152,7 @@ def _assignment_table(problem: Problem, rep: np.ndarray, ev: Evaluation) -> pd.D
             "rep_id": new,
             "previous_rep": previous,
             "changed": (previous != "") & (previous != new),
-            "forced_by": np.where(problem.forced >= 0, problem.forced_reason, ""),
+            "forced_by": forced_by(problem, rep),
             "reason": reasons(problem, rep, ev.chosen),
             "distance_km": np.round(problem.pairs.distance_km[p], 2),
             "travel_km": np.round(problem.pairs.travel_km[p], 2),
@@ -197,7 +198,7 @@ def _rep_table(problem: Problem, assigned: PairFacts, previous: np.ndarray) -> p
                 np.bincount(assigned.rep, weights=assigned.travel_km, minlength=m), 1
             ),
             "specialty_match_rate": np.round(
-                np.divide(matched, with_seg, out=np.ones(m), where=with_seg > 0), 4
+                np.divide(matched, with_seg, out=np.full(m, np.nan), where=with_seg > 0), 4
             ),
             "accounts_before": np.bincount(before.rep, minlength=m),
             "workload_hours_before": np.round(

@@ -221,7 +221,9 @@ def load_inputs(
         # with broken reps, customers are still checked against the rep ids that can be read
         known = reps_df if reps_df is not None else _readable_rep_ids(raw.get("reps"))
         try:
-            customers_df = validate_customers(raw["customers"], known, scenario.as_of)
+            customers_df = validate_customers(
+                raw["customers"], known, scenario.as_of, scenario.rules.leaving_rep_protection
+            )
         except InputError as exc:
             unknowable = "reps" not in raw  # no rep list at all: rep references can't be judged
             issues += [i for i in exc.issues if not (unknowable and "reps table" in i.rule)]

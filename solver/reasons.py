@@ -22,7 +22,10 @@ TERM_WORDS = {
     "specialty": "specialty fit",
     "value_fit": "value fit (seniority)",
     "continuity": "continuity",
+    balance.NAME: "workload balance",
 }
+#: balance deltas are computed for this many customers at a time (rows x reps floats)
+DELTA_CHUNK = 2_000
 
 
 def _ineligible_rule(problem: Problem, customers: np.ndarray, reps: np.ndarray) -> np.ndarray:
@@ -37,62 +40,170 @@ def _ineligible_rule(problem: Problem, customers: np.ndarray, reps: np.ndarray) 
     return out
 
 
-def _main_driver(problem: Problem, p: int, q: int) -> str:
-    """The term that favours pair p over pair q the most, e.g. 'travel -120'."""
-    deltas = {name: cost[p] - cost[q] for name, cost in problem.pair_terms.items()}
-    name = min(deltas, key=deltas.get)
-    return f"{TERM_WORDS.get(name, name)} {deltas[name]:+.0f}"
+def balance_delta(problem: Problem, rep: np.ndarray, customers: np.ndarray, alt: np.ndarray):
+    """Balance cost of the plan ``rep`` minus that of the same plan with customer
+    ``customers[k]`` on pair ``alt[k]`` instead (one customer at a time, cost points).
+
+    With L the rep loads, s the shares and c_p, c_q the loads of the two pairs:
+    B' = w x sum_active |L' - s x sum L'|, where L' moves c_p off rep[i] and c_q onto the
+    alternative's rep. Negative: balance favours the plan's choice.
+    """
+    out = np.zeros(len(customers))
+    bal = problem.balance
+    if bal is None or len(customers) == 0:
+        return out
+    chosen = problem.pair_index(rep)
+    load = np.bincount(rep, weights=problem.pair_load[chosen], minlength=problem.m)
+    total = load.sum()
+    now = bal.weight * np.abs(load - bal.shares * total)[bal.active].sum()
+    c_p = problem.pair_load[chosen[customers]]
+    c_q = problem.pair_load[alt]
+    for lo in range(0, len(customers), DELTA_CHUNK):
+        k = slice(lo, lo + DELTA_CHUNK)
+        rows = np.arange(len(c_p[k]))
+        moved_total = total - c_p[k] + c_q[k]
+        dev = load[None, :] - bal.shares[None, :] * moved_total[:, None]
+        np.subtract.at(dev, (rows, rep[customers[k]]), c_p[k])
+        np.add.at(dev, (rows, problem.pair_rep[alt[k]]), c_q[k])
+        out[k] = now - bal.weight * np.abs(dev[:, bal.active]).sum(axis=1)
+    return out
+
+
+def term_deltas(
+    problem: Problem, rep: np.ndarray, customers: np.ndarray, alt: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per term, the plan's cost minus its cost with each customer on pair ``alt`` instead
+    (cost points; negative = that term favours the plan's choice). Balance included."""
+    chosen = problem.pair_index(rep)[customers]
+    deltas = {name: cost[chosen] - cost[alt] for name, cost in problem.pair_terms.items()}
+    if problem.balance is not None:
+        deltas[balance.NAME] = balance_delta(problem, rep, customers, alt)
+    return deltas
+
+
+def _decider(deltas: dict[str, np.ndarray], k: int) -> tuple[str, float, float]:
+    """(term in words, its delta, total delta) of row k: the term favouring the choice most."""
+    name = min(deltas, key=lambda t: deltas[t][k])
+    total = float(sum(d[k] for d in deltas.values()))
+    return TERM_WORDS.get(name, name), float(deltas[name][k]), total
+
+
+def _runner_up(problem: Problem, rep: np.ndarray) -> np.ndarray:
+    """Per customer, its cheapest candidate pair other than the plan's (-1: none)."""
+    cost = problem.pair_cost.copy()
+    cost[problem.pair_index(rep)] = np.inf
+    order = np.lexsort((cost, problem.pair_customer))  # by customer, cheapest first
+    starts = problem.customer_starts()
+    out = np.full(problem.n, -1, dtype=np.int64)
+    has = np.diff(starts) > 1
+    out[has] = order[starts[:-1][has]]
+    return out
+
+
+def _blocking_rule(
+    problem: Problem, rep: np.ndarray, customers: np.ndarray, alt: np.ndarray
+) -> np.ndarray:
+    """Per customer, the first row rule (capacity, account cap, move budget) that the
+    single move to pair ``alt`` would break in the plan ``rep``; '' when none would."""
+    out = np.full(len(customers), "", dtype=object)
+    chosen = problem.pair_index(rep)
+    for block in problem.blocks:
+        used = block.usage(chosen)
+        p, q = chosen[customers], alt
+        row = block.row[q]
+        inside = row >= 0
+        after = np.where(inside, used[np.maximum(row, 0)] + block.coeff[q], 0.0)
+        after -= np.where(inside & (block.row[p] == row), block.coeff[p], 0.0)
+        over = inside & (after > block.upper[np.maximum(row, 0)] + 1e-9)
+        out[(out == "") & over] = block.rule
+    return out
+
+
+def forced_by(problem: Problem, rep: np.ndarray) -> np.ndarray:
+    """Per customer, the hard rule that decided its rep ('' when the objective did): a
+    protection or lock, a rule that no longer lets the previous rep keep it (a leaving rep,
+    key-account seniority, region, travel, specialty), or a protection released because
+    its rep leaves."""
+    f = problem.facts
+    assert f is not None
+    out = np.where(problem.forced >= 0, problem.forced_reason, "").astype(object)
+    prev = f.current
+    prev_pair = problem.pair_index(np.maximum(prev, 0))
+    gone = np.flatnonzero((prev >= 0) & (prev_pair < 0) & (prev != rep) & (problem.forced < 0))
+    until = problem.customers["protected_until"].to_numpy(dtype=object)
+    for i, rule in zip(gone, _ineligible_rule(problem, gone, prev[gone]), strict=True):
+        old = f.rep_ids[prev[i]]
+        if rule == "leaving_rep":
+            out[i] = f"leaving rep {old} (active = false)"
+        else:
+            out[i] = f"{rule or 'candidate'} rule: {old} may no longer own it"
+    for i in np.flatnonzero(f.released >= 0):
+        released = f"protection of leaving rep {f.rep_ids[f.released[i]]} until {until[i]} released"
+        out[i] = f"{out[i]}; {released}" if out[i] else released
+    return out
 
 
 def reasons(problem: Problem, rep: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """One sentence per customer: the rule that forced its rep, or the term that decided
+    it against the alternative (its previous rep when that one could keep it, else the
+    runner-up), from the same per-term deltas :func:`explain_customer` prints."""
     f = problem.facts
     assert f is not None
-    cost = problem.pair_cost
-    starts = problem.customer_starts()
     prev = f.current
     prev_pair = problem.pair_index(np.maximum(prev, 0))
     prev_pair[prev < 0] = -1
-    gone = np.flatnonzero((prev >= 0) & (prev_pair < 0) & (prev != rep))
-    why_gone = dict(zip(gone, _ineligible_rule(problem, gone, prev[gone]), strict=True))
+    runner = _runner_up(problem, rep)
+    moved_by_choice = (prev >= 0) & (prev != rep) & (prev_pair >= 0)
+    alt = np.where(moved_by_choice, prev_pair, runner)
+    compared = np.flatnonzero((problem.forced < 0) & (prev != rep) & (alt >= 0))
+    deltas = term_deltas(problem, rep, compared, alt[compared])
+    blocked = _blocking_rule(problem, rep, compared, alt[compared])
+    row_of = {int(i): k for k, i in enumerate(compared)}
+    why_forced = forced_by(problem, rep)
     until = problem.customers["protected_until"].to_numpy(dtype=object)
     out = np.empty(problem.n, dtype=object)
     for i in range(problem.n):
-        r, p = f.rep_ids[rep[i]], chosen[i]
-        seg = slice(starts[i], starts[i + 1])
-        cheapest = starts[i] + int(np.argmin(cost[seg]))
-        if problem.forced[i] >= 0:
-            if problem.forced_reason[i].startswith("protected"):
-                out[i] = f"protected until {until[i]}: stays with {r}, who made first contact"
+        r = f.rep_ids[rep[i]]
+        old = f.rep_ids[prev[i]] if prev[i] >= 0 else ""
+        versus = ""
+        if i in row_of:
+            k = row_of[i]
+            word, delta, total = _decider(deltas, k)
+            other = f.rep_ids[problem.pair_rep[alt[i]]]
+            head = f"to {r}" if moved_by_choice[i] else f"{r} over {other}"
+            if total < 0:
+                versus = f"{head}: {-total:.0f} lower cost, decided by {word} ({delta:+.0f})"
+            elif blocked[k]:
+                versus = f"{head}: {other} has no room ({blocked[k]} rule)"
             else:
-                out[i] = f"locked to {r} by the scenario"
-        elif prev[i] < 0:
-            out[i] = (
-                f"new account: {r} is its lowest-cost eligible rep"
-                if p == cheapest
-                else f"new account: {r}; the lowest-cost rep "
-                f"{f.rep_ids[problem.pair_rep[cheapest]]}"
-                " is needed for capacity or balance"
-            )
+                versus = (
+                    f"{head}: {other} would cost {total:.0f} less, within the plan's gap "
+                    "to the bound"
+                )
+        if problem.forced[i] >= 0:
+            if not problem.forced_reason[i].startswith("protected"):
+                out[i] = (
+                    f"moved to {r}: locked by the scenario"
+                    if old and old != r
+                    else (f"locked to {r} by the scenario")
+                )
+            elif old == r:
+                out[i] = f"protected until {until[i]}: stays with {r}, who made first contact"
+            elif old:
+                out[i] = f"moved to {r}, which holds its protection until {until[i]}"
+            else:
+                out[i] = (
+                    f"new account protected until {until[i]}: goes to {r}, who made first contact"
+                )
         elif prev[i] == rep[i]:
             out[i] = f"kept with current rep {r}"
-        elif i in why_gone:
-            rule = why_gone[i] or "candidate"
-            old = f.rep_ids[prev[i]]
-            out[i] = (
-                f"moved: previous rep {old} is leaving; {r} is the best remaining fit"
-                if rule == "leaving_rep"
-                else f"moved: previous rep {old} is no longer allowed ({rule} rule)"
-            )
+        elif prev[i] < 0:
+            out[i] = f"new account: {versus or f'{r} is its only eligible rep'}"
+        elif not moved_by_choice[i]:
+            cause = why_forced[i] or "a hard rule"
+            out[i] = f"moved from {old} ({cause}); {versus or f'{r} is its only eligible rep'}"
         else:
-            q = prev_pair[i]
-            old = f.rep_ids[prev[i]]
-            saving = cost[q] - cost[p]
-            if saving > 0:
-                out[i] = (
-                    f"moved from {old}: {saving:.0f} lower cost ({_main_driver(problem, p, q)})"
-                )
-            else:
-                out[i] = f"moved from {old} to balance workload or respect capacity"
+            out[i] = f"moved from {old} {versus}"
     return out
 
 
@@ -117,12 +228,18 @@ def explain_customer(problem: Problem, rep: np.ndarray, customer_id: str) -> str
     cost = problem.pair_cost
     q = int(others[np.argmin(cost[others])])
     lines.append(f"runner-up: {reps[problem.pair_rep[q]]} ({len(seg)} eligible reps)")
-    lines.append(f"{'term':<14}{'assigned':>12}{'runner-up':>12}{'difference':>12}")
+    lines.append(f"{'term':<18}{'assigned':>12}{'runner-up':>12}{'difference':>12}")
     for name, values in problem.pair_terms.items():
         lines.append(
-            f"{name:<14}{values[p]:>12.1f}{values[q]:>12.1f}{values[p] - values[q]:>+12.1f}"
+            f"{name:<18}{values[p]:>12.1f}{values[q]:>12.1f}{values[p] - values[q]:>+12.1f}"
         )
-    lines.append(f"{'total':<14}{cost[p]:>12.1f}{cost[q]:>12.1f}{cost[p] - cost[q]:>+12.1f}")
+    deltas = term_deltas(problem, rep, np.array([i]), np.array([q]))
+    total = sum(float(d[0]) for d in deltas.values())
+    if balance.NAME in deltas:
+        lines.append(f"{'balance (plan)':<18}{'':>12}{'':>12}{deltas[balance.NAME][0]:>+12.1f}")
+    lines.append(f"{'total':<18}{'':>12}{'':>12}{total:>+12.1f}")
+    word, delta, _ = _decider(deltas, 0)
+    lines.append(f"decided by: {word} ({delta:+.1f})")
     if problem.pairs is not None and problem.balance is not None:
         assigned = problem.pairs.subset(problem.pair_index(rep))
         load = balance.rep_loads(assigned, problem.scenario)
@@ -130,9 +247,9 @@ def explain_customer(problem: Problem, rep: np.ndarray, customer_id: str) -> str
         unit = "accounts" if problem.scenario.workload_unit == "accounts" else "h"
         for j in (rep[i], problem.pair_rep[q]):
             lines.append(f"balance: {reps[j]} load {load[j]:,.1f} {unit}, target {target[j]:,.1f}")
-        if cost[p] > cost[q]:
-            lines.append(
-                "the runner-up is cheaper pair-wise; the plan keeps it away for workload "
-                "balance or capacity"
-            )
+    if total > 0:
+        lines.append(
+            "the runner-up is cheaper on its own; the plan keeps it away for the capacity "
+            "or account limits"
+        )
     return "\n".join(lines)

@@ -26,6 +26,9 @@ from solver.errors import InputIssue, ScenarioError
 
 #: largest weight accepted: keeps every weighted cost finite and the integer models in range
 MAX_WEIGHT = 1e6
+#: default early stops (measured in benchmarks/RESULTS.md, "Early stop")
+DEFAULT_GAP_TOLERANCE = 0.005
+DEFAULT_STALL_SHARE = 0.25
 
 
 class _Frozen(BaseModel):
@@ -62,6 +65,9 @@ class Rules(_Frozen):
     max_moves_pct: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, strict=True)
     locks: tuple[tuple[str, str], ...] = ()
     forbidden: tuple[tuple[str, str], ...] = ()
+    #: a protection held by a leaving rep (active = false): "release" lets the account go
+    #: (listed in the plan's forced_by and counted in metrics.json); "error" refuses the input
+    leaving_rep_protection: Literal["release", "error"] = "release"
 
 
 class Travel(_Frozen):
@@ -85,6 +91,12 @@ class Scenario(_Frozen):
     #: memory a solve may use, in GiB (default: what the machine has available)
     memory_limit_gb: float | None = Field(None, gt=0, allow_inf_nan=False)
     progress: bool = Field(True, strict=True)
+    #: end the search once its plan is within this gap of the bound (0.005 = 0.5 %; the
+    #: certificate's gap); None = search until the time limit
+    gap_tolerance: float | None = Field(DEFAULT_GAP_TOLERANCE, ge=0, lt=1, allow_inf_nan=False)
+    #: end the search when no plan has improved for this share of the time limit (0.25 at
+    #: 30 s: 7.5 s); None = off. Not applied in deterministic runs (it reads the clock)
+    stall_share: float | None = Field(DEFAULT_STALL_SHARE, gt=0, le=1, allow_inf_nan=False)
     _source: str = PrivateAttr("scenario")  # the TOML file it came from, for messages
     weights: Weights = Weights()
     rules: Rules = Rules()

@@ -174,8 +174,14 @@ def validate_reps(table: RawTable) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def validate_customers(table: RawTable, reps: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Typed customers frame, checked against ``reps``; raises :class:`InputError`."""
+def validate_customers(
+    table: RawTable, reps: pd.DataFrame, as_of: dt.date, leaving_protection: str = "release"
+) -> pd.DataFrame:
+    """Typed customers frame, checked against ``reps``; raises :class:`InputError`.
+
+    A protection in force held by a leaving rep is an error only when ``leaving_protection``
+    is "error"; by default it lapses with the rep (see :func:`protection_holds`).
+    """
     col = _Collector(table)
     frame = table.frame
     out = _located_rows(col, frame, "customer_id", ("value",), "customers")
@@ -226,9 +232,12 @@ def validate_customers(table: RawTable, reps: pd.DataFrame, as_of: dt.date) -> p
     )
     holds = protection_holds(out, as_of)
     leaving = holds & prot.map(lambda r: not active.get(r, True)).to_numpy(dtype=bool)
+    if leaving_protection != "error":
+        leaving[:] = False
     col.add(
         "protected_rep",
-        f"protection in force on {as_of} is held by a leaving rep (active = false)",
+        f"protection in force on {as_of} is held by a leaving rep (active = false; "
+        'rules.leaving_rep_protection = "error")',
         leaving,
         _examples(prot, leaving),
     )

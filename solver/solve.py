@@ -7,9 +7,10 @@ would not is an internal error, never silently returned.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ from solver.models.incumbents import IncumbentPool
 from solver.models.lagrangian import subgradient_bound
 from solver.models.lns import improve
 from solver.models.lp import LPResult, solve_lp, solve_milp
+from solver.models.stopping import GAP_REACHED, STALLED, SearchMonitor, StopRules
 from solver.models.warmstart import lp_rounding
 from solver.plan import Plan, build_plan, evaluate, rules_in_force
 from solver.problem import Problem
@@ -143,9 +145,11 @@ def _solve_problem(
         if pool is not None and hint is not None:
             pool.offer(hint, "LP rounding")
         workers = scn.workers - 1 if beside is not None else scn.workers
-        run = _Run(problem, lp, seed, scn, progress, search_stop, workers, pool)
+        monitor = SearchMonitor(stop_rules(scn, limit), lp.bound, search_stop)
+        run = _Run(problem, lp, seed, scn, progress, search_stop, workers, pool, monitor)
         if not search_stop.is_set():
-            result = _search(run, chosen, engine, hint, total_load, limit, start)
+            with monitor:
+                result = _search(run, chosen, engine, hint, total_load, limit, start)
             searched = True
     finally:  # after a search that ran its course, HiGHS too ends by its own time limit
         run_on = searched and not search_stop.is_set() and not (result and result.search_complete)
@@ -155,7 +159,7 @@ def _solve_problem(
     if result is not None and result.engine_bound is not None:
         bounds.append((result.engine_bound, ENGINE_BOUND_SOURCES[chosen]))
     if pool is not None:
-        result = _merge_branch_and_cut(outcome, pool, result)
+        result = _merge_branch_and_cut(outcome, pool, result, search_stop.signal_name)
         bounds.append((outcome.bound if outcome else None, branch_and_cut.BOUND_SOURCE))
     note = ""
     if result is None:
@@ -184,6 +188,8 @@ def _solve_problem(
         "engine": result.engine,
         "engine_note": "; ".join(x for x in (result.note, note) if x),
         "interrupted": stop.signal_name if stop.is_set() else None,
+        "stop_reason": stop_reason(result, stop, search_stop, scn, limit),
+        "gap_tolerance": scn.gap_tolerance,
         "bound": bound,
         "bound_source": source,
         "lp_wall_s": round(lp.wall_s, 3),
@@ -206,6 +212,37 @@ def _solve_problem(
     plan = build_plan(problem, result.rep, certificate)
     _assert_valid(problem, plan)
     return plan
+
+
+def stop_rules(scn: Scenario, limit: float) -> StopRules:
+    """The scenario's early stops for a solve of ``limit`` seconds (no stall rule in a
+    deterministic run: it reads the clock)."""
+    stall = None
+    if scn.stall_share is not None and not scn.deterministic:
+        stall = max(MIN_SEARCH_S, scn.stall_share * limit)
+    return StopRules(scn.gap_tolerance, stall)
+
+
+def stop_reason(
+    result: EngineResult | None,
+    stop: StopRequest,
+    search_stop: StopRequest,
+    scn: Scenario,
+    limit: float,
+) -> str:
+    """Why the solve ended, in words: a signal, an early stop, a proof or the limit."""
+    if stop.is_set():
+        return f"interrupted by {stop.signal_name}"
+    ended_by = search_stop.signal_name
+    if ended_by == GAP_REACHED:
+        return f"gap tolerance reached (within {scn.gap_tolerance:.2%} of the bound)"
+    if ended_by == STALLED:
+        return f"stalled: no better plan for {stop_rules(scn, limit).stall_s:.1f} s"
+    if ended_by is not None:
+        return ended_by  # "optimality proof" by HiGHS beside the search
+    if result is not None and (result.search_complete or result.status == "optimal"):
+        return "search complete: the engine proved its plan optimal"
+    return "work limit reached" if scn.deterministic else f"time limit of {limit:g} s reached"
 
 
 def _search(
@@ -260,7 +297,10 @@ def beside_search(problem: Problem, requested: str, chosen: str) -> bool:
 
 
 def _merge_branch_and_cut(
-    outcome: Outcome | None, pool: IncumbentPool, result: EngineResult | None
+    outcome: Outcome | None,
+    pool: IncumbentPool,
+    result: EngineResult | None,
+    search_ended_by: str | None,
 ) -> EngineResult | None:
     """The pool's best plan once HiGHS has stopped: the search's own unless HiGHS found a
     cheaper one; the engine name gains '+highs'."""
@@ -272,8 +312,11 @@ def _merge_branch_and_cut(
     if outcome is None:
         said = f"HiGHS did not stop within {branch_and_cut.JOIN_GRACE_S:g} s of the request"
     else:
+        status = outcome.status
+        if status == "Interrupted by user":  # HiGHS's words when the solve stops it
+            status = f"stopped by the solve at the {search_ended_by or 'end of the search'}"
         said = (
-            f"HiGHS branch-and-cut beside it for {outcome.wall_s:.1f} s ({outcome.status}; "
+            f"HiGHS branch-and-cut beside it for {outcome.wall_s:.1f} s ({status}; "
             f"improving plans found: {outcome.found})"
         )
     proved = (outcome is not None and outcome.proved) or (
@@ -334,11 +377,23 @@ class _Run:
     stop: StopRequest
     workers: int  # CP-SAT threads (one fewer while HiGHS runs beside the search)
     pool: IncumbentPool | None  # plans shared with HiGHS, when it runs beside the search
+    monitor: SearchMonitor  # ends the search early (gap tolerance, stall)
 
-    def bar(self, label: str, limit: float) -> AbstractContextManager:
-        if self.progress is None:
-            return nullcontext()
-        return self.progress(label, limit, self.lp.bound)
+    @contextmanager
+    def bar(self, label: str, limit: float) -> Iterator[Callable[[float, float], None]]:
+        """``report(cost, engine_bound)`` for one engine step: the progress bar (when there
+        is one) and the early-stop monitor both hear it."""
+        shown = (
+            nullcontext() if self.progress is None else self.progress(label, limit, self.lp.bound)
+        )
+        with shown as show:
+
+            def report(cost: float, engine_bound: float = math.nan) -> None:
+                if show is not None:
+                    show(cost, engine_bound)
+                self.monitor.report(cost, engine_bound)
+
+            yield report
 
 
 def _solve_cpsat(
@@ -357,6 +412,7 @@ def _solve_cpsat(
             report,
             run.scn.deterministic,
             stop=run.stop,
+            exact_cost=lambda r: evaluate(search, r).total,
         )
     if result is not None and search is not run.problem and result.engine_bound is not None:
         # a plan using a dropped pair costs more than the start, so min(start, bound) holds

@@ -470,3 +470,24 @@ def test_plan_with_many_rules_on_passes_the_checker():
     assert (unforced["region"].to_numpy() == rep_region).all()
     key = unforced[unforced["tier"] == "A"]
     assert (table["seniority"].reindex(key["rep_id"]).to_numpy() >= 2).all()
+
+
+def test_new_accounts_under_a_move_budget_are_placed_and_owned_accounts_stay():
+    """An account without current_rep is new: it is placed, never counted as a move; with
+    max_moves = 0 every owned account keeps its rep."""
+    customers = frame(
+        cust("C1", 32.0, -97.0, current_rep="R1"),
+        cust("C2", 32.0, -96.0, current_rep="R1"),  # R2 is nearer: would move without budget
+        cust("N1", 32.0, -96.0),  # new account
+        cust("N2", 32.0, -97.0, current_rep=""),
+    )
+    reps = frame(rep("R1", 32.0, -97.0), rep("R2", 32.0, -96.0))
+    for budget in ({"max_moves": 0}, {"max_moves_pct": 20.0}):  # 20 % of 4: no move
+        sc = scenario(budget)
+        plan = solve_plan(customers, reps, sc)
+        rows = plan.assignments.set_index("customer_id")
+        assert rows.loc["C1", "rep_id"] == "R1" and rows.loc["C2", "rep_id"] == "R1"
+        assert rows.loc["N1", "rep_id"] == "R2"  # the nearer rep: travel decides
+        assert not rows.loc[["N1", "N2"], "changed"].any()
+        assert plan.metrics["after"]["moves"] == 0
+        assert solver.check_plan(customers, reps, plan.assignments, sc) == []

@@ -44,9 +44,10 @@ def test_every_row_has_a_reason_and_leaving_rep_moves_say_so(plan):
     rows = plan.assignments
     assert rows["reason"].str.len().min() > 0
     # R4 is the leaving rep of make_instance(m=5)
-    leaving = (rows["previous_rep"] == "R4") & (rows["forced_by"] == "")
+    leaving = (rows["previous_rep"] == "R4") & ~rows["forced_by"].str.startswith("protected")
     assert leaving.any()
     assert rows.loc[leaving, "reason"].str.contains("leaving").all()
+    assert (rows.loc[leaving, "forced_by"] == "leaving rep R4 (active = false)").all()
     kept = ~rows["changed"]
     assert rows.loc[kept & (rows["forced_by"] == ""), "reason"].str.startswith("kept").all()
 

@@ -337,25 +337,44 @@ def test_unknown_rep_in_current_rep_and_protected_rep(tables, tmp_path):
     assert protected.rows == (line(6),) and protected.detail == "got 'RX'"
 
 
-def test_protection_in_force_held_by_leaving_rep_is_an_error(tables, tmp_path):
+STRICT_LEAVING = {**SMALL_SCENARIO, "rules": {"leaving_rep_protection": "error"}}
+
+
+def test_protection_in_force_held_by_leaving_rep_is_an_error_in_strict_mode(tables, tmp_path):
     customers, reps = tables
     customers.loc[5, "protected_rep"] = "R3"  # R3 is leaving
     customers.loc[5, "protected_until"] = "2027-03-31"
     path = write(tmp_path, "customers.csv", customers)
-    issue = only_issue(build_error(path, reps))
+    issue = only_issue(build_error(path, reps, STRICT_LEAVING))
     assert issue.column == "protected_rep"
     assert issue.rule == (
-        "protection in force on 2027-01-01 is held by a leaving rep (active = false)"
+        "protection in force on 2027-01-01 is held by a leaving rep (active = false; "
+        'rules.leaving_rep_protection = "error")'
     )
     assert issue.rows == (line(5),)
     assert issue.detail == "got 'R3'"
+
+
+def test_protection_of_leaving_rep_is_released_by_default(tables):
+    customers, reps = tables
+    customers.loc[5, "protected_rep"] = "R3"  # R3 is leaving
+    customers.loc[5, "protected_until"] = "2027-03-31"
+    problem = solver.Problem.build(customers, reps, SMALL_SCENARIO)
+    assert problem.forced[5] == -1  # the protection lapsed with its rep
+    plan = solver.solve_problem(problem)
+    row = plan.assignments.set_index("customer_id").loc["C005"]
+    assert row["rep_id"] != "R3"
+    assert "protection of leaving rep R3 until 2027-03-31 released" in row["forced_by"]
+    assert plan.metrics["after"]["released_protections"] == 1
+    # the input cells are carried through untouched
+    assert row["protected_rep"] == "R3"
 
 
 def test_protection_ending_on_as_of_still_holds(tables):
     customers, reps = tables
     customers.loc[5, "protected_rep"] = "R3"
     customers.loc[5, "protected_until"] = "2027-01-01"  # == as_of: still in force
-    issue = only_issue(build_error(customers, reps))
+    issue = only_issue(build_error(customers, reps, STRICT_LEAVING))
     assert issue.column == "protected_rep"
     assert issue.rule.startswith("protection in force on 2027-01-01")
     assert issue.rows == (5,)

@@ -33,14 +33,13 @@ def discretionary(
     """Customers whose move would count: current rep set, active, eligible, not forced."""
     from solver.constraints import eligible_mask  # the registry imports this module
 
-    f = pairs_of_current.facts
-    has = f.current >= 0
-    ok = np.zeros(f.n, dtype=bool)
-    ok[has] = eligible_mask(pairs_of_current, scenario)
-    return has & ok & (forced < 0)
+    has = pairs_of_current.facts.current >= 0
+    return has & eligible_mask(pairs_of_current, scenario) & (forced < 0)
 
 
 def current_pairs(assigned_or_facts: PairFacts) -> PairFacts:
+    """One pair per customer: (customer, its current rep); a new account (no current rep)
+    gets rep 0 as a placeholder, which :func:`discretionary` masks out."""
     f = assigned_or_facts.facts
     return PairFacts.of(f, np.arange(f.n), np.maximum(f.current, 0))
 

@@ -65,13 +65,37 @@ def _valid_bound(problem: Problem, scaled_bound: float, scale: float) -> float |
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, scale: float, report: Progress):
+    """Hears every CP-SAT solution: reports its cost (the exact one when ``exact_cost``
+    is given, from the plan decoded out of the first ``len(pairs)`` variables) and ends
+    the search at once when ``stop`` is set, inside the solver's own step."""
+
+    def __init__(
+        self,
+        scale: float,
+        report: Progress,
+        stop: StopRequest | None,
+        exact_cost: Callable[[np.ndarray], float] | None,
+        problem: Problem,
+    ):
         super().__init__()
         self.scale = scale
         self.report = report
+        self.stop = stop
+        self.exact_cost = exact_cost
+        self.problem = problem
 
     def on_solution_callback(self) -> None:
-        self.report(self.ObjectiveValue() / self.scale, self.BestObjectiveBound() / self.scale)
+        cost = self.ObjectiveValue() / self.scale
+        if self.exact_cost is not None:
+            solution = self.response_proto.solution
+            n_pairs = len(self.problem.pair_rep)
+            chosen = np.fromiter(solution, dtype=np.int64, count=len(solution))[:n_pairs] > 0
+            rep = np.full(self.problem.n, -1, dtype=np.int64)
+            rep[self.problem.pair_customer[chosen]] = self.problem.pair_rep[chosen]
+            cost = self.exact_cost(rep)
+        self.report(cost, self.BestObjectiveBound() / self.scale)
+        if self.stop is not None and self.stop.is_set():
+            self.StopSearch()
 
 
 def solve_cpsat(
@@ -86,12 +110,14 @@ def solve_cpsat(
     load_offset: np.ndarray | None = None,
     explain_infeasible: bool = True,
     stop: StopRequest | None = None,
+    exact_cost: Callable[[np.ndarray], float] | None = None,
 ) -> EngineResult | None:
     """Best plan found in the time limit, or None when none was found.
 
     ``load_offset`` is load per rep already carried outside this model (a neighbourhood of
     a larger plan): the balance targets are lowered by it. Setting ``stop`` (Ctrl-C) ends
-    the search early with the incumbent.
+    the search early with the incumbent. ``progress(cost, bound)`` hears every solution;
+    with ``exact_cost(rep)`` the cost it hears is the plan's exact objective.
     """
     start = time.perf_counter()
     model = cp_model.CpModel()
@@ -157,7 +183,9 @@ def solve_cpsat(
         params.max_time_in_seconds = float(time_limit_s)
     params.cp_model_probing_level = PROBING_LEVEL
     params.catch_sigint_signal = False  # Ctrl-C belongs to solver.interrupt, not to CP-SAT
-    callback = _Callback(scale, progress) if progress is not None else None
+    callback = (
+        _Callback(scale, progress, stop, exact_cost, problem) if progress is not None else None
+    )
     status = run_stoppable(lambda: solver.solve(model, callback), stop, solver.stop_search)
     if status == cp_model.INFEASIBLE and explain_infeasible:
         raise explain_infeasibility(problem)
