@@ -25,7 +25,8 @@ def check_plan(
     plan: pd.DataFrame | str | Path,
     scenario: Scenario | dict | str | Path | None = None,
 ) -> list[Violation]:
-    """Every hard-rule violation of ``plan`` (columns customer_id, rep_id); [] = valid."""
+    """Every hard-rule violation of ``plan`` (a frame or file with columns customer_id and
+    rep_id, or a plan folder); [] = valid."""
     scenario = as_scenario(scenario)
     customers_df, reps_df = load_inputs(customers, reps, scenario)
     facts = Facts.build(customers_df, reps_df, scenario)
@@ -46,6 +47,8 @@ def check_plan(
 
 
 def _read_assignment(plan: pd.DataFrame | str | Path, facts: Facts) -> tuple[np.ndarray, list]:
+    if isinstance(plan, str | Path) and Path(plan).is_dir():  # a plan folder
+        plan = Path(plan) / "assignments.csv"
     table = read_table(plan, "plan")
     frame = table.frame
     missing = [c for c in ("customer_id", "rep_id") if c not in frame.columns]

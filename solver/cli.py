@@ -91,6 +91,16 @@ def solve_cmd(
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds")] = None,
     engine: Annotated[str | None, typer.Option(help="auto, cpsat, lns, flow or milp")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed")] = None,
+    gap: Annotated[
+        float | None,
+        typer.Option(
+            "--gap",
+            min=0.0,
+            max=0.999,
+            help="stop once the plan is within this gap of the bound (0.005 = 0.5 %, the "
+            "default; 0 = search the whole time limit unless proved optimal)",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress, no summary")] = False,
     record: Annotated[
         bool, typer.Option("--record", help="record the run in the run database")
@@ -107,7 +117,9 @@ def solve_cmd(
 ) -> None:
     """Solve a plan and write assignments.csv, reps.csv and metrics.json into --out."""
     try:
-        scn = _scenario(scenario, as_of, time_limit_s=time_limit, engine=engine, seed=seed)
+        scn = _scenario(
+            scenario, as_of, time_limit_s=time_limit, engine=engine, seed=seed, gap_tolerance=gap
+        )
     except SolverError as exc:
         raise fail(exc) from None
     plan = _run_solve(customers, reps, scn, out_dir, quiet)
@@ -140,7 +152,10 @@ def demo(
 def check(
     customers: CustomersOpt,
     reps: RepsOpt,
-    plan: Annotated[Path, typer.Option("--plan", help="assignments CSV (customer_id, rep_id)")],
+    plan: Annotated[
+        Path,
+        typer.Option("--plan", help="plan folder, or an assignments CSV (customer_id, rep_id)"),
+    ],
     scenario: ScenarioOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -206,6 +221,14 @@ def print_summary(plan: Plan, out_dir: Path) -> None:
             f"moves: {after['moves']:,} accounts, value moved {after['value_moved']:,.0f} "
             f"({_pct(after['value_moved_share'])} of total value)"
         )
+    released = after.get("released_protections", 0)
+    if released:
+        out.print(
+            f"released protections: {released:,} held by leaving reps (listed in forced_by; "
+            'rules.leaving_rep_protection = "error" refuses them instead)'
+        )
+    if cert.get("stop_reason"):
+        out.print(f"ended: {escape(cert['stop_reason'])}")
     out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv, metrics.json")
 
 

@@ -18,6 +18,7 @@ from rich.markup import escape
 from solver.cli_common import err, fail, fail_write
 from solver.errors import InputError, SolverError
 from solver.export import FORMATS, ExportResult, export_changes
+from solver.plan_load import plan_folder
 
 out = Console()
 SHOWN_ISSUES = 30
@@ -26,9 +27,7 @@ FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)
 
 
 def export(
-    plan: Annotated[
-        Path, typer.Option("--plan", help="solved plan folder (assignments.csv, reps.csv, ...)")
-    ],
+    plan: Annotated[Path, typer.Option("--plan", help="solved plan folder, or a file in it")],
     fmt: Annotated[FormatName, typer.Option("--format", help="change-set format")],
     out_file: Annotated[
         Path,
@@ -64,7 +63,7 @@ def export(
     """Write only the accounts whose owner changes, as a CRM import file plus its undo file."""
     try:
         result = export_changes(
-            plan,
+            plan_folder(plan),
             fmt.value,
             out_file,
             mapping,
@@ -101,6 +100,16 @@ def _summary(result: ExportResult) -> None:
         f"'{result.account_column}')",
         highlight=False,
     )
+    if result.undo_skipped:
+        shown = ", ".join(result.undo_skipped[:10])
+        more = (
+            f" and {len(result.undo_skipped) - 10:,} more" if len(result.undo_skipped) > 10 else ""
+        )
+        out.print(
+            f"undo leaves out {len(result.undo_skipped):,} account(s) that had no owner "
+            f"({escape(shown)}{more}); --unassigned-owner USER gives them back to USER",
+            highlight=False,
+        )
     if not result.written:
         out.print("dry run: every check passed, nothing was written", highlight=False)
         return

@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from solver.cli_common import err, fail, fail_write
 from solver.errors import InputError, SolverError
+from solver.plan_load import plan_folder
 from solver.report import write_report
 
 out = Console()
@@ -23,16 +24,14 @@ SHOWN_ISSUES = 30
 
 
 def report(
-    plan: Annotated[
-        Path, typer.Option("--plan", help="solved plan folder (assignments.csv, reps.csv, ...)")
-    ],
+    plan: Annotated[Path, typer.Option("--plan", help="solved plan folder, or a file in it")],
     out_file: Annotated[
         Path, typer.Option("--out", help="HTML file to write (self-contained, opens offline)")
     ],
 ) -> None:
     """Write an HTML report of a plan: headline numbers, workload chart, maps, moves, reps."""
     try:
-        path = write_report(plan, out_file)
+        path = write_report(plan_folder(plan), out_file)
     except InputError as exc:
         err.print(f"[bold red]error:[/] {len(exc.issues)} problem(s) in the plan folder")
         for issue in exc.issues[:SHOWN_ISSUES]:

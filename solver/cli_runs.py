@@ -46,6 +46,9 @@ DbOpt = Annotated[
 RunArg = Annotated[str, typer.Argument(help="run id (see 'runs list') or 'latest'")]
 
 
+#: a column is never narrower than its header, up to this many characters
+HEADER_MIN_WIDTH = 24
+
 LIST_HEADERS = {
     "id": "id",
     "finished_at": "finished (UTC)",
@@ -77,7 +80,8 @@ FORECAST_HEADERS = {
 
 
 def _cell(value: Any, digits: int = 4) -> str:
-    """Compact text for a table cell."""
+    """Text for a table cell: numbers always in fixed notation with thousands separators
+    (up to ``digits`` decimals, more for tiny values), so one column reads one way."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
@@ -85,8 +89,10 @@ def _cell(value: Any, digits: int = 4) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float):
-        if value != 0 and (abs(value) >= 1e6 or abs(value) < 10 ** (-digits)):
-            return f"{value:.{digits}g}"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if value != 0 and abs(value) < 10 ** (-digits):
+            digits += 4
         return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
     if isinstance(value, list | dict):
         return escape(dumps(value).replace("\n", " "))
@@ -97,11 +103,35 @@ def _table(frame: pd.DataFrame, title: str | None = None, limit: int | None = No
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column]) and frame[column].dtype != bool
-        table.add_column(str(column), justify="right" if numeric else "left")
+        table.add_column(
+            str(column),
+            justify="right" if numeric else "left",
+            overflow="fold",
+            min_width=min(len(str(column)), HEADER_MIN_WIDTH),
+        )
     shown = frame if limit is None else frame.head(limit)
     for row in shown.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
     return table
+
+
+def _print_table(frame: pd.DataFrame, title: str | None = None, limit: int | None = None) -> None:
+    """Print ``frame``; a table wider than the console is printed as several tables, each
+    with the first (key) column and as many further columns as fit, so no header is cut."""
+    shown = frame if limit is None else frame.head(limit)
+    widths = [max([len(str(c)), *(len(_cell(v)) for v in shown[c])]) + 3 for c in shown.columns]
+    groups: list[list[int]] = [[]]
+    used = widths[0] if widths else 0
+    for k in range(1, len(widths)):
+        if groups[-1] and used + widths[k] > out.width:
+            groups.append([])
+            used = widths[0]
+        groups[-1].append(k)
+        used += widths[k]
+    for part, columns in enumerate(groups):
+        sub = frame.iloc[:, [0, *columns]] if len(frame.columns) else frame
+        name = title if part == 0 or title is None else f"{title} (continued)"
+        out.print(_table(sub, title=name, limit=limit))
 
 
 def _more(total: int, limit: int, what: str) -> None:
@@ -128,7 +158,7 @@ def list_runs(
     frame["finished (UTC)"] = frame["finished (UTC)"].map(lambda t: t.strftime("%Y-%m-%d %H:%M"))
     frame["objective"] = frame["objective"].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}")
     frame["gap"] = frame["gap"].map(lambda v: "" if pd.isna(v) else f"{v:.2%}")
-    out.print(_table(frame, title=f"runs in {escape(where)}"))
+    _print_table(frame, title=f"runs in {escape(where)}")
 
 
 @runs_app.command()
@@ -163,10 +193,10 @@ def show(
     metrics = info["metrics"] or {}
     rows = _flat_metrics(metrics)
     if not rows.empty:
-        out.print(_table(rows, title="metrics"))
+        _print_table(rows, title="metrics")
     if reps:
         table = record.reps[list(REP_HEADERS)].rename(columns=REP_HEADERS)
-        out.print(_table(table, title="reps", limit=reps))
+        _print_table(table, title="reps", limit=reps)
         _more(len(record.reps), reps, "reps")
     if out_dir is not None:
         write_csv(record.assignments, out_dir / "assignments.csv")
@@ -205,14 +235,14 @@ def diff(
         raise fail(exc) from None
     a, b = f"run {result.a}", f"run {result.b}"
     metrics = result.metrics.rename(columns={"a": a, "b": b, "change": "change (b - a)"})
-    out.print(_table(metrics, title=f"metrics: {a} vs {b}"))
+    _print_table(metrics, title=f"metrics: {a} vs {b}")
     if not result.reps.empty:
         reps = result.reps.rename(columns=lambda c: c.replace("_a", " a").replace("_b", " b"))
-        out.print(_table(reps, title="reps whose load differs"))
+        _print_table(reps, title="reps whose load differs")
     moves = result.moves.rename(columns={"rep_a": f"rep in {a}", "rep_b": f"rep in {b}"})
     out.print(f"[bold]{len(moves):,}[/] account(s) have a different rep in {b} than in {a}")
     if len(moves) and limit:
-        out.print(_table(moves, limit=limit))
+        _print_table(moves, limit=limit)
         _more(len(moves), limit, "moves")
     if out_file is not None:
         write_csv(result.moves, out_file)
@@ -245,9 +275,9 @@ def forecast(
         out.print(f"no protected account becomes movable {horizon}")
     else:
         summary = forecast_by_rep(result).rename(columns={"protected_rep": "rep"})
-        out.print(_table(summary, title=f"protected accounts becoming movable {horizon}, per rep"))
+        _print_table(summary, title=f"protected accounts becoming movable {horizon}, per rep")
         if limit:
-            out.print(_table(result.rename(columns=FORECAST_HEADERS), limit=limit))
+            _print_table(result.rename(columns=FORECAST_HEADERS), limit=limit)
             _more(len(result), limit, "accounts")
     if out_file is not None:
         write_csv(result, out_file)

@@ -20,6 +20,17 @@ from solver.problem import Problem
 from solver.reasons import explain_customer, forced_by, reasons
 
 OUTPUT_FILES = ("assignments.csv", "reps.csv", "metrics.json")
+#: the columns of assignments.csv the plan computes (every other column is an input column)
+ASSIGNMENT_COLUMNS = (
+    "customer_id", "rep_id", "previous_rep", "changed", "forced_by", "reason", "distance_km",
+    "travel_km", "workload_hours", "cost_total",
+)  # fmt: skip
+#: the columns of reps.csv the plan computes (rep_id, active and capacity_hours are inputs)
+REP_COLUMNS = (
+    "accounts", "workload_hours", "utilisation", "balance_target", "balance_load", "value",
+    "travel_km", "specialty_match_rate", "accounts_before", "workload_hours_before",
+    "utilisation_before", "accounts_gained",
+)  # fmt: skip
 #: certificate entries that measure this run's wall time (left out of deterministic output)
 TIMING_KEYS = ("wall_s", "lp_wall_s", "engine_wall_s")
 
@@ -76,6 +87,14 @@ class Plan:
         """Why this customer has its rep: the deciding rule, or the runner-up rep and the
         cost difference term by term."""
         return explain_customer(self.problem, self.rep_index, str(customer_id))
+
+    @classmethod
+    def load(cls, plan_dir: str | Path) -> Plan:
+        """Read a plan folder (or a file in it) back: its problem is rebuilt from the input
+        columns the folder carries and the scenario its certificate holds."""
+        from solver.plan_load import load_plan
+
+        return load_plan(plan_dir)
 
     def compare(self, other):
         """This plan against the reference plan ``other`` (deltas: this - other)."""

@@ -208,7 +208,9 @@ def reasons(problem: Problem, rep: np.ndarray, chosen: np.ndarray) -> np.ndarray
 
 
 def explain_customer(problem: Problem, rep: np.ndarray, customer_id: str) -> str:
-    """Multi-line explanation: assigned rep, runner-up, cost difference term by term."""
+    """Multi-line explanation: the assigned rep against the same alternative the CSV reason
+    names (the previous rep it moved from, else the runner-up), term by term with the
+    balance term's change, and the deciding term."""
     ids = list(problem.customer_ids)
     if customer_id not in ids:
         raise KeyError(f"unknown customer_id {customer_id!r}")
@@ -227,8 +229,16 @@ def explain_customer(problem: Problem, rep: np.ndarray, customer_id: str) -> str
         return "\n".join(lines)
     cost = problem.pair_cost
     q = int(others[np.argmin(cost[others])])
-    lines.append(f"runner-up: {reps[problem.pair_rep[q]]} ({len(seg)} eligible reps)")
-    lines.append(f"{'term':<18}{'assigned':>12}{'runner-up':>12}{'difference':>12}")
+    prev = problem.facts.current[i] if problem.facts is not None else -1
+    prev_pair = (
+        int(problem.pair_index(np.maximum(problem.facts.current, 0))[i]) if prev >= 0 else -1
+    )
+    if prev >= 0 and prev != rep[i] and prev_pair >= 0:  # compared as its CSV reason is
+        q = prev_pair
+        lines.append(f"compared with its previous rep {reps[prev]} ({len(seg)} eligible reps)")
+    else:
+        lines.append(f"runner-up: {reps[problem.pair_rep[q]]} ({len(seg)} eligible reps)")
+    lines.append(f"{'term':<18}{'assigned':>12}{'other':>12}{'difference':>12}")
     for name, values in problem.pair_terms.items():
         lines.append(
             f"{name:<18}{values[p]:>12.1f}{values[q]:>12.1f}{values[p] - values[q]:>+12.1f}"

@@ -133,7 +133,7 @@ def _solve_problem(
     if beside_search(problem, engine or scn.engine, chosen):
         pool = IncumbentPool(problem, lambda r: evaluate(problem, r).total)
         left = _time_left(scn, limit, start, limit)
-        beside = BranchAndCut(problem, pool, left, lambda: search_stop.set("optimality proof"))
+        beside = BranchAndCut(problem, pool, left, lambda: search_stop.set(PROVED_BESIDE))
         beside.start()  # before the bound: HiGHS gets the whole limit, as it would alone
     result, searched = None, False
     try:
@@ -205,6 +205,7 @@ def _solve_problem(
         "reps": problem.m,
         "rules": rules_in_force(problem),
         "weights": scn.weights.model_dump(),
+        "scenario": scn.model_dump(mode="json"),
         "input_fingerprints": problem.fingerprints,
         "sense": problem.sense,
         "version": __version__,
@@ -212,6 +213,10 @@ def _solve_problem(
     plan = build_plan(problem, result.rep, certificate)
     _assert_valid(problem, plan)
     return plan
+
+
+#: what the search's stop request holds when HiGHS beside it proved optimality
+PROVED_BESIDE = "optimality proof"
 
 
 def stop_rules(scn: Scenario, limit: float) -> StopRules:
@@ -238,8 +243,8 @@ def stop_reason(
         return f"gap tolerance reached (within {scn.gap_tolerance:.2%} of the bound)"
     if ended_by == STALLED:
         return f"stalled: no better plan for {stop_rules(scn, limit).stall_s:.1f} s"
-    if ended_by is not None:
-        return ended_by  # "optimality proof" by HiGHS beside the search
+    if ended_by is not None:  # HiGHS beside the search proved optimality
+        return "search complete: HiGHS branch-and-cut proved the plan optimal"
     if result is not None and (result.search_complete or result.status == "optimal"):
         return "search complete: the engine proved its plan optimal"
     return "work limit reached" if scn.deterministic else f"time limit of {limit:g} s reached"

@@ -18,7 +18,6 @@ import pandas as pd
 
 from solver.errors import InputError, InputIssue
 from solver.export.base import ExportFormat
-from solver.export.changeset import Move
 from solver.export.plan_files import PlanFiles
 from solver.io import RawTable, read_table
 
@@ -64,29 +63,16 @@ def resolve_owners(
     return OwnerMap(found, table.source, chosen), issues
 
 
-def unassigned_issues(
-    fmt: ExportFormat, plan: PlanFiles, moves: list[Move], unassigned_owner: str | None
-) -> list[InputIssue]:
-    """Accounts without a previous owner need ``unassigned_owner`` for the undo file."""
-    if unassigned_owner is not None:
-        problem = fmt.owner_problem(unassigned_owner) if fmt.needs_owner_ids else None
-        if problem:
-            rule = f"{fmt.title} user: {problem}"
-            return [InputIssue("--unassigned-owner", "", rule, (), repr(unassigned_owner))]
+def unassigned_issues(fmt: ExportFormat, unassigned_owner: str | None) -> list[InputIssue]:
+    """A given ``unassigned_owner`` must be a valid user of the format (accounts without a
+    previous owner are left out of the undo file when it is not given)."""
+    if unassigned_owner is None:
         return []
-    unowned = [m for m in moves if not m.old_rep]
-    if not fmt.needs_owner_ids or not unowned:
-        return []
-    return [
-        InputIssue(
-            plan.assignments.source,
-            "previous_rep",
-            f"account has no previous owner, so the undo file cannot give it back in {fmt.title}",
-            tuple(m.line for m in unowned),
-            "pass an unassigned owner (the CRM user that holds unowned accounts) or set "
-            "current_rep in the input; accounts: " + ", ".join(m.customer_id for m in unowned),
-        )
-    ]
+    problem = fmt.owner_problem(unassigned_owner) if fmt.needs_owner_ids else None
+    if problem:
+        rule = f"{fmt.title} user: {problem}"
+        return [InputIssue("--unassigned-owner", "", rule, (), repr(unassigned_owner))]
+    return []
 
 
 def _mapping_table(mapping: MappingInput) -> RawTable:

@@ -54,6 +54,9 @@ class ExportResult:
     account_column: str
     owner_column: str | None
     written: bool
+    #: accounts left out of the undo file: they had no owner and no --unassigned-owner was
+    #: given, so the CRM has nobody to give them back to
+    undo_skipped: tuple[str, ...] = ()
 
 
 def export_changes(
@@ -92,7 +95,7 @@ def export_changes(
     issues = account_issues(form, plan, column, moves)
     reps = sorted({rep for m in moves for rep in (m.old_rep, m.new_rep) if rep})
     owners, more = resolve_owners(form, plan, reps, mapping, owner_column)
-    issues += more + unassigned_issues(form, plan, moves, unassigned_owner)
+    issues += more + unassigned_issues(form, unassigned_owner)
     if current is not None:
         issues += drift_issues(plan, moves, current)
     batch = batch_id(plan, moves)
@@ -101,7 +104,8 @@ def export_changes(
         raise InputError(issues)
     changes = _resolve(moves, owners, unassigned_owner)
     undo_batch = f"{batch}-UNDO"
-    undo = [c.inverse(f"undo of batch {batch}") for c in changes]
+    skipped = _undo_skipped(form, changes, unassigned_owner)
+    undo = [c.inverse(f"undo of batch {batch}") for c in changes if c.customer_id not in skipped]
     forward_bytes = encode(form, form.table(changes, batch))
     undo_bytes = encode(form, form.table(undo, undo_batch))
     result = ExportResult(
@@ -117,6 +121,7 @@ def export_changes(
         account_column=column,
         owner_column=owners.column if owners else None,
         written=not dry_run,
+        undo_skipped=tuple(c.customer_id for c in changes if c.customer_id in skipped),
     )
     if not dry_run:
         manifest = _manifest(result, plan, owners, unassigned_owner, changes, forward_bytes)
@@ -162,6 +167,16 @@ def _resolve(
         )
         for m in moves
     ]
+
+
+def _undo_skipped(
+    form: ExportFormat, changes: Sequence[OwnerChange], unassigned_owner: str | None
+) -> set[str]:
+    """Accounts the undo file cannot give back: no previous owner, none given to stand in,
+    in a format that needs a CRM user on every row."""
+    if unassigned_owner is not None or not form.needs_owner_ids:
+        return set()
+    return {c.customer_id for c in changes if not c.old_rep}
 
 
 def _output_issues(
@@ -217,6 +232,11 @@ def _manifest(
             "unowned_before": result.unowned_before,
         },
         "files": {"changes": _file_entry(result.changes_path, forward, len(changes))},
+        "undo_skipped": {
+            "count": len(result.undo_skipped),
+            "customer_ids": list(result.undo_skipped),
+            "why": "no previous owner and no unassigned owner given",
+        },
         "changes": [
             {
                 "seq": c.seq,
