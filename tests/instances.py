@@ -122,3 +122,7 @@ def write_solve_inputs(folder, scenario_toml: str, n: int, m: int, seed: int) ->
         "--scenario", str(folder / "scenario.toml"),
         "--quiet",
     ]  # fmt: skip
+
+
+#: for tests about what a search reaches in its whole time limit (proofs, step counts)
+NO_EARLY_STOP = {"gap_tolerance": None, "stall_share": None}

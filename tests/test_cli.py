@@ -269,16 +269,32 @@ def test_as_of_decides_which_protections_hold(files, tmp_path):
     held = read_csv(before / "assignments.csv")["forced_by"]
     expired = read_csv(after / "assignments.csv")["forced_by"]
     assert held[:2].tolist() == ["protected (first contact) as of 2027-01-01"] * 2
-    assert (held[2:] == "").all()
-    assert (expired == "").all()
+    assert not held[2:].str.startswith("protected").any()
+    assert not expired.str.startswith("protected").any()
     cert = json.loads((after / "metrics.json").read_text(encoding="utf-8"))["certificate"]
     assert cert["as_of"] == "2027-07-01"
+
+
+def test_a_leaving_reps_protection_is_released_and_said_so(files, tmp_path):
+    files.customers_df.loc[5, "protected_rep"] = "R4"  # R4 is leaving
+    files.customers_df.loc[5, "protected_until"] = "2027-03-31"
+    files.write("customers.csv", files.customers_df)
+    result = files.solve(tmp_path / "a")
+    assert_clean_exit(result, 0)
+    assert "released protections: 1 held by leaving reps" in flat(result.stdout)
+    rows = read_csv(tmp_path / "a" / "assignments.csv").set_index("customer_id")
+    assert "protection of leaving rep R4 until 2027-03-31 released" in rows.loc["C005", "forced_by"]
+    metrics = json.loads((tmp_path / "a" / "metrics.json").read_text())["metrics"]
+    assert metrics["after"]["released_protections"] == 1
 
 
 def test_as_of_decides_whether_a_leaving_reps_protection_is_an_error(files, tmp_path):
     files.customers_df.loc[5, "protected_rep"] = "R4"  # R4 is leaving
     files.customers_df.loc[5, "protected_until"] = "2027-03-31"
     path = files.write("customers.csv", files.customers_df)
+    files.scenario.write_text(
+        SCENARIO_TOML + '[rules]\nleaving_rep_protection = "error"\n', encoding="utf-8"
+    )
     result = files.solve(tmp_path / "a", "-q")
     assert_clean_exit(result, 3)
     assert (
@@ -442,3 +458,44 @@ def test_installed_console_script_solves(files, tmp_path):
     rows = read_csv(out / "assignments.csv")
     assert len(rows) == N_CUSTOMERS
     assert (out / "reps.csv").exists() and (out / "metrics.json").exists()
+
+
+# ---------------------------------------------------------------- formats and plan paths
+
+
+def test_parquet_inputs_solve_like_csv(files, tmp_path):
+    customers = pd.read_csv(files.customers)  # typed columns, NaN in empty optional cells
+    reps = pd.read_csv(files.reps)
+    customers.to_parquet(tmp_path / "customers.parquet")
+    reps.to_parquet(tmp_path / "reps.parquet")
+    result = files.solve(
+        tmp_path / "plan",
+        "-q",
+        customers=tmp_path / "customers.parquet",
+        reps=tmp_path / "reps.parquet",
+    )
+    assert_clean_exit(result, 0)
+    rows = read_csv(tmp_path / "plan" / "assignments.csv")
+    assert sorted(rows["customer_id"]) == sorted(customers["customer_id"])
+
+
+def test_summary_says_why_the_solve_ended(solved):
+    _, _, result = solved
+    assert "ended: " in flat(result.stdout)
+
+
+def test_check_report_and_export_take_the_folder_or_a_file_in_it(solved, tmp_path):
+    files, out, _ = solved
+    assert_clean_exit(files.check(out), 0)
+    assert_clean_exit(files.check(out / "assignments.csv"), 0)
+    for plan in (out, out / "metrics.json"):
+        report = runner.invoke(
+            app, ["report", "--plan", str(plan), "--out", str(tmp_path / "r.html")]
+        )
+        assert_clean_exit(report, 0)
+        export = runner.invoke(
+            app,
+            ["export", "--plan", str(plan), "--format", "generic", "--out",
+             str(tmp_path / "c.csv"), "--force"],
+        )  # fmt: skip
+        assert_clean_exit(export, 0)

@@ -438,20 +438,27 @@ def test_two_reps_on_one_crm_user_is_an_error(plan_dir, instance, tmp_path):
         export_changes(plan_dir, "dynamics", tmp_path / "c.csv", mapping=users)
 
 
-def test_account_without_previous_owner_needs_an_unassigned_owner_for_crm_undo(
+def test_account_without_previous_owner_is_left_out_of_the_undo_unless_one_is_given(
     plan_dir, instance, tmp_path
 ):
     plan = copy_plan(plan_dir, tmp_path)
     rows = read(plan / "assignments.csv")
     kept = rows.loc[rows["previous_rep"] == rows["rep_id"], "customer_id"].iloc[0]
     set_cells(plan / "assignments.csv", "customer_id", [kept], "previous_rep", "")
-    with pytest.raises(InputError, match=f"no previous owner.*{kept}"):
-        export_changes(plan, "salesforce", tmp_path / "sf.csv")
+    account = read(plan / "assignments.csv").set_index("customer_id").loc[kept, "sf_account_id"]
+    plain = export_changes(plan, "salesforce", tmp_path / "plain.csv")
+    assert plain.undo_skipped == (kept,)
+    assert account in read(plain.changes_path)["Id"].tolist()
+    assert account not in read(plain.undo_path)["Id"].tolist()
+    assert len(read(plain.undo_path)) == plain.changes - 1
+    manifest = json.loads(plain.manifest_path.read_text())
+    assert manifest["undo_skipped"]["customer_ids"] == [kept]
+    assert manifest["files"]["undo"]["rows"] == plain.changes - 1
     holder = sf_id("005", 99, long=True)
     result = export_changes(plan, "salesforce", tmp_path / "sf.csv", unassigned_owner=holder)
+    assert result.undo_skipped == ()
     assert result.unowned_before == 1
     _, reps = instance
-    account = read(plan / "assignments.csv").set_index("customer_id").loc[kept, "sf_account_id"]
     undo = read(result.undo_path).set_index("Id")
     assert undo.loc[account, "OwnerId"] == holder
     forward = read(result.changes_path).set_index("Id")

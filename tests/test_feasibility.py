@@ -268,11 +268,11 @@ def test_move_budget_against_capacity_names_both_rules():
 # ---------------------------------------------------------------- input errors, not infeasibility
 
 
-def test_protection_held_by_a_leaving_rep_is_an_input_error():
+def test_protection_held_by_a_leaving_rep_is_an_input_error_in_strict_mode():
     reps = two_reps(r2={"active": False})
     customers = frame(cust("C1", 40.0, -99.9, protected_rep="R2", protected_until=UNTIL))
     with pytest.raises(solver.InputError, match="leaving rep"):
-        solver.solve(customers, reps, scenario())
+        solver.solve(customers, reps, scenario({"leaving_rep_protection": "error"}))
 
 
 def test_customer_locked_to_two_reps_is_a_scenario_error():

@@ -13,7 +13,7 @@ from solver.models import lns
 from solver.models.lp import solve_lp
 from solver.models.warmstart import lp_rounding
 from solver.plan import evaluate
-from tests.instances import SMALL_SCENARIO, make_instance
+from tests.instances import NO_EARLY_STOP, SMALL_SCENARIO, make_instance
 
 
 def tight_gap(
@@ -25,6 +25,7 @@ def tight_gap(
     work = rng.integers(1, 101, size=(n, m)).astype(float)
     cost = 111.0 - work + rng.integers(-10, 11, size=(n, m))
     capacity = np.floor(slack * work.sum(axis=0) / m)
+    scenario = {**NO_EARLY_STOP, **(scenario or {})}
     return solver.Problem.from_matrices(cost, work, capacity, scenario=scenario)
 
 

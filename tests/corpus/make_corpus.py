@@ -373,6 +373,8 @@ case(
     3,
     ["customers.csv", "row 3", "'protected_rep'", "leaving rep"],
     reps_=reps(r1="R1,40.72,-74.01,200,retail,4,false"),
+    scenario=SCENARIO + '[rules]\nleaving_rep_protection = "error"\n',
+    comment="strict mode; by default the protection is released with the rep",
 )
 case(
     "protection_without_until",
