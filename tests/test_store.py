@@ -367,3 +367,22 @@ def test_cli_forecast(tmp_path: Path) -> None:
     )
     assert missing.exit_code == 3 and "file not found" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_cli_tables_keep_their_headers_and_one_number_format(plans, tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.db")
+    with RunStore(db) as store:
+        id_a = store.record(plans[0], SMALL_SCENARIO)
+        id_b = store.record(plans[1], SCENARIO_B)
+    app = _app()
+    diffed = runner.invoke(
+        app, ["runs", "diff", str(id_a), str(id_b), "--db", db], terminal_width=80
+    )
+    assert diffed.exit_code == 0, diffed.output
+    assert "…" not in diffed.output  # no header or cell is cut short
+    for header in ("accounts a", "workload_hours b", "workload_change"):
+        assert header in diffed.output
+    assert max(len(line) for line in diffed.output.splitlines()) <= 80
+    shown = runner.invoke(app, ["runs", "show", str(id_a), "--db", db], terminal_width=80)
+    assert shown.exit_code == 0, shown.output
+    assert "e+" not in shown.output  # fixed notation throughout: 1,742,174 not 1.742e+06
