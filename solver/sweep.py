@@ -63,7 +63,7 @@ def sweep(
     A variant is a mapping for :meth:`Case.apply` (``{"rep_leaves": "R3", "weights.travel":
     2}``, optional ``"label"``) or a ready :class:`Case`. Columns: ``variant`` (position),
     ``label``, one column per variant parameter, ``status``, ``engine``, ``objective``,
-    ``bound``, ``gap``, ``cost_<term>`` (weighted cost points), every plan metric
+    ``bound``, ``gap``, ``stop_reason`` (why the solve ended), ``cost_<term>`` (weighted cost points), every plan metric
     (``workload_gini``, ``travel_km_per_period``, ``moves``, ...), ``wall_s`` and ``error``
     (why a variant has no plan: invalid input, infeasible rules, no plan in time); with
     ``keep_plans`` a ``plan`` column holds each :class:`Plan`.
@@ -145,6 +145,7 @@ def plan_row(plan: Plan) -> dict[str, Any]:
         "objective": cert["objective"],
         "bound": cert["bound"],
         "gap": cert["gap"],
+        "stop_reason": cert.get("stop_reason", ""),
     }
     row.update({f"cost_{k}": v for k, v in cert.get("objective_terms", {}).items()})
     after = flat_metrics(plan.metrics.get("after", {}))
