@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver import feasibility
 from solver.candidates import build_candidates, separable_cost
 from solver.constraints import RowBlock, active_rules
+from solver.diagnose.precheck import precheck
+from solver.diagnose.wording import raise_infeasible
 from solver.errors import InputError
 from solver.facts import Facts, PairFacts
 from solver.io import RawTable, fingerprint_frame, read_table
@@ -147,7 +148,7 @@ class Problem:
                 "scenario": fingerprint_frame(pd.DataFrame([scenario.model_dump(mode="json")])),
             },
         )
-        feasibility.precheck(problem, cands.blocked)
+        precheck(problem, cands.blocked)
         return problem
 
     @classmethod
@@ -258,5 +259,5 @@ def _forced(facts: Facts, scenario: Scenario, rules) -> tuple[np.ndarray, np.nda
         forced[new] = rep[new]
         reason[new] = why
     if conflicts:
-        feasibility.raise_infeasible(conflicts, ["remove one of the conflicting locks"])
+        raise_infeasible(conflicts, ["remove one of the conflicting locks"])
     return forced, reason

@@ -18,13 +18,13 @@ import pandas as pd
 
 from solver import __version__
 from solver.check import check_matrix_plan, check_plan
+from solver.diagnose.explain import explain_infeasibility, explain_no_plan
 from solver.errors import NoSolutionError, SolverError, StoppedError
 from solver.interrupt import StopRequest, stop_on_signals
 from solver.limits import check_size
 from solver.models import branch_and_cut
-from solver.models.base import EngineResult, rep_from_x
+from solver.models.base import EngineResult, ModelInfeasible, rep_from_x
 from solver.models.branch_and_cut import BranchAndCut, Outcome
-from solver.models.core import conflict_core, explain_conflict, explain_infeasibility
 from solver.models.cpsat import solve_cpsat
 from solver.models.flow import solve_flow, unsupported
 from solver.models.incumbents import IncumbentPool
@@ -66,8 +66,6 @@ DUAL_MIN_PAIRS = 300_000
 DUAL_SHARE = 0.3
 #: ascent steps of a deterministic run (about 10 s at 10,000 x 100)
 DETERMINISTIC_DUAL_STEPS = 300
-#: the conflict core (one CP-SAT model over every pair) is tried up to this many pairs
-CORE_MAX_PAIRS = 200_000
 #: with engine "auto" and at least two workers, HiGHS branch-and-cut runs beside the search
 #: on one worker up to this many pairs, giving it its plans. HiGHS alone at 60 s on Yagiura
 #: instances: 40 x 1,600 (64k pairs) type C 0.017 % above best known where the search alone
@@ -149,7 +147,10 @@ def _solve_problem(
         run = _Run(problem, lp, seed, scn, progress, search_stop, workers, pool, monitor)
         if not search_stop.is_set():
             with monitor:
-                result = _search(run, chosen, engine, hint, total_load, limit, start)
+                try:
+                    result = _search(run, chosen, engine, hint, total_load, limit, start)
+                except ModelInfeasible:
+                    raise explain_infeasibility(problem) from None
             searched = True
     finally:  # after a search that ran its course, HiGHS too ends by its own time limit
         run_on = searched and not search_stop.is_set() and not (result and result.search_complete)
@@ -165,10 +166,9 @@ def _solve_problem(
     if result is None:
         if hint is None and stop.is_set():
             raise StoppedError(stop.signal_name or "stop")
-        small = len(problem.pair_rep) <= CORE_MAX_PAIRS
-        core = conflict_core(problem, min(limit, 30.0)) if hint is None and small else None
-        if core:
-            raise explain_conflict(problem, core)
+        conflict = explain_no_plan(problem, min(limit, 30.0)) if hint is None else None
+        if conflict is not None:
+            raise conflict
         if hint is None:
             raise NoSolutionError(
                 f"the {chosen} engine found no plan within {limit:g} s; try a longer time limit"

@@ -63,9 +63,10 @@ def sweep(
     A variant is a mapping for :meth:`Case.apply` (``{"rep_leaves": "R3", "weights.travel":
     2}``, optional ``"label"``) or a ready :class:`Case`. Columns: ``variant`` (position),
     ``label``, one column per variant parameter, ``status``, ``engine``, ``objective``,
-    ``bound``, ``gap``, ``stop_reason`` (why the solve ended), ``cost_<term>`` (weighted cost points), every plan metric
-    (``workload_gini``, ``travel_km_per_period``, ``moves``, ...), ``wall_s`` and ``error``
-    (why a variant has no plan: invalid input, infeasible rules, no plan in time); with
+    ``bound``, ``gap``, ``stop_reason`` (why the solve ended), ``cost_<term>`` (weighted
+    cost points), every plan metric (``workload_gini``, ``travel_km_per_period``,
+    ``moves``, ...), ``wall_s`` and ``error`` (why a variant has no plan: invalid input,
+    infeasible rules, no plan in time); with
     ``keep_plans`` a ``plan`` column holds each :class:`Plan`.
 
     ``max_workers``: parallel solves (default: CPU count; for Ray, the CPUs of a local

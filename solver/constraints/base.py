@@ -74,6 +74,8 @@ class HardRule:
     """Base class: every hook is optional; a rule implements the ones it needs."""
 
     name: str = ""
+    #: what a user can change when this rule makes a scenario infeasible (in their words)
+    relax: str = ""
     #: eligibility rules are waived for a customer's forced (protected / locked) rep
     waived_when_forced: bool = False
 

@@ -16,6 +16,7 @@ class HoursCapacityRule(HardRule):
     """sum over a rep's accounts of (effort + travel hours) <= capacity_hours."""
 
     name = "capacity_hours"
+    relax = "raise capacity_hours, or set rules.capacity_hours = false"
 
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.rules.capacity_hours
@@ -49,6 +50,7 @@ class AccountCapRule(HardRule):
     """number of a rep's accounts <= max_accounts (reps without a value are uncapped)."""
 
     name = "max_accounts"
+    relax = "raise max_accounts, or set rules.max_accounts = false"
 
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.rules.max_accounts

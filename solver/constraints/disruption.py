@@ -46,6 +46,7 @@ def current_pairs(assigned_or_facts: PairFacts) -> PairFacts:
 
 class DisruptionRule(HardRule):
     name = "disruption_budget"
+    relax = "raise rules.max_moves / rules.max_moves_pct"
 
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.rules.max_moves is not None or scenario.rules.max_moves_pct is not None

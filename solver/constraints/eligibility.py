@@ -45,6 +45,7 @@ class MaxTravelRule(PairRule):
     """A rep owns no account farther than its max_travel_km (great-circle km from base)."""
 
     name = "max_travel"
+    relax = "raise max_travel_km for nearby reps, or set rules.max_travel = false"
 
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.rules.max_travel
@@ -66,6 +67,7 @@ class RequiredSpecialtyRule(PairRule):
     """A customer with a segment goes only to a rep listing that segment as a specialty."""
 
     name = "required_specialty"
+    relax = "add the specialty to some reps, or set rules.required_specialty = false"
 
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.rules.required_specialty
@@ -90,6 +92,7 @@ class RegionRule(PairRule):
     """A rep with a region owns only customers of that region (customers' 'region' column)."""
 
     name = "region"
+    relax = "give the customers' region a rep, or set rules.region = false"
 
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.rules.region
@@ -115,6 +118,7 @@ class KeyAccountRule(PairRule):
     """Key (tier A) accounts go only to reps of at least the given seniority."""
 
     name = "key_account_seniority"
+    relax = "lower rules.key_account_min_seniority"
 
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.rules.key_account_min_seniority is not None

@@ -11,6 +11,7 @@ from solver.scenario import Scenario
 
 class LeavingRule(HardRule):
     name = "leaving_rep"
+    relax = "keep a rep active, hire one, or remove the lock to the leaving rep"
 
     def allowed(self, pairs: PairFacts, scenario: Scenario) -> np.ndarray:
         return pairs.facts.active[pairs.rep]

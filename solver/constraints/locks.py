@@ -70,6 +70,7 @@ class LockRule(HardRule):
 
 class ForbiddenRule(HardRule):
     name = "forbidden_pair"
+    relax = "remove the pair from rules.forbidden"
 
     def enabled(self, scenario: Scenario) -> bool:
         return bool(scenario.rules.forbidden)

@@ -9,6 +9,11 @@ import numpy as np
 from solver.problem import Problem
 
 
+class ModelInfeasible(Exception):
+    """An engine proved its model has no plan. Engines never explain why: the pipeline
+    asks :mod:`solver.diagnose` for that, in business words."""
+
+
 @dataclass(frozen=True)
 class EngineResult:
     """A complete assignment (rep index per customer) and what the engine knows about it."""

@@ -22,8 +22,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.interrupt import StopRequest, run_stoppable
-from solver.models.base import EngineResult
-from solver.models.core import explain_infeasibility
+from solver.models.base import EngineResult, ModelInfeasible
 from solver.problem import Problem
 
 #: largest scaled |cost| of one pair; keeps the objective well inside int64
@@ -108,7 +107,7 @@ def solve_cpsat(
     progress: Progress | None = None,
     deterministic: bool = False,
     load_offset: np.ndarray | None = None,
-    explain_infeasible: bool = True,
+    infeasible_raises: bool = True,
     stop: StopRequest | None = None,
     exact_cost: Callable[[np.ndarray], float] | None = None,
 ) -> EngineResult | None:
@@ -187,8 +186,8 @@ def solve_cpsat(
         _Callback(scale, progress, stop, exact_cost, problem) if progress is not None else None
     )
     status = run_stoppable(lambda: solver.solve(model, callback), stop, solver.stop_search)
-    if status == cp_model.INFEASIBLE and explain_infeasible:
-        raise explain_infeasibility(problem)
+    if status == cp_model.INFEASIBLE and infeasible_raises:
+        raise ModelInfeasible(f"CP-SAT proved the model of {problem.n} customers infeasible")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     whole = problem.integer_rows_exact()

@@ -236,7 +236,7 @@ def improve(
             hint=rep[free_idx],
             total_load=total,
             load_offset=fixed_load,
-            explain_infeasible=False,
+            infeasible_raises=False,
             deterministic=deterministic,
         )
         improved = False

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from solver.diagnose.wording import infeasible, relax_hints
 from solver.errors import InfeasibleError
-from solver.feasibility import SUGGESTIONS, diagnose_blocks, infeasible
 from solver.problem import Problem
 
 #: customers listed by name in a message (the rest are counted)
@@ -131,9 +131,7 @@ def explain_conflict(problem: Problem, core: list[Limit]) -> InfeasibleError:
             )
             text += f"; protected or locked among them: {names}"
         lines.append(text)
-    suggestions = [
-        SUGGESTIONS[r] for r in dict.fromkeys(lim.rule for lim in core) if r in SUGGESTIONS
-    ]
+    suggestions = relax_hints(lim.rule for lim in core)
     if len(trapped):
         suggestions.append(
             "let other reps take these accounts (max_travel_km, region, specialty, seniority "
@@ -147,13 +145,3 @@ def _least_hours(problem: Problem, customers: np.ndarray) -> float:
     least = np.full(problem.n, np.inf)
     np.minimum.at(least, problem.pair_customer, problem.pair_workload)
     return float(least[customers].sum())
-
-
-def explain_infeasibility(problem: Problem, time_limit_s: float = 30.0) -> InfeasibleError:
-    """The conflict core in business words; the LP family diagnosis when CP-SAT finds no
-    core in time (or finds a plan, which the LP-based caller then reports as a conflict
-    of rule families)."""
-    core = conflict_core(problem, time_limit_s)
-    if core:
-        return explain_conflict(problem, core)
-    return diagnose_blocks(problem)

@@ -1,49 +1,20 @@
-"""Explain infeasibility in business words before (and after) an engine runs.
+"""Evident reasons no plan can exist, found while a problem is built (no engine runs).
 
-Pre-checks find the common causes directly: customers with no eligible rep, protected or
-locked work above a rep's capacity, total demand above total capacity. When an engine
-still proves a scenario infeasible, :func:`diagnose_blocks` finds which families of rows
-(capacity hours, account caps, move budget) cannot hold together, by re-solving the LP
-relaxation with each family dropped.
+Customers with no eligible rep, protected or locked work above a rep's limit, an account
+too big for every rep it may go to, total demand above total capacity.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solver.errors import InfeasibleError
+from solver.diagnose.wording import raise_infeasible, relax_hints
 
 if TYPE_CHECKING:
     from solver.problem import Problem
-
-MAX_LISTED = 10
-
-SUGGESTIONS = {
-    "max_travel": "raise max_travel_km for nearby reps, or set rules.max_travel = false",
-    "required_specialty": "add the specialty to some reps, or set rules.required_specialty = false",
-    "region": "give the customers' region a rep, or set rules.region = false",
-    "key_account_seniority": "lower rules.key_account_min_seniority",
-    "leaving_rep": "keep a rep active, hire one, or remove the lock to the leaving rep",
-    "forbidden_pair": "remove the pair from rules.forbidden",
-    "capacity_hours": "raise capacity_hours, or set rules.capacity_hours = false",
-    "max_accounts": "raise max_accounts, or set rules.max_accounts = false",
-    "disruption_budget": "raise rules.max_moves / rules.max_moves_pct",
-}
-
-
-def infeasible(reasons: list[str], suggestions: list[str]) -> InfeasibleError:
-    """The error for ``reasons`` (at most MAX_LISTED shown) and deduplicated suggestions."""
-    shown = reasons[:MAX_LISTED]
-    if len(reasons) > MAX_LISTED:
-        shown.append(f"... and {len(reasons) - MAX_LISTED} more of the same kind")
-    return InfeasibleError(shown, list(dict.fromkeys(suggestions)))
-
-
-def raise_infeasible(reasons: list[str], suggestions: list[str]) -> NoReturn:
-    raise infeasible(reasons, suggestions)
 
 
 def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:
@@ -61,7 +32,7 @@ def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:
         else:
             parts = ", ".join(f"{k} reps excluded by {rule}" for rule, k in counts.most_common())
             reasons.append(f"customer {ids[i]} has no eligible rep ({parts})")
-        suggestions += [SUGGESTIONS[r] for r in counts if r in SUGGESTIONS]
+        suggestions += relax_hints(counts)
     if reasons:
         raise_infeasible(reasons, suggestions)
 
@@ -74,7 +45,7 @@ def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:
             or _aggregate_overload(problem, block)
         )
         if reasons:
-            suggestions += [SUGGESTIONS.get(block.rule, "relax the capacity rules")]
+            suggestions += relax_hints([block.rule]) or ["relax the capacity rules"]
             suggestions.append("end some protections or locks early (protected_until / locks)")
             raise_infeasible(reasons, suggestions)
 
@@ -132,26 +103,3 @@ def _aggregate_overload(problem: Problem, block) -> list[str]:
             f"with each on its lightest eligible rep; the reps' limits total {total:,.1f}"
         ]
     return []
-
-
-def diagnose_blocks(problem: Problem) -> InfeasibleError:
-    """Name the row families whose removal makes the LP relaxation feasible."""
-    from solver.models.lp import solve_lp  # engines import this module; keep the edge one-way
-
-    culprits = []
-    for k, block in enumerate(problem.blocks):
-        rest = problem.blocks[:k] + problem.blocks[k + 1 :]
-        if solve_lp(problem, blocks=rest).feasible:
-            culprits.append(block.rule)
-    if culprits:
-        reasons = [
-            f"the {', '.join(culprits)} rule(s) cannot hold together with the "
-            "protections, locks and eligibility rules"
-        ]
-    else:
-        reasons = [
-            "the capacity, account and move-budget rules conflict in combination "
-            f"({', '.join(b.rule for b in problem.blocks)})"
-        ]
-    names = culprits or [b.rule for b in problem.blocks]
-    return InfeasibleError(reasons, [SUGGESTIONS[r] for r in names if r in SUGGESTIONS])
