@@ -101,7 +101,8 @@ def test_a_linked_stop_request_is_set_by_its_parent_but_not_the_other_way():
 
 # --------------------------------------------------------------------------- command line
 def _write_inputs(tmp_path: Path) -> list[str]:
-    return write_solve_inputs(tmp_path, 'seed = 3\nengine = "lns"\n', n=400, m=12, seed=5)
+    scenario = 'seed = 3\nengine = "lns"\ngap_tolerance = 0\n'  # searches its whole limit
+    return write_solve_inputs(tmp_path, scenario, n=400, m=12, seed=5)
 
 
 def _cli(args: list[str]) -> subprocess.Popen:
