@@ -17,13 +17,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
-from solver.cli_common import err, fail
+from solver.cli_common import err, fail, fail_write, show_warnings
 from solver.cli_export import export
+from solver.cli_inputs import ColumnsOpt, DecimalOpt, EncodingOpt, SepOpt, apply_input_options
 from solver.cli_report import report
 from solver.cli_runs import forecast, runs_app
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
+from solver.io import atomic_write
 from solver.progress import live_bar
 from solver.scenario import as_scenario
+from solver.spreadsheet import write_xlsx
 from solver.store import record_run
 
 app = typer.Typer(
@@ -33,14 +36,25 @@ app = typer.Typer(
 )
 out = Console()
 
+
+@app.callback()
+def _main() -> None:
+    """Assign customer accounts to sales reps: balanced, explained, near-optimal."""
+    show_warnings()
+
+
 OUT_OF_MEMORY = (
     "ran out of memory while solving; nothing was written. Lower max_candidates, set "
     "memory_limit_gb, or split the run by region"
 )
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"
 
-CustomersOpt = Annotated[Path, typer.Option("--customers", help="customers CSV or Parquet")]
-RepsOpt = Annotated[Path, typer.Option("--reps", help="reps CSV or Parquet")]
+CustomersOpt = Annotated[
+    Path, typer.Option("--customers", help="customers CSV, Parquet or Excel (book.xlsx#Sheet)")
+]
+RepsOpt = Annotated[
+    Path, typer.Option("--reps", help="reps CSV, Parquet or Excel (book.xlsx#Sheet)")
+]
 ScenarioOpt = Annotated[Path | None, typer.Option("--scenario", help="scenario TOML")]
 AsOfOpt = Annotated[
     dt.datetime | None,
@@ -114,15 +128,31 @@ def solve_cmd(
         ),
     ] = None,
     label: Annotated[str | None, typer.Option("--label", help="label of the recorded run")] = None,
+    columns: ColumnsOpt = None,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = None,
+    encoding: EncodingOpt = None,
+    xlsx: Annotated[
+        bool, typer.Option("--xlsx", help="also write assignments.xlsx (formula-safe)")
+    ] = False,
 ) -> None:
     """Solve a plan and write assignments.csv, reps.csv and metrics.json into --out."""
     try:
         scn = _scenario(
             scenario, as_of, time_limit_s=time_limit, engine=engine, seed=seed, gap_tolerance=gap
         )
+        scn = apply_input_options(scn, columns, sep, decimal, encoding)
     except SolverError as exc:
         raise fail(exc) from None
     plan = _run_solve(customers, reps, scn, out_dir, quiet)
+    if xlsx:
+        path = out_dir / "assignments.xlsx"
+        try:
+            atomic_write(path, lambda tmp: write_xlsx(plan.assignments, tmp))
+        except OSError as exc:
+            raise fail_write(exc) from None
+        if not quiet:
+            out.print(f"written: {escape(str(path))}")
     if record or db is not None:
         try:
             run_id = record_run(plan, scn, db, label=label)
@@ -158,10 +188,15 @@ def check(
     ],
     scenario: ScenarioOpt = None,
     as_of: AsOfOpt = None,
+    columns: ColumnsOpt = None,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = None,
+    encoding: EncodingOpt = None,
 ) -> None:
     """Check any plan against every hard rule; exit 5 and list violations if it breaks one."""
     try:
         scn = _scenario(scenario, as_of)
+        scn = apply_input_options(scn, columns, sep, decimal, encoding)
         violations = check_plan(customers, reps, plan, scn)
     except SolverError as exc:
         raise fail(exc) from None

@@ -146,7 +146,7 @@ def list_runs(
 ) -> None:
     """List recorded runs, newest first."""
     try:
-        with RunStore(db) as store:
+        with RunStore(db, must_exist=True) as store:
             frame = store.list(limit=limit)
             where = store.shown_url
     except SolverError as exc:
@@ -172,7 +172,7 @@ def show(
 ) -> None:
     """Show one run: certificate, input fingerprints, metrics and the per-rep summary."""
     try:
-        with RunStore(db) as store:
+        with RunStore(db, must_exist=True) as store:
             record = store.get(run)
     except SolverError as exc:
         raise fail(exc) from None
@@ -229,7 +229,7 @@ def diff(
 ) -> None:
     """Compare two runs: accounts that change rep, metrics and rep loads side by side."""
     try:
-        with RunStore(db) as store:
+        with RunStore(db, must_exist=True) as store:
             result = store.diff(run_a, run_b)
     except SolverError as exc:
         raise fail(exc) from None

@@ -17,6 +17,12 @@ from solver.scenario import Scenario
 from solver.schema import protection_holds
 
 
+def segment_key(text: str) -> str:
+    """How segments and specialties are matched: letter case, surrounding and repeated
+    spaces ignored (``' Healthcare '`` matches ``healthcare``)."""
+    return " ".join(str(text).split()).casefold()
+
+
 @dataclass(frozen=True)
 class Facts:
     """Numpy views of customers (length n) and reps (length m) used by rules and terms."""
@@ -61,11 +67,16 @@ class Facts:
     @classmethod
     def build(cls, customers: pd.DataFrame, reps: pd.DataFrame, scenario: Scenario) -> Facts:
         rep_index = {r: j for j, r in enumerate(reps["rep_id"])}
-        segments = tuple(sorted({s for s in customers["segment"] if s}))
-        seg_code = {s: k for k, s in enumerate(segments)}
+        spelling: dict[str, str] = {}  # matching key -> first spelling seen, for messages
+        for s in customers["segment"]:
+            if s:
+                spelling.setdefault(segment_key(s), s)
+        keys = sorted(spelling)
+        segments = tuple(spelling[k] for k in keys)
+        seg_code = {k: code for code, k in enumerate(keys)}
         covers = np.zeros((max(len(segments), 1), len(reps)), dtype=bool)
         for j, text in enumerate(reps["specialties"]):
-            for spec in (s.strip() for s in str(text).split(";")):
+            for spec in (segment_key(s) for s in str(text).split(";")):
                 if spec in seg_code:
                     covers[seg_code[spec], j] = True
         value = customers["value"].to_numpy(float)
@@ -89,7 +100,9 @@ class Facts:
             tenure_years=_tenure_years(customers["owner_since"], scenario.as_of),
             effort=customers["effort_hours"].to_numpy(float),
             visits=customers["visits"].to_numpy(float),
-            segment=np.array([seg_code.get(s, -1) for s in customers["segment"]], dtype=np.int64),
+            segment=np.array(
+                [seg_code.get(segment_key(s), -1) for s in customers["segment"]], dtype=np.int64
+            ),
             tier=customers["tier"].to_numpy(dtype=object),
             current=np.array([rep_index.get(r, -1) for r in customers["current_rep"]], np.int64),
             protected=protected,

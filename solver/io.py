@@ -1,4 +1,4 @@
-"""Read tables (CSV, Parquet, DataFrame) and write outputs atomically.
+"""Read tables (CSV, Parquet, Excel/OpenDocument, DataFrame) and write outputs atomically.
 
 Readers return text-typed frames plus the line number of the first data row, so that
 validation (``solver.schema``) can name the exact line of a bad value.
@@ -6,6 +6,7 @@ validation (``solver.schema``) can name the exact line of a bad value.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -19,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.errors import InputError, InputIssue
+from solver.spreadsheet import is_workbook, read_sheet, split_sheet
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class RawTable:
     first_row: int
     lines: tuple[int, ...] = ()  # CSV: the line each record starts on, when known
     hint: str = ""  # a likely cause to add to a missing-column message (wrong delimiter)
+    decimal: str = "."  # decimal mark of numbers written as text ("," in much of Europe)
 
     def row_number(self, position: int) -> int:
         """Line (CSV) or row position (DataFrame) of the record at 0-based ``position``."""
@@ -38,22 +41,39 @@ class RawTable:
         return self.first_row + position
 
 
-def read_table(data: str | Path | pd.DataFrame, name: str) -> RawTable:
-    """Read ``data`` (CSV or Parquet path, or a DataFrame); ``name`` labels a DataFrame."""
+def read_table(
+    data: str | Path | pd.DataFrame,
+    name: str,
+    *,
+    sep: str = ",",
+    decimal: str = ".",
+    encoding: str = "utf-8",
+) -> RawTable:
+    """Read ``data`` (CSV, Parquet or workbook path, or a DataFrame); ``name`` labels a
+    DataFrame. A workbook is ``book.xlsx`` (first sheet) or ``book.xlsx#Sheet``.
+
+    CSV is strict by default (UTF-8, ``,`` between fields); ``sep``, ``decimal`` and
+    ``encoding`` read files saved otherwise (``";"``, ``","``, ``"cp1252"``).
+    """
     if isinstance(data, pd.DataFrame):
-        return RawTable(data.reset_index(drop=True), f"{name} (DataFrame)", 0)
-    path = Path(data)
+        return RawTable(data.reset_index(drop=True), f"{name} (DataFrame)", 0, decimal=decimal)
+    path, sheet = split_sheet(data)
     source = str(path)
     if not path.exists():
         raise InputError([InputIssue(source, "", "file not found")])
+    if is_workbook(path):
+        book = read_sheet(path, sheet)
+        where = f"{source}#{book.name}"
+        _check_duplicates(book.header, where)
+        return RawTable(book.frame(), where, 2, book.row_numbers, decimal=decimal)
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
-            return RawTable(frame.reset_index(drop=True), source, 0)
+            return RawTable(frame.reset_index(drop=True), source, 0, decimal=decimal)
         raw = path.read_bytes()
-        _check_text(raw, source)
+        text = _decode(raw, source, encoding)
         frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
         )
     except pd.errors.EmptyDataError:
         raise InputError([InputIssue(source, "", "file is empty (no header row)")]) from None
@@ -61,11 +81,25 @@ def read_table(data: str | Path | pd.DataFrame, name: str) -> RawTable:
         raise InputError(
             [InputIssue(source, "", "cannot be read as a table", (), str(exc))]
         ) from None
-    text = raw.decode("utf-8-sig")
-    header, lines = _record_lines(text)
-    hint = _check_header(header, frame, source)
+    header, lines = _record_lines(text, sep)
+    hint = _check_header(header, frame, source, sep)
     frame.columns = [str(c).strip() for c in frame.columns]
-    return RawTable(frame, source, 2, lines if len(lines) == len(frame) else (), hint)
+    lines = lines if len(lines) == len(frame) else ()
+    return RawTable(frame, source, 2, lines, hint, decimal)
+
+
+def _decode(raw: bytes, source: str, encoding: str) -> str:
+    """The file's text: strict UTF-8 (BOM allowed) by default, else ``encoding``."""
+    if codecs.lookup(encoding).name == "utf-8":
+        _check_text(raw, source)
+        return raw.decode("utf-8-sig")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            [InputIssue(source, "", f"file is not {encoding} text", (line,), str(exc))]
+        ) from None
 
 
 def _check_text(raw: bytes, source: str) -> None:
@@ -76,8 +110,8 @@ def _check_text(raw: bytes, source: str) -> None:
                 InputIssue(
                     source,
                     "",
-                    "file is not UTF-8 text: it contains NUL bytes (UTF-16, or a binary file "
-                    "such as .xlsx); save it as CSV UTF-8",
+                    "file is not UTF-8 text: it contains NUL bytes (UTF-16, or a workbook "
+                    "under another name: give an .xlsx its .xlsx name, or save it as CSV UTF-8)",
                 )
             ]
         )
@@ -92,16 +126,17 @@ def _check_text(raw: bytes, source: str) -> None:
                     "",
                     "file is not UTF-8 text",
                     (line,),
-                    "probably Windows-1252 / Latin-1; save it as CSV UTF-8",
+                    "probably Windows-1252 / Latin-1; save it as CSV UTF-8, "
+                    "or pass --encoding cp1252",
                 )
             ]
         ) from None
 
 
-def _record_lines(text: str) -> tuple[list[str], tuple[int, ...]]:
+def _record_lines(text: str, sep: str = ",") -> tuple[list[str], tuple[int, ...]]:
     """Header fields and the line each data record starts on (blank lines skipped, quoted
     cells may span lines), as pandas reads them."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
     header: list[str] = []
     starts: list[int] = []
     previous_end = 0
@@ -119,19 +154,24 @@ def _record_lines(text: str) -> tuple[list[str], tuple[int, ...]]:
     return header, tuple(starts)
 
 
-def _check_header(header: list[str], frame: pd.DataFrame, source: str) -> str:
+def _check_header(header: list[str], frame: pd.DataFrame, source: str, sep: str = ",") -> str:
     """Duplicate names are an error; a likely wrong delimiter comes back as a hint."""
+    _check_duplicates(header, source)
+    if len(frame.columns) == 1:
+        for other, word in ((";", "';'"), ("\t", "tabs"), ("|", "'|'"), (",", "','")):
+            if other != sep and other in str(frame.columns[0]):
+                return (
+                    f"the fields look separated by {word}, not {sep!r}; save it as "
+                    f"comma-separated CSV or pass --sep {other!r}"
+                )
+    return ""
+
+
+def _check_duplicates(header: list[str], source: str) -> None:
     names = [h.strip() for h in header]
     repeated = sorted({n for n in names if names.count(n) > 1 and n})
     if repeated:
         raise InputError([InputIssue(source, ", ".join(repeated), "duplicate column name", (1,))])
-    if len(frame.columns) == 1:
-        for sep, word in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
-            if sep in str(frame.columns[0]):
-                return (
-                    f"the fields look separated by {word}, not ','; save it as comma-separated CSV"
-                )
-    return ""
 
 
 def fingerprint_frame(frame: pd.DataFrame) -> str:

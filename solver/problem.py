@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 
 from solver.candidates import build_candidates, separable_cost
+from solver.columns import apply_mapping
 from solver.constraints import RowBlock, active_rules
 from solver.diagnose.precheck import precheck
 from solver.diagnose.wording import raise_infeasible
 from solver.errors import InputError
 from solver.facts import Facts, PairFacts
 from solver.io import RawTable, fingerprint_frame, read_table
+from solver.locations import warn_locations
 from solver.objectives import balance
 from solver.scenario import Scenario, as_scenario
 from solver.schema import validate_customers, validate_reps
@@ -207,9 +209,11 @@ def load_inputs(
     """Read and validate both tables; problems of both files are reported together."""
     issues = []
     raw: dict[str, RawTable] = {}
+    fmt = scenario.input
     for name, data in (("reps", reps), ("customers", customers)):
         try:
-            raw[name] = read_table(data, name)
+            table = read_table(data, name, sep=fmt.sep, decimal=fmt.decimal, encoding=fmt.encoding)
+            raw[name] = apply_mapping(table, dict(getattr(scenario.columns, name)), name)
         except InputError as exc:
             issues += exc.issues
     reps_df = customers_df = None
@@ -230,6 +234,7 @@ def load_inputs(
             issues += [i for i in exc.issues if not (unknowable and "reps table" in i.rule)]
     if issues or reps_df is None or customers_df is None:
         raise InputError(issues)
+    warn_locations(customers_df, reps_df)
     return customers_df, reps_df
 
 

@@ -6,13 +6,14 @@ module only turns its messages into :class:`ScenarioError` issues a user can act
 
 from __future__ import annotations
 
-import csv
+import codecs
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,7 +23,9 @@ from pydantic import (
     field_validator,
 )
 
-from solver.errors import InputIssue, ScenarioError
+from solver.errors import InputError, InputIssue, ScenarioError
+from solver.io import read_table
+from solver.spreadsheet import split_sheet
 
 #: largest weight accepted: keeps every weighted cost finite and the integer models in range
 MAX_WEIGHT = 1e6
@@ -77,6 +80,38 @@ class Travel(_Frozen):
     speed_kmh: float = Field(60.0, gt=0, le=300, allow_inf_nan=False, strict=True)
 
 
+class InputFormat(_Frozen):
+    """How text inputs are read; strict by default (UTF-8, ``,`` between fields, ``.``
+    decimal mark). Files saved in much of Europe: ``sep = ";"``, ``decimal = ","``,
+    ``encoding = "cp1252"``."""
+
+    sep: str = Field(",", min_length=1, max_length=1)
+    decimal: Literal[".", ","] = "."
+    encoding: str = "utf-8"
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown text encoding {value!r}") from None
+        return value
+
+
+class Columns(_Frozen):
+    """Input headers mapped onto the contract: a table ``{contract name = "header"}`` per
+    input, kept as (contract name, header) pairs so the scenario stays hashable."""
+
+    customers: tuple[tuple[str, str], ...] = ()
+    reps: tuple[tuple[str, str], ...] = ()
+
+    @field_validator("customers", "reps", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        return tuple(value.items()) if isinstance(value, Mapping) else value
+
+
 class Scenario(_Frozen):
     """Everything about a solve except the data: weights, rules, as-of date, engine, limits."""
 
@@ -101,6 +136,8 @@ class Scenario(_Frozen):
     weights: Weights = Weights()
     rules: Rules = Rules()
     travel: Travel = Travel()
+    input: InputFormat = InputFormat()
+    columns: Columns = Columns()
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -185,27 +222,35 @@ def as_scenario(scenario: Scenario | dict | str | Path | None) -> Scenario:
 
 
 def read_pair_file(path: Path, key: str, scenario_file: Path) -> list[tuple[str, str]]:
-    """Read a CSV of (customer_id, rep_id) pairs used for locks and forbidden pairs."""
+    """Read a table (CSV or workbook, ``locks.xlsx#Sheet``) of (customer_id, rep_id) pairs
+    used for locks and forbidden pairs."""
+    if not split_sheet(path)[0].exists():
+        raise ScenarioError([InputIssue(str(path), "", f"file for {key} not found")])
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise ScenarioError([InputIssue(str(path), "", f"file for {key} not found")]) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            [InputIssue(str(path), key, "file is not UTF-8 text", (), str(exc))]
-        ) from None
-    except (OSError, csv.Error) as exc:
-        issue = InputIssue(str(scenario_file), key, f"{path} cannot be read as a CSV", (), str(exc))
+        table = read_table(path, key)
+    except InputError as exc:
+        detail = "; ".join(str(i) for i in exc.issues)
+        issue = InputIssue(str(scenario_file), key, f"cannot read {path}", (), detail)
         raise ScenarioError([issue]) from None
-    issues = []
+    frame = table.frame
+    issues = [
+        InputIssue(table.source, c, f"required column for {key} is missing", (), str(scenario_file))
+        for c in ("customer_id", "rep_id")
+        if c not in frame.columns
+    ]
+    if issues:
+        raise ScenarioError(issues)
     pairs = []
-    for line, row in enumerate(rows, start=2):
-        cust = (row.get("customer_id") or "").strip()
-        rep = (row.get("rep_id") or "").strip()
+    for pos, (cust, rep) in enumerate(zip(frame["customer_id"], frame["rep_id"], strict=True)):
+        cust, rep = ("" if pd.isna(v) else str(v).strip() for v in (cust, rep))
         if not cust or not rep:
             issues.append(
-                InputIssue(str(path), "customer_id/rep_id", "both ids are required", (line,))
+                InputIssue(
+                    table.source,
+                    "customer_id/rep_id",
+                    "both ids are required",
+                    (table.row_number(pos),),
+                )
             )
         pairs.append((cust, rep))
     if issues:

@@ -15,6 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from solver.columns import missing_column_detail
 from solver.errors import InputError, InputIssue
 from solver.io import RawTable
 
@@ -55,6 +56,8 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -> pd.Series:
     """Parse a numeric column; blanks are NaN (an issue when required), junk is an issue."""
     text = _text(frame, column)
+    if col.table.decimal != ".":  # decimal comma: "12,5" -> "12.5"; "1.234,5" stays junk
+        text = text.str.replace(col.table.decimal, ".", regex=False)
     blank = (text == "").to_numpy()
     parsed = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
     bad = parsed.isna().to_numpy() & ~blank
@@ -89,14 +92,18 @@ def _examples(text: pd.Series, mask: np.ndarray) -> str:
     return "got " + ", ".join(repr(v) for v in values) if values else ""
 
 
-def _require_columns(col: _Collector, frame: pd.DataFrame, required: tuple[str, ...]) -> bool:
+def _require_columns(
+    col: _Collector, frame: pd.DataFrame, required: tuple[str, ...], what: str
+) -> bool:
     missing = [c for c in required if c not in frame.columns]
     if missing and col.table.hint:
         detail = f"{col.table.hint} (header read as {list(frame.columns)})"
         col.add(", ".join(missing), "required column is missing", None, detail)
         return False
+    present = [str(c) for c in frame.columns]
     for name in missing:
-        col.add(name, "required column is missing", None, f"columns present: {list(frame.columns)}")
+        detail = missing_column_detail(name, present, what)
+        col.add(name, "required column is missing", None, detail)
     return not missing
 
 
@@ -124,7 +131,7 @@ def _located_rows(
     col: _Collector, frame: pd.DataFrame, id_col: str, required: tuple[str, ...], what: str
 ) -> pd.DataFrame:
     """Common head of both tables: required columns, rows present, ids, lat/lon in range."""
-    if not _require_columns(col, frame, (id_col, "lat", "lon", *required)):
+    if not _require_columns(col, frame, (id_col, "lat", "lon", *required), what):
         raise InputError(col.issues)
     if len(frame) == 0:
         col.add("", f"no {what} in the file (header only)")

@@ -178,7 +178,11 @@ def _shown(url: str) -> str:
 class RunStore:
     """Record and read back solve runs in SQLite (a path) or PostgreSQL (a URL)."""
 
-    def __init__(self, url_or_path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, url_or_path: str | os.PathLike[str] | None = None, *, must_exist: bool = False
+    ) -> None:
+        """Open (SQLite: create) the database; ``must_exist`` refuses a SQLite file that is
+        not there, so a mistyped path for a read never creates an empty database."""
         self.url = database_url(url_or_path)
         self.shown_url = _shown(self.url)
         try:
@@ -189,6 +193,11 @@ class RunStore:
                 "or postgresql+psycopg://user:password@host:port/db)"
             ) from None
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            if must_exist and not Path(url.database).is_file():
+                raise StoreURLError(
+                    f"no run database at {url.database} (nothing recorded there yet: check "
+                    "--db or $TERRITORY_DB)"
+                )
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args: dict[str, Any] = {}
         if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:

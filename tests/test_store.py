@@ -309,8 +309,19 @@ def _app() -> typer.Typer:
     return app
 
 
+def test_read_commands_refuse_a_missing_sqlite_file(tmp_path: Path) -> None:
+    """A mistyped --db for a read command stops with exit 3 and creates nothing."""
+    missing = tmp_path / "typo" / "runs.db"
+    for args in (["runs", "list"], ["runs", "show", "latest"], ["runs", "diff", "1", "2"]):
+        result = runner.invoke(_app(), [*args, "--db", str(missing)])
+        assert result.exit_code == 3, result.output
+        assert "no run database at" in flat(result.output)
+    assert not missing.exists() and not missing.parent.exists()
+
+
 def test_cli_runs(db: str, plans, tmp_path: Path) -> None:
     app = _app()
+    RunStore(db).close()  # an existing, empty database
     empty = runner.invoke(app, ["runs", "list", "--db", db])
     assert empty.exit_code == 0, empty.output
     assert "no runs recorded" in flat(empty.output)
