@@ -9,8 +9,9 @@ it starts, with a TooLargeError that says what to change, instead of being kille
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+import psutil
 
 from solver.errors import TooLargeError
 
@@ -28,14 +29,64 @@ BYTES_PER_PAIR = {
 }
 
 
+#: where a Linux container's memory limit is read (cgroup v2 and v1)
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+SELF_CGROUP = Path("/proc/self/cgroup")
+#: cgroup v1 reports "no limit" as a number near 2**63
+NO_LIMIT = 2**60
+
+
 def available_bytes() -> int:
-    """Memory this process may use: MemAvailable from /proc/meminfo, else physical memory."""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        for line in meminfo.read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    """Memory this process may use: what the machine has available (psutil, on every OS),
+    capped by the container's cgroup limit minus its usage where there is one, since a
+    container's MemAvailable ignores that limit and the kernel would kill the solve."""
+    free = int(psutil.virtual_memory().available)
+    room = cgroup_room_bytes()
+    return free if room is None else min(free, room)
+
+
+def cgroup_room_bytes(root: Path | None = None, self_cgroup: Path | None = None) -> int | None:
+    """Bytes left under the tightest cgroup memory limit of this process and its parent
+    groups: ``memory.max - memory.current`` (v2) or ``memory.limit_in_bytes -
+    memory.usage_in_bytes`` (v1); None when no limit is set or none can be read."""
+    root = CGROUP_ROOT if root is None else root
+    self_cgroup = SELF_CGROUP if self_cgroup is None else self_cgroup
+    try:
+        lines = self_cgroup.read_text().splitlines()
+    except OSError:
+        return None
+    rooms = []
+    for line in lines:
+        if line.count(":") < 2:
+            continue
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":  # v2 unified hierarchy
+            base, limit_file, usage_file = root, "memory.max", "memory.current"
+        elif "memory" in controllers.split(","):
+            base, limit_file, usage_file = (
+                root / "memory",
+                "memory.limit_in_bytes",
+                ("memory.usage_in_bytes"),
+            )
+        else:
+            continue
+        folder = base / path.lstrip("/")
+        for group in (folder, *folder.parents):
+            limit = _read_int(group / limit_file)
+            if limit is not None and limit < NO_LIMIT:
+                rooms.append(max(0, limit - (_read_int(group / usage_file) or 0)))
+            if group == base:
+                break
+    return min(rooms) if rooms else None
+
+
+def _read_int(path: Path) -> int | None:
+    """An integer file of the cgroup tree; None when absent or 'max' (no limit)."""
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
 
 
 def estimated_bytes(pairs: int, engine: str) -> int:

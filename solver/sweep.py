@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import resource
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import psutil
 
 from solver.compare import flat_metrics
 from solver.errors import InfeasibleError, InputError, NoSolutionError, SolverError
@@ -84,6 +84,8 @@ def sweep(
     for variant in variants:
         if not isinstance(variant, Case):
             check_variant(variant)
+    if worker_memory_mb is not None and not _can_cap_memory():
+        raise ValueError("worker_memory_mb needs a POSIX system (Linux, macOS); not on Windows")
     if backend == "serial":
         rows = [run_variant(case, v, solve_workers, keep_plans) for v in variants]
     elif backend == "process":
@@ -95,6 +97,15 @@ def sweep(
     else:
         raise ValueError(f"unknown backend {backend!r}: use 'serial', 'process' or 'ray'")
     return _frame(rows, variants, keep_plans)
+
+
+def _can_cap_memory() -> bool:
+    """Whether worker address space can be capped here (the POSIX ``resource`` module)."""
+    try:
+        import resource  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def check_variant(variant: Mapping[str, Any]) -> None:
@@ -205,8 +216,9 @@ def _init_worker(base: Case, memory_mb: int | None = None) -> None:
     global _BASE
     _BASE = base
     if memory_mb is not None:
-        with open("/proc/self/statm") as handle:  # address space in use, in pages
-            in_use = int(handle.read().split()[0]) * resource.getpagesize()
+        import resource  # POSIX only; sweep() refuses worker_memory_mb elsewhere
+
+        in_use = psutil.Process().memory_info().vms  # address space in use, bytes
         limit = in_use + memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
