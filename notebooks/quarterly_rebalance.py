@@ -30,11 +30,20 @@ import pandas as pd
 
 import solver
 from solver import plots
-from solver.compare import flat_metrics
 from solver.whatif import Case
 
+# %% tags=["parameters"]
+# Parameters: point these at your own files (CSV, Parquet or Excel, "book.xlsx#Sheet") to
+# re-run the notebook on them; papermill or any tool that fills a "parameters" cell works.
 DATA = Path("data") if Path("data/customers.csv").exists() else Path("../data")
+CUSTOMERS = DATA / "customers.csv"
+REPS = DATA / "reps.csv"
+SCENARIO = DATA / "scenario.toml"
 TIME_LIMIT_S = 5.0
+#: map zoom (lon_min, lon_max, lat_min, lat_max) or None: Dallas–Fort Worth
+ZOOM = (-97.8, -96.3, 32.3, 33.5)
+
+# %%
 pd.set_option("display.width", 120)
 pd.set_option("display.float_format", "{:,.3f}".format)
 
@@ -46,14 +55,13 @@ pd.set_option("display.float_format", "{:,.3f}".format)
 # 20 s; for this walk-through we use a shorter one.
 
 # %%
-case = Case.from_files(
-    DATA / "customers.csv", DATA / "reps.csv", DATA / "scenario.toml"
-).with_scenario(time_limit_s=TIME_LIMIT_S)
+case = Case.from_files(CUSTOMERS, REPS, SCENARIO).with_scenario(time_limit_s=TIME_LIMIT_S)
 case
 
 # %%
 reps = case.reps
-reps[["rep_id", "name", "region", "capacity_hours", "specialties", "seniority", "active"]].head(8)
+shown = ["rep_id", "name", "region", "capacity_hours", "specialties", "seniority", "active"]
+reps[[c for c in shown if c in reps.columns]].head(8)
 
 # %%
 customers = case.customers
@@ -79,15 +87,20 @@ print(
 print("bound from:", plan.certificate["bound_source"])
 
 # %% [markdown]
+# A plan shows as a summary card: status, gap, moves and fairness before and after.
+
+# %%
+plan
+
+# %% [markdown]
 # ## 3. Fairness, before and after
 #
 # "Before" is today's owners (`current_rep`), "after" the plan. Workload is measured as
 # utilisation (load / capacity) so reps of different capacity compare fairly.
 
 # %%
-before, after = flat_metrics(plan.metrics["before"]), flat_metrics(plan.metrics["after"])
-fairness = pd.DataFrame({"before": before, "after": after}).round(3)
-fairness
+fairness = plan.metrics_frame().set_index("metric")[["before", "after", "change"]]
+fairness.round(3)
 
 # %%
 plots.plot_workload(plan)
@@ -106,7 +119,7 @@ plots.plot_travel(plan)
 plots.plot_territories(plan)
 
 # %%
-plots.plot_territories(plan, bounds=(-97.8, -96.3, 32.3, 33.5), title="Dallas–Fort Worth")
+plots.plot_territories(plan, bounds=ZOOM, title="zoom") if ZOOM else None
 
 # %% [markdown]
 # ## 5. What moves, and why
@@ -123,11 +136,12 @@ why.value_counts()
 
 # %%
 cols = ["customer_id", "name", "city", "previous_rep", "rep_id", "value", "reason"]
-moves.sort_values("value", ascending=False)[cols].head(10)
+moves.sort_values("value", ascending=False)[[c for c in cols if c in moves.columns]].head(10)
 
 # %%
 other = moves[why == "other (cost, balance or a rule)"].sort_values("value", ascending=False)
-print(plan.explain(other["customer_id"].iloc[0]))
+if len(other):
+    print(plan.explain(other["customer_id"].iloc[0]))
 
 # %% [markdown]
 # Per rep: accounts and hours before and after, against capacity and the fair share

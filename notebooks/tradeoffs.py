@@ -37,14 +37,20 @@ from solver import plots
 from solver.sweep import pareto, tradeoff
 from solver.whatif import Case
 
+# %% tags=["parameters"]
+# Parameters: point these at your own files (CSV, Parquet or Excel, "book.xlsx#Sheet") to
+# re-run the notebook on them; papermill or any tool that fills a "parameters" cell works.
 DATA = Path("data") if Path("data/customers.csv").exists() else Path("../data")
+CUSTOMERS = DATA / "customers.csv"
+REPS = DATA / "reps.csv"
+SCENARIO = DATA / "scenario.toml"
 TIME_LIMIT_S = 1.5
+
+# %%
 pd.set_option("display.width", 140)
 pd.set_option("display.float_format", "{:,.3f}".format)
 
-base = Case.from_files(
-    DATA / "customers.csv", DATA / "reps.csv", DATA / "scenario.toml"
-).with_scenario(time_limit_s=TIME_LIMIT_S)
+base = Case.from_files(CUSTOMERS, REPS, SCENARIO).with_scenario(time_limit_s=TIME_LIMIT_S)
 base.scenario.weights
 
 # %% [markdown]

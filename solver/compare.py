@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solver import display
 from solver.plan import Plan
 
 #: metrics where a lower value is the better plan; ``HIGHER_IS_BETTER`` the reverse
@@ -115,7 +116,10 @@ class Comparison:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"Comparison({self.accounts_moved} accounts moved, value {self.value_moved:,.0f})"
+        return display.comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        return display.comparison_html(self)
 
 
 def compare(plan_b: Plan, plan_a: Plan) -> Comparison:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from solver import display
 from solver.constraints import active_rules
 from solver.facts import PairFacts
 from solver.io import write_csv, write_json
@@ -95,6 +96,17 @@ class Plan:
         from solver.plan_load import load_plan
 
         return load_plan(plan_dir)
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """Metrics before and after as a tidy frame (metric, measure, statistic, before,
+        after, change)."""
+        return display.metrics_frame(self.metrics)
+
+    def __repr__(self) -> str:
+        return display.plan_repr(self)
+
+    def _repr_html_(self) -> str:
+        return display.plan_html(self)
 
     def compare(self, other):
         """This plan against the reference plan ``other`` (deltas: this - other)."""

@@ -42,3 +42,47 @@ def test_notebook_runs(path: Path):
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "no figure was displayed"
+
+
+def test_every_notebook_has_a_tagged_parameters_cell():
+    jupytext = pytest.importorskip("jupytext")
+    for path in NOTEBOOKS:
+        cells = [c for c in jupytext.read(path).cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(cells) == 1, path.name
+        assert "CUSTOMERS =" in cells[0].source and "REPS =" in cells[0].source
+
+
+def test_the_rebalance_notebook_runs_on_a_users_own_workbook(tmp_path: Path):
+    """What papermill does with -p: a cell after the parameters cell sets the user's files
+    (here an Excel workbook without the sample's name/city columns, and no map zoom)."""
+    jupytext = pytest.importorskip("jupytext")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    import nbformat
+    import pandas as pd
+
+    customers = pd.read_csv(ROOT / "data" / "customers.csv").head(400)
+    reps = pd.read_csv(ROOT / "data" / "reps.csv")
+    book = tmp_path / "mine.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        customers.drop(columns=["name", "city"]).to_excel(
+            writer, sheet_name="Accounts", index=False
+        )
+        reps.drop(columns=["name"]).to_excel(writer, sheet_name="Reps", index=False)
+    notebook = jupytext.read(ROOT / "notebooks" / "quarterly_rebalance.py")
+    at = next(i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", []))
+    injected = (
+        f"CUSTOMERS = {str(book) + '#Accounts'!r}\nREPS = {str(book) + '#Reps'!r}\n"
+        "TIME_LIMIT_S = 2.0\nZOOM = None\n"
+    )
+    notebook.cells.insert(at + 1, nbformat.v4.new_code_cell(injected))
+    client = nbclient.NotebookClient(
+        notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT)}},
+    )  # fmt: skip
+    client.execute()
+    outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = " ".join(str(o.get("text", "")) + str(o.get("data", {})) for o in outputs)
+    assert "400 accounts" in text
+    assert any("<b>Plan</b>" in o.get("data", {}).get("text/html", "") for o in outputs)
