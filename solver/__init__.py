@@ -9,7 +9,12 @@ Public API::
     solver.solve_problem(solver.Problem.from_matrices(cost, workload, capacity), time_limit_s=10)
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("territory-solver")  # pyproject.toml is the one place it is set
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 from solver.check import check_plan
 from solver.compare import Comparison, compare

@@ -7,19 +7,30 @@ Exit codes: 0 success, 2 usage, 3 invalid input, 4 infeasible, 5 plan breaks rul
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from click.core import ParameterSource
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
-from solver.cli_common import err, fail, fail_write, show_warnings
+from solver.cli_common import (
+    JsonOpt,
+    err,
+    fail,
+    fail_write,
+    print_json,
+    setup_logging,
+    show_warnings,
+)
 from solver.cli_export import export
 from solver.cli_inputs import ColumnsOpt, DecimalOpt, EncodingOpt, SepOpt, apply_input_options
+from solver.cli_meta import package_version, scenario_schema, solve_summary
 from solver.cli_report import report
 from solver.cli_runs import forecast, runs_app
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
@@ -30,17 +41,35 @@ from solver.spreadsheet import write_xlsx
 from solver.store import record_run
 
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     help="Assign customer accounts to sales reps: balanced, explained, near-optimal.",
 )
 out = Console()
 
 
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"territory {package_version()}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
-def _main() -> None:
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="log solver events on stderr (-v info, -vv debug)"
+        ),
+    ] = 0,
+) -> None:
     """Assign customer accounts to sales reps: balanced, explained, near-optimal."""
     show_warnings()
+    if verbose:
+        setup_logging(verbose)
 
 
 OUT_OF_MEMORY = (
@@ -70,7 +99,9 @@ def _scenario(path: Path | None, as_of: dt.datetime | None, **overrides) -> Scen
     return scenario.replace(**changes) if changes else scenario
 
 
-def _run_solve(customers, reps, scenario: Scenario, out_dir: Path, quiet: bool) -> Plan:
+def _run_solve(
+    customers, reps, scenario: Scenario, out_dir: Path, quiet: bool, as_json: bool = False
+) -> Plan:
     progress = None if quiet or not scenario.progress else live_bar
     try:
         plan = solve(customers, reps, scenario, progress=progress)
@@ -82,10 +113,12 @@ def _run_solve(customers, reps, scenario: Scenario, out_dir: Path, quiet: bool) 
     except MemoryError:
         raise fail(TooLargeError(OUT_OF_MEMORY)) from None
     plan.write(out_dir)
-    if not quiet:
+    if not quiet and not as_json:
         print_summary(plan, out_dir)
     stopped_by = plan.certificate.get("interrupted")
     if stopped_by:
+        if as_json:
+            print_json(solve_summary(plan, out_dir, None))
         gap = plan.certificate["gap"]
         err.print(
             f"stopped by {stopped_by}: wrote the best plan found so far "
@@ -97,6 +130,7 @@ def _run_solve(customers, reps, scenario: Scenario, out_dir: Path, quiet: bool) 
 
 @app.command(name="solve")
 def solve_cmd(
+    ctx: typer.Context,
     customers: CustomersOpt,
     reps: RepsOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the plan files")],
@@ -123,8 +157,9 @@ def solve_cmd(
         str | None,
         typer.Option(
             "--db",
+            envvar="TERRITORY_DB",
             help="run database, implies --record: SQLite file or postgresql+psycopg:// URL "
-            "(default $TERRITORY_DB, else territory.db)",
+            "(default territory.db)",
         ),
     ] = None,
     label: Annotated[str | None, typer.Option("--label", help="label of the recorded run")] = None,
@@ -135,6 +170,7 @@ def solve_cmd(
     xlsx: Annotated[
         bool, typer.Option("--xlsx", help="also write assignments.xlsx (formula-safe)")
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Solve a plan and write assignments.csv, reps.csv and metrics.json into --out."""
     try:
@@ -144,7 +180,9 @@ def solve_cmd(
         scn = apply_input_options(scn, columns, sep, decimal, encoding)
     except SolverError as exc:
         raise fail(exc) from None
-    plan = _run_solve(customers, reps, scn, out_dir, quiet)
+    plan = _run_solve(customers, reps, scn, out_dir, quiet, as_json)
+    quiet = quiet or as_json  # stdout carries only the JSON
+    run_id = None
     if xlsx:
         path = out_dir / "assignments.xlsx"
         try:
@@ -153,13 +191,16 @@ def solve_cmd(
             raise fail_write(exc) from None
         if not quiet:
             out.print(f"written: {escape(str(path))}")
-    if record or db is not None:
+    db_given = ctx.get_parameter_source("db") == ParameterSource.COMMANDLINE
+    if record or db_given:  # $TERRITORY_DB only says where, --record or --db says whether
         try:
             run_id = record_run(plan, scn, db, label=label)
         except SolverError as exc:
             raise fail(exc) from None
         if not quiet:
             out.print(f"recorded as run {run_id}")
+    if as_json:
+        print_json(solve_summary(plan, out_dir, run_id))
 
 
 @app.command()
@@ -192,6 +233,7 @@ def check(
     sep: SepOpt = None,
     decimal: DecimalOpt = None,
     encoding: EncodingOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Check any plan against every hard rule; exit 5 and list violations if it breaks one."""
     try:
@@ -200,6 +242,12 @@ def check(
         violations = check_plan(customers, reps, plan, scn)
     except SolverError as exc:
         raise fail(exc) from None
+    if as_json:
+        rows = [dataclasses.asdict(v) for v in violations]
+        print_json({"valid": not violations, "as_of": scn.as_of, "violations": rows})
+        if violations:
+            raise typer.Exit(code=EXIT_VIOLATIONS)
+        return
     if not violations:
         out.print(f"plan is valid: every hard rule holds (as of {scn.as_of})")
         return
@@ -211,6 +259,7 @@ def check(
 
 app.command()(export)
 app.command()(report)
+app.command(name="scenario-schema")(scenario_schema)
 app.add_typer(runs_app, name="runs")
 app.command()(forecast)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 import warnings
+from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from solver.errors import SolverError
+from solver.store import dumps
 
 err = Console(stderr=True)
 
@@ -34,3 +39,35 @@ def show_warnings() -> None:
         )
 
     warnings.showwarning = show
+
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="print the result as JSON on stdout (for scripts)")
+]
+
+
+def print_json(data: Any) -> None:
+    """``data`` as JSON on stdout: frames as lists of rows, NaN as null, dates as ISO."""
+    sys.stdout.write(dumps(_plain(data)) + "\n")
+    sys.stdout.flush()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return value.astype(object).where(value.notna(), None).to_dict(orient="records")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def setup_logging(verbosity: int) -> None:
+    """``-v``: the solver's events (engine, bound, improvements) at INFO on stderr;
+    ``-vv``: DEBUG as well."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    handler.set_name("territory-cli")
+    logger = logging.getLogger("solver")
+    for old in [h for h in logger.handlers if h.get_name() == "territory-cli"]:
+        logger.removeHandler(old)  # one handler however often the app is invoked
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)

@@ -7,6 +7,7 @@ ownership drift (every problem listed with file, row, column and rule; nothing w
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.cli_common import err, fail, fail_write
+from solver.cli_common import JsonOpt, err, fail, fail_write, print_json
 from solver.errors import InputError, SolverError
 from solver.export import FORMATS, ExportResult, export_changes
 from solver.plan_load import plan_folder
@@ -59,6 +60,7 @@ def export(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="check and count; write nothing")
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write only the accounts whose owner changes, as a CRM import file plus its undo file."""
     try:
@@ -81,6 +83,9 @@ def export(
         raise fail(exc) from None
     except OSError as exc:
         raise fail_write(exc) from None
+    if as_json:
+        print_json(dataclasses.asdict(result))
+        return
     _summary(result)
 
 

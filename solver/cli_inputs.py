@@ -19,8 +19,8 @@ ColumnsOpt = Annotated[
     Path | None,
     typer.Option(
         "--columns",
-        help="TOML mapping the files' headers onto the contract, e.g. "
-        '[customers] customer_id = "Account ID"',
+        help="TOML mapping the files' headers onto the contract: tables customers and reps "
+        'of lines like customer_id = "Account ID"',
     ),
 ]
 SepOpt = Annotated[

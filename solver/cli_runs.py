@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from solver.cli_common import fail
+from solver.cli_common import JsonOpt, fail, print_json
 from solver.errors import SolverError
 from solver.forecast import forecast_by_rep, protection_forecast
 from solver.io import write_csv
@@ -39,8 +39,8 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="run database: SQLite file or postgresql+psycopg:// URL "
-        "(default $TERRITORY_DB, else territory.db)",
+        envvar="TERRITORY_DB",
+        help="run database: SQLite file or postgresql+psycopg:// URL (default territory.db)",
     ),
 ]
 RunArg = Annotated[str, typer.Argument(help="run id (see 'runs list') or 'latest'")]
@@ -143,6 +143,7 @@ def _more(total: int, limit: int, what: str) -> None:
 def list_runs(
     db: DbOpt = None,
     limit: Annotated[int, typer.Option(min=1, help="most recent runs to show")] = 20,
+    as_json: JsonOpt = False,
 ) -> None:
     """List recorded runs, newest first."""
     try:
@@ -151,6 +152,9 @@ def list_runs(
             where = store.shown_url
     except SolverError as exc:
         raise fail(exc) from None
+    if as_json:
+        print_json(frame)
+        return
     if frame.empty:
         out.print(f"no runs recorded in {escape(where)}")
         return
@@ -169,6 +173,7 @@ def show(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="also write the run's assignments.csv, reps.csv")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show one run: certificate, input fingerprints, metrics and the per-rep summary."""
     try:
@@ -176,6 +181,12 @@ def show(
             record = store.get(run)
     except SolverError as exc:
         raise fail(exc) from None
+    if as_json:
+        if out_dir is not None:
+            write_csv(record.assignments, out_dir / "assignments.csv")
+            write_csv(record.reps, out_dir / "reps.csv")
+        print_json({"run": record.run, "reps": record.reps})
+        return
     info = record.run
     cert = info["certificate"] or {}
     label = f" '{escape(info['label'])}'" if info["label"] else ""
@@ -226,6 +237,7 @@ def diff(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="write every move to this CSV")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Compare two runs: accounts that change rep, metrics and rep loads side by side."""
     try:
@@ -233,6 +245,12 @@ def diff(
             result = store.diff(run_a, run_b)
     except SolverError as exc:
         raise fail(exc) from None
+    if as_json:
+        if out_file is not None:
+            write_csv(result.moves, out_file)
+        keys = ("a", "b", "moves", "metrics", "reps")
+        print_json({k: getattr(result, k) for k in keys})
+        return
     a, b = f"run {result.a}", f"run {result.b}"
     metrics = result.metrics.rename(columns={"a": a, "b": b, "change": "change (b - a)"})
     _print_table(metrics, title=f"metrics: {a} vs {b}")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 Report = Callable[[float, float], None]
+Factory = Callable[[str, float, float | None], AbstractContextManager]
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -48,3 +51,25 @@ def live_bar(
         finally:
             done.set()
             ticker.join()
+
+
+@contextmanager
+def logged(
+    inner: Factory | None, label: str, limit_s: float, lower_bound: float | None
+) -> Iterator[Report]:
+    """``inner``'s progress report (if any), with each improvement logged at INFO."""
+    log.info("%s: searching for up to %.1f s", label, limit_s)
+    with inner(label, limit_s, lower_bound) if inner else nullcontext() as report:
+
+        def both(incumbent: float, engine_bound: float) -> None:
+            gap = (
+                f", gap {max(0.0, incumbent - lower_bound) / abs(incumbent):.3%}"
+                if lower_bound is not None and incumbent
+                else ""
+            )
+            log.info("%s: incumbent %.1f%s", label, incumbent, gap)
+            if report is not None:
+                report(incumbent, engine_bound)
+
+        yield both
+    log.info("%s: done", label)

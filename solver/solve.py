@@ -7,6 +7,7 @@ would not is an internal error, never silently returned.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ from solver.models.stopping import GAP_REACHED, STALLED, SearchMonitor, StopRule
 from solver.models.warmstart import lp_rounding
 from solver.plan import Plan, build_plan, evaluate, rules_in_force
 from solver.problem import Problem
+from solver.progress import logged
 from solver.scenario import Scenario
 
 _CPSAT_BOUND = "CP-SAT objective bound, less the cost rounding of its integer model"
@@ -43,6 +45,8 @@ ENGINE_BOUND_SOURCES = {
     "cpsat": _CPSAT_BOUND,
     "cpsat+lns": _CPSAT_BOUND,
 }
+
+log = logging.getLogger(__name__)
 
 #: progress(label, time_limit_s, lower_bound) -> context manager yielding report(obj, bound)
 ProgressFactory = Callable[[str, float, float | None], AbstractContextManager]
@@ -125,6 +129,10 @@ def _solve_problem(
     chosen = pick_engine(problem, engine or scn.engine)
     check_size(len(problem.pair_rep), chosen, scn.memory_limit_gb)
     start = time.perf_counter()
+    log.info(
+        "%d customers x %d reps, %d candidate pairs; engine %s, time limit %g s",
+        problem.n, problem.m, len(problem.pair_rep), chosen, limit,
+    )  # fmt: skip
 
     search_stop = StopRequest(parent=stop)  # also set once HiGHS proves optimality
     pool = beside = None
@@ -136,6 +144,7 @@ def _solve_problem(
     result, searched = None, False
     try:
         lp, source = lower_bound(problem, limit, stop)
+        log.info("lower bound %s from %s in %.1f s", lp.bound, source, lp.wall_s)
         if not lp.feasible:
             raise explain_infeasibility(problem)
         hint = lp_rounding(problem, lp.x) if lp.x is not None else None
@@ -212,6 +221,12 @@ def _solve_problem(
     }
     plan = build_plan(problem, result.rep, certificate)
     _assert_valid(problem, plan)
+    log.info(
+        "plan %s by %s: objective %.1f, gap %s, %.1f s",
+        plan.status, plan.certificate["engine"], plan.objective,
+        "n/a" if plan.gap is None else f"{plan.gap:.3%}",
+        plan.certificate["wall_s"],
+    )  # fmt: skip
     return plan
 
 
@@ -388,9 +403,12 @@ class _Run:
     def bar(self, label: str, limit: float) -> Iterator[Callable[[float, float], None]]:
         """``report(cost, engine_bound)`` for one engine step: the progress bar (when there
         is one) and the early-stop monitor both hear it."""
-        shown = (
-            nullcontext() if self.progress is None else self.progress(label, limit, self.lp.bound)
-        )
+        if log.isEnabledFor(logging.INFO):  # -v: every improvement is logged too
+            shown = logged(self.progress, label, limit, self.lp.bound)
+        elif self.progress is None:
+            shown = nullcontext()
+        else:
+            shown = self.progress(label, limit, self.lp.bound)
         with shown as show:
 
             def report(cost: float, engine_bound: float = math.nan) -> None:
