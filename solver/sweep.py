@@ -37,6 +37,8 @@ Backend = Literal["serial", "process", "ray"]
 TIMING_COLUMNS = ("wall_s",)
 #: trade-off objectives: road km per period, hours away from fair share, accounts moved
 TRADEOFF_OBJECTIVES = {"travel_km_per_period": "min", "balance_deviation": "min", "moves": "min"}
+#: Ray retries a task once when its worker dies (crash, out-of-memory kill, lost node)
+RAY_RETRIES = 1
 #: reserved variant key: the row's label instead of the list of changes
 LABEL_KEY = "label"
 
@@ -125,7 +127,7 @@ def run_variant(
         params = {k: v for k, v in variant.items() if k != LABEL_KEY}
         try:
             case = base.apply(params)
-        except (KeyError, ValueError, SolverError) as exc:
+        except (KeyError, ValueError, TypeError, SolverError) as exc:
             text = ", ".join(f"{k}={v}" for k, v in flatten_variant(params).items())
             return {"label": variant.get(LABEL_KEY) or text, **_failed("invalid", exc)}
         label = variant.get(LABEL_KEY) or "; ".join(case.changes[len(base.changes) :]) or "base"
@@ -253,8 +255,7 @@ def _process_map(
             try:
                 rows.append(future.result())
             except BrokenProcessPool:
-                label = variant.get(LABEL_KEY, "") if isinstance(variant, Mapping) else ""
-                rows.append({"label": label, **_failed("worker_died", WORKER_DIED)})
+                rows.append({"label": _label_of(variant), **_failed("worker_died", WORKER_DIED)})
         return rows
 
 
@@ -266,6 +267,15 @@ def _ray_map(
     keep_plans: bool,
     address: str | None,
 ) -> list[dict[str, Any]]:
+    """Run each variant as a Ray task; a task that fails becomes that variant's row.
+
+    A worker that dies (crash, Ray's out-of-memory killer, a lost node) is retried once
+    by Ray (``max_retries=1``); an exception inside the task is not retried (it would
+    fail the same way). Results are collected with ``ray.wait`` as they finish, so one
+    failure never loses the other rows. On a cluster (``address``) the package is
+    shipped to the workers through ``runtime_env``; its dependencies must be installed
+    there (``pip install territory-solver`` on the cluster image).
+    """
     try:
         import ray
     except ImportError as exc:
@@ -273,15 +283,52 @@ def _ray_map(
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS")
         if address:
-            ray.init(address=address)
+            ray.init(address=address, runtime_env=_runtime_env())
         else:
             ray.init(num_cpus=max_workers or os.cpu_count() or 1, include_dashboard=False)
     if not variants:
         return []
-    task = ray.remote(run_variant).options(num_cpus=solve_workers)
+    task = ray.remote(run_variant).options(
+        num_cpus=solve_workers, max_retries=RAY_RETRIES, retry_exceptions=False
+    )
     base_ref = ray.put(case)
-    refs = [task.remote(base_ref, v, solve_workers, keep_plans) for v in variants]
-    return ray.get(refs)
+    pending = {
+        task.remote(base_ref, v, solve_workers, keep_plans): i for i, v in enumerate(variants)
+    }
+    rows: list[dict[str, Any] | None] = [None] * len(variants)
+    while pending:
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        for ref in ready:
+            i = pending.pop(ref)
+            try:
+                rows[i] = ray.get(ref)
+            except ray.exceptions.RayError as exc:
+                rows[i] = {"label": _label_of(variants[i]), **_ray_failure(ray, exc)}
+    return [row for row in rows if row is not None]
+
+
+def _runtime_env() -> dict[str, Any]:
+    """Ship this package's source to a cluster's workers (they may not have it)."""
+    import solver
+
+    return {"py_modules": [solver]}
+
+
+def _ray_failure(ray: Any, exc: Exception) -> dict[str, Any]:
+    """A Ray error as a row: ``out_of_memory``, ``worker_died`` or ``error``."""
+    if isinstance(exc, ray.exceptions.OutOfMemoryError):
+        return _failed(
+            "out_of_memory", f"Ray stopped the task: out of memory ({RAY_RETRIES} retry)"
+        )
+    if isinstance(exc, ray.exceptions.RayTaskError):
+        cause = exc.cause if getattr(exc, "cause", None) is not None else exc
+        first = (str(cause).strip().splitlines() or [""])[0]  # not the worker's traceback
+        return _failed("error", f"{type(cause).__name__}: {first}")
+    return _failed("worker_died", f"{WORKER_DIED} ({type(exc).__name__}, retried {RAY_RETRIES})")
+
+
+def _label_of(variant: Variant) -> str:
+    return variant.get(LABEL_KEY, "") if isinstance(variant, Mapping) else ""
 
 
 def _relative_label(case: Case, base: Case) -> str:

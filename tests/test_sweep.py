@@ -161,7 +161,8 @@ def test_ray_backend_connects_to_the_callers_or_the_environments_cluster(
     monkeypatch.setenv("RAY_ADDRESS", env)
     with pytest.raises(_Connected):
         sweep(base, [{}], backend="ray", address=given)
-    assert calls == [{"address": expected}]
+    assert len(calls) == 1 and calls[0]["address"] == expected
+    assert calls[0]["runtime_env"] == {"py_modules": [solver]}  # workers get the package
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +185,43 @@ def test_ray_backend_matches_serial_on_a_local_runtime(ray_runtime, base, serial
     again = sweep(base, VARIANTS[:1], backend="ray", keep_plans=True)  # reuses the runtime
     assert isinstance(again.at[0, "plan"], solver.Plan)
     assert again.at[0, "objective"] == pytest.approx(serial.at[0, "objective"])
+
+
+class _ExitOnLoad:
+    """A variant label that kills the worker process that unpacks it."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+class _FailOnLoad:
+    """A variant label whose unpacking in the worker raises ValueError."""
+
+    def __reduce__(self):
+        return (int, ("not a number",))
+
+
+def test_ray_failing_variants_become_their_rows(ray_runtime, base, serial):
+    """A task that raises and a worker that dies (retried once by Ray, then given up) are
+    rows with a reason; every other variant's row is kept, in order."""
+    variants = [VARIANTS[0], {"label": _FailOnLoad()}, {"label": _ExitOnLoad()}, VARIANTS[1]]
+    frame = sweep(base, variants, backend="ray", max_workers=2)
+    assert frame["variant"].tolist() == [0, 1, 2, 3]
+    assert frame["status"].tolist()[1:3] == ["error", "worker_died"]
+    assert "invalid literal for int()" in frame.at[1, "error"]
+    assert "\n" not in frame.at[1, "error"]  # the reason, not the worker's traceback
+    assert "WorkerCrashedError, retried 1" in frame.at[2, "error"]
+    kept = frame.iloc[[0, 3]].reset_index(drop=True)
+    expected = serial.iloc[[0, 1]].reset_index(drop=True)
+    assert kept["objective"].tolist() == pytest.approx(expected["objective"].tolist())
+    assert (kept["error"] == "").all()
+
+
+def test_a_variant_with_wrong_arguments_is_an_invalid_row(base):
+    frame = sweep(base, [{"hire": {"rep_id": "R9"}}, VARIANTS[0]], backend="serial")
+    assert frame["status"].tolist()[0] == "invalid"
+    assert "missing 3 required positional arguments" in frame.at[0, "error"]
+    assert frame.at[1, "error"] == ""
 
 
 def test_a_worker_out_of_memory_fails_its_rows_not_the_sweep():
