@@ -19,12 +19,25 @@ from rich.markup import escape
 from solver.cli_common import JsonOpt, err, fail, fail_write, print_json
 from solver.errors import InputError, SolverError
 from solver.export import FORMATS, ExportResult, export_changes
+from solver.export.import_steps import import_steps
 from solver.plan_load import plan_folder
 
 out = Console()
 SHOWN_ISSUES = 30
 
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)
+
+
+def _help_import(name: str | None) -> None:
+    if name is None:
+        return
+    try:
+        text = import_steps(name)
+    except KeyError as exc:
+        err.print(f"[bold red]error:[/] {escape(exc.args[0])}", highlight=False)
+        raise typer.Exit(code=2) from None
+    typer.echo(text, nl=False)
+    raise typer.Exit()
 
 
 def export(
@@ -61,6 +74,16 @@ def export(
         bool, typer.Option("--dry-run", help="check and count; write nothing")
     ] = False,
     as_json: JsonOpt = False,
+    help_import: Annotated[
+        str | None,
+        typer.Option(
+            "--help-import",
+            metavar="FORMAT",
+            callback=_help_import,
+            is_eager=True,
+            help="print the steps a CRM admin takes to import FORMAT's file, and exit",
+        ),
+    ] = None,
 ) -> None:
     """Write only the accounts whose owner changes, as a CRM import file plus its undo file."""
     try:
