@@ -22,6 +22,8 @@ from matplotlib.ticker import FuncFormatter
 
 from solver.compare import Comparison
 from solver.geo import haversine_km
+from solver.labels import place_labels
+from solver.outlines import outlines
 from solver.plan import Plan
 from solver.sweep import pareto
 
@@ -359,16 +361,6 @@ def plot_territories(
             zorder=3,
             label="leaving rep",
         )
-    for rep in reps.itertuples():
-        ax.annotate(
-            str(rep.rep_id),
-            (rep.lon, rep.lat),
-            textcoords="offset points",
-            xytext=(5, 5),
-            fontsize=7,
-            weight="bold",
-            clip_on=True,
-        )
     if bounds is not None:
         ax.set_xlim(bounds[0], bounds[1])
         ax.set_ylim(bounds[2], bounds[3])
@@ -376,6 +368,8 @@ def plot_territories(
         ax.autoscale_view()
     mid = float(np.mean(ax.get_ylim()))
     ax.set_aspect(1.0 / max(np.cos(np.radians(mid)), 0.1))
+    _draw_outlines(ax)
+    _label_reps(ax, reps)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     active_n = int(active.sum())
@@ -383,6 +377,55 @@ def plot_territories(
     ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     ax.grid(alpha=0.2)
     return fig
+
+
+def _draw_outlines(ax: Axes) -> None:
+    """Country outlines, coasts and US state lines under the accounts (not rescaling)."""
+    ax.apply_aspect()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    shapes = outlines((x0, x1, y0, y1))
+    for name, pieces, colour, width in (
+        ("states", shapes.states, "#c3ccd5", 0.6),
+        ("countries", shapes.countries, "#8a96a3", 0.9),
+    ):
+        if pieces:
+            lines = LineCollection(pieces, colors=colour, linewidths=width, zorder=0)
+            lines.set_gid(f"outlines-{name}")
+            ax.add_collection(lines, autolim=False)
+
+
+#: rep labels: font size (points), width of one character and height, in points
+LABEL_PT, LABEL_CHAR_PT, LABEL_H_PT = 7.0, 4.6, 8.5
+
+
+def _label_reps(ax: Axes, reps: pd.DataFrame) -> None:
+    """Rep ids beside their bases, placed so that no two labels collide where there is
+    room (reps with more accounts first)."""
+    ax.apply_aspect()
+    fig = ax.figure
+    to_pt = 72.0 / fig.dpi
+    order = (
+        reps.sort_values("accounts", ascending=False, kind="stable") if "accounts" in reps else reps
+    )
+    xy = ax.transData.transform(order[["lon", "lat"]].to_numpy(float)) * to_pt
+    x, y = xy[:, 0], fig.bbox.height * to_pt - xy[:, 1]  # y grows down, as labels expects
+    texts = [str(r) for r in order["rep_id"]]
+    spots = place_labels(x, y, [LABEL_CHAR_PT * len(t) for t in texts], LABEL_H_PT, 6.0, 6.0)
+    for text, lon, lat, px, py, (left, top) in zip(
+        texts, order["lon"], order["lat"], x, y, spots, strict=True
+    ):
+        ax.annotate(
+            text,
+            (lon, lat),
+            textcoords="offset points",
+            xytext=(left - px, py - top),
+            ha="left",
+            va="top",
+            fontsize=LABEL_PT,
+            weight="bold",
+            annotation_clip=True,
+        )
 
 
 def plot_gains(

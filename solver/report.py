@@ -28,6 +28,8 @@ import pandas as pd
 
 from solver.export.plan_files import read_plan
 from solver.io import atomic_write
+from solver.labels import place_labels
+from solver.outlines import outlines
 
 MAX_MAP_POINTS = 20_000
 MAX_MOVE_ROWS = 10_000
@@ -343,8 +345,36 @@ class _Projection:
             MAP_PAD[1] + (self.lat1 - lat) * self.scale,
         )
 
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(lon_min, lon_max, lat_min, lat_max) of the whole map box."""
+        lon = self.lon0 + (np.array([0.0, MAP_W]) - MAP_PAD[0]) / (self.kx * self.scale)
+        lat = self.lat1 - (np.array([MAP_H, 0.0]) - MAP_PAD[1]) / self.scale
+        return float(lon[0]), float(lon[1]), float(lat[0]), float(lat[1])
+
 
 MAP_PAD = (16.0, 24.0, 44.0, 16.0)  # left, top, right (room for base labels), bottom
+#: label box of a rep base: px per character of its 11 px bold text, height, gap
+LABEL_CHAR_W, LABEL_H, LABEL_GAP = 7.0, 12.0, 9.0
+
+
+def outline_paths(proj: _Projection) -> str:
+    """Country, coast and US state outlines inside the map, as SVG paths (pixels)."""
+    shapes = outlines(proj.bounds())
+    parts = []
+    for layer, pieces in (("states", shapes.states), ("countries", shapes.countries)):
+        d = []
+        for piece in pieces:
+            x, y = proj.xy(piece[:, 1], piece[:, 0])
+            pts = np.round(np.column_stack([x, y]), 1)
+            keep = np.ones(len(pts), dtype=bool)
+            keep[1:] = np.abs(np.diff(pts, axis=0)).max(axis=1) >= 0.5  # drop sub-pixel steps
+            keep[-1] = True
+            pts = pts[keep]
+            if len(pts) >= 2:
+                d.append("M" + "L".join(f"{px:g} {py:g}" for px, py in pts))
+        if d:
+            parts.append(f'<path class="outline-{layer}" d="{"".join(d)}"/>')
+    return f'<g class="outlines">{"".join(parts)}</g>'
 
 
 def _projection(lat: np.ndarray, lon: np.ndarray) -> _Projection:
@@ -379,6 +409,8 @@ def maps(p: PlanData, colours: dict[str, str]) -> tuple[str, int]:
     radius = (
         4.0 if len(idx) <= 500 else 2.6 if len(idx) <= 3000 else 1.6 if len(idx) <= 10000 else 1.1
     )
+    borders = outline_paths(proj)
+    label_spots = _base_label_spots(r, bx, by)
     out = []
     for which, column in (("before", "previous_rep"), ("after", "rep_id")):
         owners = a[column].to_numpy(str)[idx]
@@ -387,7 +419,8 @@ def maps(p: PlanData, colours: dict[str, str]) -> tuple[str, int]:
             f"{'previous' if which == 'before' else 'planned'} rep</figcaption>"
             f'<svg id="map-{which}" viewBox="0 0 {MAP_W} {MAP_H}" width="{MAP_W}" '
             f'height="{MAP_H}" role="img" aria-label="map of accounts {which}">'
-            f'<rect width="{MAP_W}" height="{MAP_H}" class="mapbg"/><g class="accounts">'
+            f'<rect width="{MAP_W}" height="{MAP_H}" class="mapbg"/>{borders}'
+            '<g class="accounts">'
         ]
         for owner in pd.unique(owners):
             sel = owners == owner
@@ -419,8 +452,9 @@ def maps(p: PlanData, colours: dict[str, str]) -> tuple[str, int]:
                     f'M{cx - d:.1f} {cy + d:.1f}L{cx + d:.1f} {cy - d:.1f}" '
                     f'stroke="{CAPACITY_LINE}" stroke-width="3"/>'
                 )
+            lx, ly = label_spots[j]
             parts.append(
-                f'<text x="{cx + 9:.1f}" y="{cy - 8:.1f}" class="baselabel">'
+                f'<text x="{lx:.1f}" y="{ly + LABEL_H - 2:.1f}" class="baselabel">'
                 f"{e(rid)}{'' if active else ' (leaving)'}</text></g>"
             )
         parts.append("</g></svg></figure>")
@@ -444,9 +478,27 @@ def maps(p: PlanData, colours: dict[str, str]) -> tuple[str, int]:
     body = (
         f'<div class="maps">{"".join(out)}</div><p class="note" id="map-note">{e(note)} '
         "Large circles with a black ring are rep home bases; a red ✕ marks a leaving rep. "
-        f'Equirectangular projection.</p><div class="legend">{legend}</div>'
+        "Equirectangular projection; country outlines and coasts from Natural Earth, US "
+        "state lines from the US Census Bureau (both public domain).</p>"
+        f'<div class="legend">{legend}</div>'
     )
     return body, len(idx)
+
+
+def _base_label_spots(reps: pd.DataFrame, bx: np.ndarray, by: np.ndarray) -> dict[int, tuple]:
+    """Top-left corner of each rep base's label, placed so labels do not collide; reps
+    with more accounts are placed first."""
+    ok = np.flatnonzero(np.isfinite(bx) & np.isfinite(by))
+    size = reps["accounts"].to_numpy(float) if "accounts" in reps else np.zeros(len(reps))
+    order = ok[np.argsort(-np.nan_to_num(size[ok]), kind="stable")]
+    texts = [
+        str(reps["rep_id"].iloc[j]) + ("" if bool(reps["active"].iloc[j]) else " (leaving)")
+        for j in order
+    ]
+    spots = place_labels(
+        bx[order], by[order], [LABEL_CHAR_W * len(t) for t in texts], LABEL_H, LABEL_GAP, 7.0
+    )
+    return dict(zip(order.tolist(), spots, strict=True))
 
 
 SORTABLE_TH = '<th data-sort="{kind}">{label}</th>'
@@ -594,6 +646,9 @@ vertical-align:-1px}
 figure.map{margin:0}figcaption{font-weight:600;margin-bottom:4px}
 svg{max-width:100%;height:auto}
 .mapbg{fill:#f7f9fb;stroke:#cfd6de}
+.outlines path{fill:none;stroke-linejoin:round}
+.outline-countries{stroke:#8a96a3;stroke-width:1}
+.outline-states{stroke:#c3ccd5;stroke-width:0.7}
 .baselabel{font-size:11px;font-weight:700;fill:#111;paint-order:stroke;stroke:#fff;
 stroke-width:3px}
 .grid{stroke:#e3e7ec}.tick{font-size:11px;fill:#5b6b7c;text-anchor:middle}

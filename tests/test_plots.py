@@ -104,8 +104,14 @@ def test_territory_map_colours_accounts_by_rep(plans, tmp_path):
     plan, _ = plans
     fig = plots.plot_territories(plan)
     ax = fig.axes[0]
-    spokes = [c for c in ax.collections if isinstance(c, LineCollection)]
+    lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+    spokes = [c for c in lines if not (c.get_gid() or "").startswith("outlines")]
     assert len(spokes) == 1 and len(spokes[0].get_segments()) == len(plan.assignments)
+    outlines = {c.get_gid(): c for c in lines if c not in spokes}
+    assert "outlines-states" in outlines  # inland Texas: state lines, no coast
+    lon = np.r_[plan.assignments["lon"].astype(float), plan.reps["lon"].astype(float)]
+    x0, x1 = ax.get_xlim()
+    assert lon.min() - 0.5 < x0 and x1 < lon.max() + 0.5  # the outlines do not widen the view
     points = [c for c in ax.collections if isinstance(c, PathCollection)]
     accounts = points[0]
     assert len(accounts.get_offsets()) == len(plan.assignments)
@@ -125,7 +131,11 @@ def test_territory_map_colours_accounts_by_rep(plans, tmp_path):
     assert ringed == [f"owner differs from baseline ({differs})"]
     zoom = plots.plot_territories(plan, spokes=False, bounds=(-96.5, -95.0, 32.0, 33.0))
     assert zoom.axes[0].get_xlim() == (-96.5, -95.0)
-    assert not [c for c in zoom.axes[0].collections if isinstance(c, LineCollection)]
+    assert not [
+        c
+        for c in zoom.axes[0].collections
+        if isinstance(c, LineCollection) and not (c.get_gid() or "").startswith("outlines")
+    ]
 
 
 def test_gains_bars_show_who_gains_and_loses(plans, tmp_path):
