@@ -15,6 +15,7 @@ a degree (about 1 km): the first point, then the differences to the previous poi
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -47,7 +48,7 @@ def encode(points: list[tuple[float, float]]) -> list[int]:
     if len(grid) < 2:
         return []
     flat = [grid[0][0], grid[0][1]]
-    for (x0, y0), (x1, y1) in zip(grid, grid[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(grid):
         flat += [x1 - x0, y1 - y0]
     return flat
 

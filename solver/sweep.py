@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Literal
@@ -28,6 +28,7 @@ import psutil
 from solver.compare import flat_metrics
 from solver.errors import InfeasibleError, InputError, NoSolutionError, SolverError
 from solver.plan import Plan
+from solver.sweep_progress import Tick, sweep_progress
 from solver.whatif import Case, flatten_variant, key_kind
 
 Variant = Mapping[str, Any] | Case
@@ -59,6 +60,7 @@ def sweep(
     address: str | None = None,
     keep_plans: bool = False,
     worker_memory_mb: int | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Solve every variant of ``case``; one row per variant, in the order given.
 
@@ -81,6 +83,9 @@ def sweep(
     get ``worker_died`` while every finished row is kept. ``worker_memory_mb`` caps each
     worker process's extra address space (process backend, Linux), so one oversized variant
     fails alone instead of starving the machine.
+
+    ``progress``: show finished variants as they come (default: in a notebook only; True
+    also shows a bar on stderr elsewhere).
     """
     variants = list(variants)
     for variant in variants:
@@ -88,16 +93,22 @@ def sweep(
             check_variant(variant)
     if worker_memory_mb is not None and not _can_cap_memory():
         raise ValueError("worker_memory_mb needs a POSIX system (Linux, macOS); not on Windows")
-    if backend == "serial":
-        rows = [run_variant(case, v, solve_workers, keep_plans) for v in variants]
-    elif backend == "process":
-        rows = _process_map(
-            case, variants, max_workers, solve_workers, keep_plans, worker_memory_mb
-        )
-    elif backend == "ray":
-        rows = _ray_map(case, variants, max_workers, solve_workers or 1, keep_plans, address)
-    else:
+    if backend not in ("serial", "process", "ray"):
         raise ValueError(f"unknown backend {backend!r}: use 'serial', 'process' or 'ray'")
+    with sweep_progress(len(variants), progress) as tick:
+        if backend == "serial":
+            rows = []
+            for v in variants:
+                rows.append(run_variant(case, v, solve_workers, keep_plans))
+                tick(rows[-1])
+        elif backend == "process":
+            rows = _process_map(
+                case, variants, max_workers, solve_workers, keep_plans, worker_memory_mb, tick
+            )
+        else:
+            rows = _ray_map(
+                case, variants, max_workers, solve_workers or 1, keep_plans, address, tick
+            )
     return _frame(rows, variants, keep_plans)
 
 
@@ -237,6 +248,7 @@ def _process_map(
     solve_workers: int | None,
     keep_plans: bool,
     memory_mb: int | None,
+    tick: Tick,
 ) -> list[dict[str, Any]]:
     if not variants:
         return []
@@ -249,13 +261,17 @@ def _process_map(
         initializer=_init_worker,
         initargs=(case, memory_mb),
     ) as pool:
-        futures = [pool.submit(_pool_task, (v, threads, keep_plans)) for v in variants]
-        rows = []
-        for variant, future in zip(variants, futures, strict=True):
+        futures = {
+            pool.submit(_pool_task, (v, threads, keep_plans)): i for i, v in enumerate(variants)
+        }
+        rows: list[dict[str, Any]] = [{} for _ in variants]
+        for future in as_completed(futures):
+            i = futures[future]
             try:
-                rows.append(future.result())
+                rows[i] = future.result()
             except BrokenProcessPool:
-                rows.append({"label": _label_of(variant), **_failed("worker_died", WORKER_DIED)})
+                rows[i] = {"label": _label_of(variants[i]), **_failed("worker_died", WORKER_DIED)}
+            tick(rows[i])
         return rows
 
 
@@ -266,6 +282,7 @@ def _ray_map(
     solve_workers: int,
     keep_plans: bool,
     address: str | None,
+    tick: Tick,
 ) -> list[dict[str, Any]]:
     """Run each variant as a Ray task; a task that fails becomes that variant's row.
 
@@ -304,6 +321,7 @@ def _ray_map(
                 rows[i] = ray.get(ref)
             except ray.exceptions.RayError as exc:
                 rows[i] = {"label": _label_of(variants[i]), **_ray_failure(ray, exc)}
+            tick(rows[i])
     return [row for row in rows if row is not None]
 
 

@@ -6,6 +6,7 @@ a per-cell timeout and a whole-notebook time budget; a notebook that raises fail
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -86,3 +87,32 @@ def test_the_rebalance_notebook_runs_on_a_users_own_workbook(tmp_path: Path):
     text = " ".join(str(o.get("text", "")) + str(o.get("data", {})) for o in outputs)
     assert "400 accounts" in text
     assert any("<b>Plan</b>" in o.get("data", {}).get("text/html", "") for o in outputs)
+
+
+def test_a_sweep_shows_its_progress_in_a_notebook():
+    """One line updated in place as variants finish (no widget library needed)."""
+    pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    code = (
+        "from solver import sweep\n"
+        "from solver.whatif import Case\n"
+        "from tests.instances import SMALL_SCENARIO, make_instance\n"
+        "case = Case(*make_instance(n=20, m=4, seed=0), {**SMALL_SCENARIO, 'time_limit_s': 1.0})\n"
+        "frame = sweep(case, [{}, {'weights.travel': 2.0}, {'rep_leaves': 'nobody'}], "
+        "backend='serial')"
+    )
+    notebook.cells.append(nbformat.v4.new_code_cell(code))
+    client = nbclient.NotebookClient(
+        notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT)}},
+    )  # fmt: skip
+    client.execute()
+    shown = [o["data"]["text/html"] for o in notebook.cells[0].outputs if "data" in o]
+    assert len(shown) == 1  # updated in place, not one line per variant
+    assert re.fullmatch(
+        r"<code>sweep: 3 of 3 variants done, 1 without a plan, \d+ s</code>", shown[0]
+    )
