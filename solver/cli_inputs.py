@@ -6,14 +6,13 @@ rules apply to ``solve`` and ``check`` and to a scenario used from Python.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from solver.errors import InputIssue, ScenarioError
-from solver.scenario import Scenario
+from solver.scenario import Scenario, read_toml
 
 ColumnsOpt = Annotated[
     Path | None,
@@ -38,12 +37,7 @@ EncodingOpt = Annotated[
 def read_columns_file(path: Path) -> dict[str, dict[str, str]]:
     """``[customers]`` / ``[reps]`` tables of a mapping TOML (a ``[columns]`` wrapper is
     accepted too, so a scenario's table can be copied as it is)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ScenarioError([InputIssue(str(path), "", "file not found")]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError([InputIssue(str(path), "", f"not valid TOML: {exc}")]) from None
+    data = read_toml(path)
     mapping = data.get("columns", data)
     issues = [
         InputIssue(str(path), str(table), "unknown table", (), "use [customers] and [reps]")

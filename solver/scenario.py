@@ -182,12 +182,7 @@ class Scenario(_Frozen):
     def from_toml(cls, path: str | Path) -> Scenario:
         """Load a TOML file; lock/forbidden lists may name a CSV (customer_id, rep_id)."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise ScenarioError([InputIssue(str(path), "", "file not found")]) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ScenarioError([InputIssue(str(path), "", f"not valid TOML: {exc}")]) from None
+        data = read_toml(path)
         rules = data.get("rules")
         if isinstance(rules, dict):
             for key in ("locks", "forbidden"):
@@ -196,6 +191,16 @@ class Scenario(_Frozen):
         scenario = cls.from_dict(data, source=str(path))
         scenario._source = str(path)
         return scenario
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables; a missing or malformed file is a :class:`ScenarioError`."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ScenarioError([InputIssue(str(path), "", "file not found")]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError([InputIssue(str(path), "", f"not valid TOML: {exc}")]) from None
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
