@@ -18,6 +18,7 @@ import pandas as pd
 from solver.columns import missing_column_detail
 from solver.errors import InputError, InputIssue
 from solver.io import RawTable
+from solver.spreadsheet import cell_text
 
 #: default service hours per period by tier when ``effort_hours`` is absent
 DEFAULT_EFFORT_BY_TIER = {"A": 24.0, "B": 12.0, "C": 6.0}
@@ -45,12 +46,13 @@ class _Collector:
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Column as stripped text with missing values as ''."""
+    """Column as stripped text with missing values as ''; a whole number held as a float
+    (``1001.0``, as pandas keeps an id column with blanks) is the text ``1001``."""
     if column not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype=object)
     values = frame[column]
     out = values.astype(object).where(values.notna(), "")
-    return out.map(lambda v: str(v).strip()).astype(object)
+    return out.map(lambda v: cell_text(v).strip()).astype(object)
 
 
 def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -> pd.Series:

@@ -206,3 +206,13 @@ def test_swapped_coordinates_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error", LocationWarning)
         load_inputs(customers, reps, SCN)  # a sound instance warns nothing
+
+
+def test_float_ids_of_a_dataframe_are_whole_numbers(numeric_ids):
+    """pandas reads an id column with a blank as floats: 1001.0 is still rep 1001."""
+    customers, reps = numeric_ids
+    customers = customers.assign(current_rep=customers["current_rep"].astype(float))
+    customers.loc[3, "current_rep"] = np.nan
+    customers_df, _ = load_inputs(customers, reps.assign(rep_id=reps["rep_id"].astype(float)), SCN)
+    assert customers_df["current_rep"].iloc[0] in {"1000", "1001", "1002", "1003"}
+    assert customers_df["current_rep"].iloc[3] == ""
