@@ -94,6 +94,34 @@ def suggest(missing: str, present: list[str], table: str) -> str | None:
     return None
 
 
+class ColumnWarning(UserWarning):
+    """A header looks like an optional contract column but is not read as one."""
+
+
+REQUIRED = {
+    "customers": ("customer_id", "lat", "lon", "value"),
+    "reps": ("rep_id", "lat", "lon", "capacity_hours"),
+}
+
+
+def unread_column_hints(present: list[str], table: str) -> list[str]:
+    """Messages for headers that name an optional contract column under another spelling
+    (``Account Owner`` for ``current_rep``): they are carried through, not read."""
+    hints = []
+    for name in CONTRACT.get(table, ()):
+        if name in present or name in REQUIRED.get(table, ()):
+            continue
+        for header in present:
+            key = _key(header)
+            if key == _key(name) or ALIASES.get(key) == name:
+                hints.append(
+                    f"{table}: column {header!r} looks like `{name}` but is not read as it "
+                    f'(only carried through); map it with --columns: [{table}] {name} = "{header}"'
+                )
+                break
+    return hints
+
+
 def missing_column_detail(missing: str, present: list[str], table: str) -> str:
     """Text for a missing-column issue: the likely header and how to map it."""
     found = suggest(missing, present, table)

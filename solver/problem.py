@@ -7,6 +7,7 @@ they never read files, frames or rules.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from solver.candidates import build_candidates, separable_cost
-from solver.columns import apply_mapping
+from solver.columns import ColumnWarning, apply_mapping, unread_column_hints
 from solver.constraints import RowBlock, active_rules
 from solver.diagnose.precheck import precheck
 from solver.diagnose.wording import raise_infeasible
@@ -214,6 +215,8 @@ def load_inputs(
         try:
             table = read_table(data, name, sep=fmt.sep, decimal=fmt.decimal, encoding=fmt.encoding)
             raw[name] = apply_mapping(table, dict(getattr(scenario.columns, name)), name)
+            for hint in unread_column_hints([str(c) for c in raw[name].frame.columns], name):
+                warnings.warn(hint, ColumnWarning, stacklevel=2)
         except InputError as exc:
             issues += exc.issues
     reps_df = customers_df = None

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import solver
 from solver.cli import app
+from solver.columns import ColumnWarning
 from solver.locations import LocationWarning, location_warnings
 from solver.problem import load_inputs
 from solver.scenario import Scenario
@@ -216,3 +217,15 @@ def test_float_ids_of_a_dataframe_are_whole_numbers(numeric_ids):
     customers_df, _ = load_inputs(customers, reps.assign(rep_id=reps["rep_id"].astype(float)), SCN)
     assert customers_df["current_rep"].iloc[0] in {"1000", "1001", "1002", "1003"}
     assert customers_df["current_rep"].iloc[3] == ""
+
+
+def test_an_optional_column_under_another_name_is_named_not_silently_ignored():
+    customers, reps = make_instance(n=12, m=4, seed=0)
+    renamed = customers.rename(columns={"current_rep": "Account Owner"})
+    with pytest.warns(ColumnWarning, match="'Account Owner' looks like `current_rep`"):
+        load_inputs(renamed, reps, SCN)
+    mapped = SCN.replace(columns={"customers": {"current_rep": "Account Owner"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ColumnWarning)
+        customers_df, _ = load_inputs(renamed, reps, mapped)
+    assert customers_df["current_rep"].tolist() == customers["current_rep"].tolist()
