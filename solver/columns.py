@@ -75,8 +75,9 @@ ALIASES = {
 
 
 def _key(name: str) -> str:
-    """Lower case, letters and digits only: ``'Customer ID'`` -> ``'customerid'``."""
-    return re.sub(r"[^0-9a-z]", "", name.casefold())
+    """Lower case without separators (spaces, ``_ - . / # ( )``): ``'Customer ID'`` ->
+    ``'customerid'``; any other character is kept, so odd headers stay unlike names."""
+    return re.sub(r"[\s_\-./#()]", "", name.casefold())
 
 
 def suggest(missing: str, present: list[str], table: str) -> str | None:
