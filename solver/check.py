@@ -13,6 +13,7 @@ import pandas as pd
 
 from solver.constraints import Violation, active_rules
 from solver.errors import InputError, InputIssue
+from solver.export.plan_files import REQUIRED, folder_issue
 from solver.facts import Facts, PairFacts
 from solver.io import read_table, restore_formula_text
 from solver.problem import load_inputs
@@ -49,6 +50,10 @@ def check_plan(
 def _read_assignment(plan: pd.DataFrame | str | Path, facts: Facts) -> tuple[np.ndarray, list]:
     if isinstance(plan, str | Path) and Path(plan).is_dir():  # a plan folder
         plan = Path(plan) / "assignments.csv"
+    if not isinstance(plan, pd.DataFrame) and Path(plan).name in REQUIRED:
+        mixed = folder_issue(Path(plan).parent)  # a file of a plan folder: one plan only
+        if mixed:
+            raise InputError([mixed])
     table = read_table(plan, "plan")
     frame = table.frame
     missing = [c for c in ("customer_id", "rep_id") if c not in frame.columns]

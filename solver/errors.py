@@ -3,20 +3,23 @@
 Exit codes used by the command line (stable, scripts depend on them):
 0 success, 2 usage error, 3 invalid input, 4 infeasible scenario,
 5 plan breaks hard rules (``territory check``), 6 no plan found within the time limit,
-7 instance beyond the size limits or out of memory, 130 stopped by Ctrl-C (SIGINT),
-143 stopped by SIGTERM. A stopped solve that had a plan writes it, marked as interrupted,
-and still exits 130/143.
+7 instance beyond the size limits or out of memory, 8 an output cannot be written (disk
+full, read-only, no permission, or another run holds its lock; what was there is left
+whole), 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM. A stopped solve that had
+a plan writes it, marked as interrupted, and still exits 130/143.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+EXIT_USAGE = 2
 EXIT_INVALID_INPUT = 3
 EXIT_INFEASIBLE = 4
 EXIT_VIOLATIONS = 5
 EXIT_NO_SOLUTION = 6
 EXIT_TOO_LARGE = 7
+EXIT_WRITE = 8
 EXIT_STOPPED = {"SIGINT": 130, "SIGTERM": 143}
 
 

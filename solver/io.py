@@ -226,13 +226,58 @@ def restore_formula_text(value: str) -> str:
     return value
 
 
+#: a text cell is quoted when it holds a quote, the delimiter, CR or LF, or starts or ends
+#: with white space (the csv module leaves a lone CR and edge spaces bare, and readers that
+#: skip initial spaces or split lines on CR would then read other cells back)
+_NEEDS_QUOTES = r'[",\r\n]|^\s|\s$'
+
+
+def csv_bytes(frame: pd.DataFrame, spreadsheet_safe: bool = True) -> bytes:
+    """CSV bytes (UTF-8, ``\\n`` line ends) that read back to exactly the cells written;
+    with ``spreadsheet_safe`` formula-like text is neutralised first."""
+    if spreadsheet_safe:
+        frame = neutralise_formulas(frame)
+    header = ",".join(_quoted(pd.Series([str(c) for c in frame.columns], dtype=object)))
+    if frame.empty:
+        return (header + "\n").encode("utf-8")
+    cells = [_csv_cells(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    rows = cells[0].str.cat(cells[1:], sep=",") if len(cells) > 1 else cells[0]
+    return (header + "\n" + "\n".join(rows) + "\n").encode("utf-8")
+
+
+def _csv_cells(series: pd.Series) -> pd.Series:
+    """One column as CSV cell text: text quoted where needed, other types as pandas writes."""
+    if pd.api.types.is_object_dtype(series) or isinstance(
+        series.dtype, pd.CategoricalDtype | pd.StringDtype
+    ):
+        values = series.astype(object)
+        text = values.map(lambda v: "" if v is None or v is pd.NA or v != v else str(v))
+        return _quoted(text.astype(object))
+    lines = series.to_frame().to_csv(index=False, header=False, lineterminator="\n")
+    cells = pd.Series(lines.split("\n")[:-1], dtype=object)
+    return cells.where(cells != '""', "")  # pandas quotes the empty cell of one column
+
+
+def _quoted(text: pd.Series) -> pd.Series:
+    mask = text.str.contains(_NEEDS_QUOTES, regex=True)
+    if not mask.any():
+        return text.reset_index(drop=True)
+    quoted = '"' + text.str.replace('"', '""', regex=False) + '"'
+    return text.where(~mask, quoted).reset_index(drop=True)
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Atomically write a spreadsheet-safe CSV (UTF-8, ``\\n`` line ends)."""
-    safe = neutralise_formulas(frame)
-    atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, lineterminator="\n"))
+    data = csv_bytes(frame)
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def json_bytes(data: dict) -> bytes:
+    """Pretty, key-sorted JSON (UTF-8)."""
+    return (json.dumps(data, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8")
 
 
 def write_json(data: dict, path: Path) -> None:
     """Atomically write pretty, key-sorted JSON."""
-    text = json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    text = json_bytes(data)
+    atomic_write(path, lambda tmp: tmp.write_bytes(text))

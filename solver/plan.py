@@ -3,8 +3,6 @@ and the certificate (status, objective, bound, gap, how the bound was obtained).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,10 +11,11 @@ import pandas as pd
 
 from solver import display
 from solver.constraints import active_rules
+from solver.export.plan_files import plan_file_bytes
 from solver.facts import PairFacts
-from solver.io import write_csv, write_json
 from solver.metrics import assignment_metrics
 from solver.objectives import balance
+from solver.outputs import replace_together
 from solver.problem import Problem
 from solver.reasons import explain_customer, forced_by, reasons
 
@@ -115,25 +114,17 @@ class Plan:
         return compare(self, other)
 
     def write(self, out_dir: str | Path) -> None:
-        """Write assignments.csv, reps.csv and metrics.json; each replaces the old file only
-        once all three are complete. A deterministic run leaves its wall times out, so the
-        same inputs, scenario and seed write the same bytes."""
+        """Write assignments.csv, reps.csv and metrics.json, each carrying the plan's id,
+        so that they replace an earlier plan together (``solver.outputs.replace_together``;
+        :class:`solver.outputs.WriteError` when the disk refuses, the old plan left whole).
+        A deterministic run leaves its wall times out, so the same inputs, scenario and
+        seed write the same bytes."""
         certificate = self.certificate
         if certificate.get("deterministic"):
             certificate = {k: v for k, v in certificate.items() if k not in TIMING_KEYS}
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-        try:
-            write_csv(self.assignments, staging / "assignments.csv")
-            write_csv(self.reps, staging / "reps.csv")
-            write_json(
-                {"metrics": self.metrics, "certificate": certificate}, staging / "metrics.json"
-            )
-            for name in OUTPUT_FILES:
-                (staging / name).replace(out / name)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        payload = {"metrics": self.metrics, "certificate": certificate}
+        files = plan_file_bytes(self.assignments, self.reps, payload)
+        replace_together(Path(out_dir), files, "plan", "the plan")
 
 
 def build_plan(problem: Problem, rep: np.ndarray, certificate: dict) -> Plan:

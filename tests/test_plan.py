@@ -55,6 +55,7 @@ def test_every_row_has_a_reason_and_leaving_rep_moves_say_so(plan):
 def test_write_produces_three_files_and_no_leftovers(plan, tmp_path):
     plan.write(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".plan.lock",  # the advisory lock of the write, kept (deleting it is not safe)
         "assignments.csv",
         "metrics.json",
         "reps.csv",

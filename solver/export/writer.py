@@ -1,14 +1,17 @@
 """Build, check and write a CRM change-set from a solved plan folder.
 
-``export_changes`` writes three files, each atomically, and only after every check passed:
+``export_changes`` writes three files, replaced together (``solver.outputs.replace_together``,
+the manifest last: it holds the other two files' hashes and so seals the batch), and only
+after every check passed:
 
 - ``OUT``: the import file in the chosen format (only the accounts whose owner changes);
 - ``<stem>.undo<suffix>``: the same accounts moved back, in the same format;
 - ``<stem>.manifest.json``: batch ids, the plan's fingerprints, counts, file hashes and,
   per account, the expected old owner, so an importer or the next run can detect drift.
 
-The undo file and the manifest are written before the import file, so an import file
-never exists without its undo. Nothing in the files depends on the time of the export:
+All three are complete in a staging folder before the first one replaces its predecessor,
+so a full disk leaves the previous batch whole. Nothing in the files depends on the time
+of the export:
 the same plan gives byte-identical files and the same batch id.
 """
 
@@ -35,7 +38,8 @@ from solver.export.drift import drift_issues
 from solver.export.formats import get_format
 from solver.export.mapping import MappingInput, OwnerMap, resolve_owners, unassigned_issues
 from solver.export.plan_files import REQUIRED, PlanFiles, read_plan
-from solver.io import atomic_write, neutralise_formulas, write_json
+from solver.io import csv_bytes, json_bytes
+from solver.outputs import check_output_file, replace_together
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ def export_changes(
     problem (file, row, column, rule); then nothing is written.
     """
     form = get_format(fmt)
+    check_output_file(Path(out), "the change-set", probe=not dry_run)
     plan = read_plan(plan_dir)
     paths = output_paths(Path(out))
     column, issues = pick_account_column(form, plan, account_column)
@@ -126,9 +131,12 @@ def export_changes(
     if not dry_run:
         manifest = _manifest(result, plan, owners, unassigned_owner, changes, forward_bytes)
         manifest["files"]["undo"] = _file_entry(paths[1], undo_bytes, len(undo))
-        _write_bytes(paths[1], undo_bytes)
-        write_json(manifest, paths[2])
-        _write_bytes(paths[0], forward_bytes)
+        files = {  # undo before the import file, the manifest (the seal) last
+            paths[1].name: undo_bytes,
+            paths[0].name: forward_bytes,
+            paths[2].name: json_bytes(manifest),
+        }
+        replace_together(paths[0].parent, files, paths[0].name, f"the change-set {paths[0]}")
     return result
 
 
@@ -143,9 +151,7 @@ def output_paths(out: Path) -> tuple[Path, Path, Path]:
 
 def encode(form: ExportFormat, table: pd.DataFrame) -> bytes:
     """CSV bytes (UTF-8, LF); formula-like text neutralised only in spreadsheet files."""
-    if form.for_spreadsheets:
-        table = neutralise_formulas(table)
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_bytes(table, spreadsheet_safe=form.for_spreadsheets)
 
 
 def _resolve(
@@ -183,8 +189,6 @@ def _output_issues(
     plan: PlanFiles, paths: tuple[Path, Path, Path], batch: str, overwrite: bool
 ) -> list[InputIssue]:
     out, _, manifest = paths
-    if out.is_dir():
-        return [InputIssue(str(out), "", "is a folder; give the path of the file to write")]
     plan_files = {(plan.folder / name).resolve() for name in (*REQUIRED, "metrics.json")}
     if any(p.resolve() in plan_files for p in paths):
         return [InputIssue(str(out), "", "would overwrite a file of the plan itself")]
@@ -256,7 +260,3 @@ def _manifest(
 
 def _file_entry(path: Path, data: bytes, rows: int) -> dict:
     return {"name": path.name, "rows": rows, "sha256": hashlib.sha256(data).hexdigest()}
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))
