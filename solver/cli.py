@@ -1,7 +1,8 @@
 """Command line: ``territory demo | solve | check``. Calls only the public API.
 
 Exit codes: 0 success, 2 usage, 3 invalid input, 4 infeasible, 5 plan breaks rules,
-6 no plan within the time limit, 7 too large / out of memory, 130 Ctrl-C, 143 SIGTERM
+6 no plan within the time limit, 7 too large / out of memory, 8 an output cannot be
+written, 130 Ctrl-C, 143 SIGTERM
 (with the best plan so far written, marked interrupted, when there was one).
 """
 
@@ -35,10 +36,11 @@ from solver.cli_report import report
 from solver.cli_runs import forecast, runs_app
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
 from solver.io import atomic_write
+from solver.outputs import check_output_dir
 from solver.progress import live_bar
 from solver.scenario import as_scenario
 from solver.spreadsheet import write_xlsx
-from solver.store import record_run
+from solver.store import check_database, record_run
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -112,7 +114,10 @@ def _run_solve(
         raise typer.Exit(code=130) from None
     except MemoryError:
         raise fail(TooLargeError(OUT_OF_MEMORY)) from None
-    plan.write(out_dir)
+    try:
+        plan.write(out_dir)
+    except SolverError as exc:
+        raise fail(exc) from None
     if not quiet and not as_json:
         print_summary(plan, out_dir)
     stopped_by = plan.certificate.get("interrupted")
@@ -174,6 +179,9 @@ def solve_cmd(
 ) -> None:
     """Solve a plan and write assignments.csv, reps.csv and metrics.json into --out."""
     try:
+        check_output_dir(out_dir)  # before loading: a solve whose plan cannot be written
+        if record or db is not None:
+            check_database(db)
         scn = _scenario(
             scenario, as_of, time_limit_s=time_limit, engine=engine, seed=seed, gap_tolerance=gap
         )
@@ -196,7 +204,8 @@ def solve_cmd(
         try:
             run_id = record_run(plan, scn, db, label=label)
         except SolverError as exc:
-            raise fail(exc) from None
+            written = f"the plan was written to {out_dir}; only recording it failed: "
+            raise fail(exc, written) from None
         if not quiet:
             out.print(f"recorded as run {run_id}")
     if as_json:
@@ -215,6 +224,10 @@ def demo(
             f"the sample data is not next to the package ({SAMPLE_DIR}); run from a source checkout"
         )
         raise typer.Exit(code=1)
+    try:
+        check_output_dir(out_dir)
+    except SolverError as exc:
+        raise fail(exc) from None
     scn = _scenario(SAMPLE_DIR / "scenario.toml", None, time_limit_s=time_limit)
     _run_solve(SAMPLE_DIR / "customers.csv", SAMPLE_DIR / "reps.csv", scn, out_dir, quiet)
 

@@ -12,22 +12,29 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.errors import SolverError
+from solver.errors import EXIT_WRITE, SolverError
+from solver.outputs import describe
 from solver.store import dumps
 
 err = Console(stderr=True)
 
 
-def fail(exc: SolverError) -> typer.Exit:
-    """Print the error (data in it is never read as markup); exit with its code."""
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+def fail(exc: SolverError, context: str = "") -> typer.Exit:
+    """Print the error after ``context`` (data is never read as markup); exit with its code."""
+    text = escape(context + str(exc))
+    err.print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
     return typer.Exit(code=exc.exit_code)
 
 
 def fail_write(exc: OSError) -> typer.Exit:
-    """A file could not be written: exit 1 with the reason."""
-    err.print(f"[bold red]error:[/] cannot write: {escape(str(exc))}", highlight=False)
-    return typer.Exit(code=1)
+    """A file could not be written: one line with the file and the reason, exit 8."""
+    where = f" {exc.filename}" if exc.filename else ""
+    err.print(
+        f"[bold red]error:[/] cannot write{escape(where)}: {escape(describe(exc))}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return typer.Exit(code=EXIT_WRITE)
 
 
 def show_warnings() -> None:

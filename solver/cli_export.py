@@ -2,7 +2,8 @@
 
 Kept apart from ``solver.cli``; register it there with ``app.command()(export)``.
 Exit codes: 0 written (or checked, with --dry-run), 2 usage error, 3 invalid input or
-ownership drift (every problem listed with file, row, column and rule; nothing written).
+ownership drift (every problem listed with file, row, column and rule; nothing written),
+8 the files cannot be written (the previous batch at --out is left whole).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Kept apart from ``solver.cli``; register it there with ``app.command()(report)``.
 Exit codes: 0 written, 2 usage error, 3 the plan folder is missing or unreadable (every
-problem listed), 1 the page cannot be written.
+problem listed), 8 the page cannot be written.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from solver.cli_common import err, fail, fail_write
 from solver.errors import InputError, SolverError
+from solver.outputs import check_output_file
 from solver.plan_load import plan_folder
 from solver.report import write_report
 
@@ -31,6 +32,7 @@ def report(
 ) -> None:
     """Write an HTML report of a plan: headline numbers, workload chart, maps, moves, reps."""
     try:
+        check_output_file(out_file)
         path = write_report(plan_folder(plan), out_file)
     except InputError as exc:
         err.print(f"[bold red]error:[/] {len(exc.issues)} problem(s) in the plan folder")

@@ -20,10 +20,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from solver.cli_common import JsonOpt, fail, print_json
+from solver.cli_common import JsonOpt, fail, fail_write, print_json
 from solver.errors import SolverError
 from solver.forecast import forecast_by_rep, protection_forecast
 from solver.io import write_csv
+from solver.outputs import check_output_dir, check_output_file
 from solver.scenario import flatten
 from solver.store import RunStore, dumps
 
@@ -177,6 +178,8 @@ def show(
 ) -> None:
     """Show one run: certificate, input fingerprints, metrics and the per-rep summary."""
     try:
+        if out_dir is not None:
+            check_output_dir(out_dir)
         with RunStore(db, must_exist=True) as store:
             record = store.get(run)
     except SolverError as exc:
@@ -210,8 +213,8 @@ def show(
         _print_table(table, title="reps", limit=reps)
         _more(len(record.reps), reps, "reps")
     if out_dir is not None:
-        write_csv(record.assignments, out_dir / "assignments.csv")
-        write_csv(record.reps, out_dir / "reps.csv")
+        _write(record.assignments, out_dir / "assignments.csv")
+        _write(record.reps, out_dir / "reps.csv")
         out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv")
 
 
@@ -241,6 +244,8 @@ def diff(
 ) -> None:
     """Compare two runs: accounts that change rep, metrics and rep loads side by side."""
     try:
+        if out_file is not None:
+            check_output_file(out_file)
         with RunStore(db, must_exist=True) as store:
             result = store.diff(run_a, run_b)
     except SolverError as exc:
@@ -263,8 +268,15 @@ def diff(
         _print_table(moves, limit=limit)
         _more(len(moves), limit, "moves")
     if out_file is not None:
-        write_csv(result.moves, out_file)
+        _write(result.moves, out_file)
         out.print(f"written: {escape(str(out_file))}")
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    try:
+        write_csv(frame, path)
+    except OSError as exc:
+        raise fail_write(exc) from None
 
 
 def forecast(
@@ -285,6 +297,8 @@ def forecast(
     """Protection forecast: per rep, the protected accounts that become movable by --until."""
     start = as_of.date() if as_of else dt.date.today()
     try:
+        if out_file is not None:
+            check_output_file(out_file)
         result = protection_forecast(customers, until.date(), start)
     except SolverError as exc:
         raise fail(exc) from None
@@ -298,5 +312,5 @@ def forecast(
             _print_table(result.rename(columns=FORECAST_HEADERS), limit=limit)
             _more(len(result), limit, "accounts")
     if out_file is not None:
-        write_csv(result, out_file)
+        _write(result, out_file)
         out.print(f"written: {escape(str(out_file))}")

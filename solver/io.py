@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import io
 import json
@@ -181,7 +182,10 @@ def fingerprint_frame(frame: pd.DataFrame) -> str:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write(tmp_path)`` into a temporary file, then rename over ``path``."""
+    """Write through ``write(tmp_path)`` into a temporary file, then rename over ``path``
+    (which must be a regular file or a new path: a device or pipe is never replaced)."""
+    if path.exists() and not path.is_file():
+        raise OSError(errno.EINVAL, "not a regular file; give a new path", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

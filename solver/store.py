@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from solver.errors import EXIT_INVALID_INPUT, SolverError
+from solver.outputs import check_output_file
 from solver.plan import Plan
 from solver.scenario import Scenario, as_scenario, flatten
 
@@ -166,6 +167,17 @@ def database_url(url_or_path: str | os.PathLike[str] | None = None) -> str:
         if text.startswith(plain):
             return "postgresql+psycopg://" + text[len(plain) :]
     return text
+
+
+def check_database(url_or_path: str | os.PathLike[str] | None = None) -> None:
+    """Before a solve: a SQLite database must be a regular file or a new path in a
+    writable folder (its journal goes beside it); a server database is checked when used."""
+    try:
+        url = sa.make_url(database_url(url_or_path))
+    except sa.exc.ArgumentError:
+        return  # RunStore says what is wrong with it
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        check_output_file(Path(url.database), "the run database")
 
 
 def _shown(url: str) -> str:

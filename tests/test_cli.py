@@ -117,7 +117,8 @@ def assert_clean_exit(result, code: int) -> None:
 def test_solve_writes_the_three_files(solved):
     _, out, result = solved
     assert_clean_exit(result, 0)
-    assert sorted(p.name for p in out.iterdir()) == ["assignments.csv", "metrics.json", "reps.csv"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".plan.lock", "assignments.csv", "metrics.json", "reps.csv"]
     assert f"written: {out}/assignments.csv" in flat(result.stdout)
 
 
@@ -150,7 +151,7 @@ def test_reps_csv_has_one_row_per_rep(solved):
 def test_metrics_json_has_metrics_and_certificate(solved):
     _, out, _ = solved
     data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    assert set(data) == {"metrics", "certificate"}
+    assert set(data) == {"metrics", "certificate", "plan_id"}
     assert {"after", "before"} <= set(data["metrics"])
     cert = data["certificate"]
     for key in ("status", "objective", "bound", "gap", "wall_s", "engine", "seed"):
@@ -323,7 +324,7 @@ def test_failed_solve_leaves_the_previous_plan_untouched(files, tmp_path):
     tiny = files.write("tiny_reps.csv", files.reps_df)
     assert_clean_exit(files.solve(out, "-q", reps=tiny), 4)
 
-    assert sorted(p.name for p in out.iterdir()) == sorted(before)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*before, ".plan.lock"])
     for name, data in before.items():
         assert (out / name).read_bytes() == data, name
 
