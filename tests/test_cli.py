@@ -331,7 +331,7 @@ def test_failed_solve_leaves_the_previous_plan_untouched(files, tmp_path):
     # a successful solve does replace it
     assert_clean_exit(files.solve(out, "-q", "--as-of", "2027-07-01"), 0)
     assert (out / "metrics.json").read_bytes() != before["metrics.json"]
-    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no staging leftovers
+    assert sorted(p.name for p in out.iterdir()) == sorted([*before, ".plan.lock"])  # no staging
 
 
 def test_error_text_with_brackets_is_printed_verbatim(files, tmp_path):
