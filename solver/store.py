@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,7 +227,7 @@ class RunStore:
         if url.get_backend_name() == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         with self._errors("open"):
-            metadata.create_all(self.engine)
+            create_schema(self.engine)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -328,6 +329,26 @@ class RunStore:
         both = both.astype(object).where(both.notna(), None)
         moves = both[both["rep_a"] != both["rep_b"]].reset_index(drop=True)
         return RunDiff(ra.id, rb.id, moves, _metrics_side_by_side(ra, rb), _reps_side(ra, rb))
+
+
+def create_schema(engine: Engine, attempts: int = 3) -> None:
+    """Create the tables and indexes that are missing. Safe when several processes open a
+    new database at once: ``IF NOT EXISTS`` DDL, retried for PostgreSQL's catalog race and
+    a SQLite database locked beyond its busy timeout."""
+    if set(metadata.tables) <= set(sa.inspect(engine).get_table_names()):
+        return  # nothing to create: also works on a read-only database
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                for table in metadata.sorted_tables:
+                    conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+                    for index in table.indexes:
+                        conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+            return
+        except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 class _ErrorContext:

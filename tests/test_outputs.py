@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import multiprocessing
+import multiprocessing.synchronize
 import os
 import pathlib
 import shutil
@@ -471,3 +472,30 @@ def test_a_lone_carriage_return_in_an_input_cell_survives_solve_and_check(tmp_pa
     assert "C\r006" in set(written["customer_id"])
     checked = runner.invoke(app, ["check", *args, "--plan", str(out / "assignments.csv")])
     assert checked.exit_code == 0, checked.output
+
+
+# --------------------------------------------------------------------------- run history
+def _record(db: str, plan: solver.Plan, start: multiprocessing.synchronize.Event) -> None:
+    from solver.store import record_run
+
+    start.wait(30)
+    record_run(plan, SCENARIO, db, label=f"pid {os.getpid()}")
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_processes_recording_into_a_new_database_at_once_all_succeed(two_plans, tmp_path, round_):
+    from solver.store import RunStore
+
+    db = str(tmp_path / f"fresh-{round_}.db")
+    ctx = multiprocessing.get_context("fork")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_record, args=(db, two_plans[0], start)) for _ in range(6)]
+    for proc in procs:
+        proc.start()
+    time.sleep(0.5)
+    start.set()
+    for proc in procs:
+        proc.join(60)
+    assert [proc.exitcode for proc in procs] == [0] * 6
+    with RunStore(db) as store:
+        assert len(store.list()) == 6
