@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,42 @@ class RawTable:
         return self.first_row + position
 
 
+#: largest file a scenario may be or name (locks, forbidden pairs): 64 MiB
+SCENARIO_FILE_LIMIT = 64 * 2**20
+
+
+def read_regular_file(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path``, a regular file of at most ``limit`` bytes; otherwise an
+    :class:`InputError` naming the file (a device, pipe or folder is never read, and a
+    file that grows while read, such as /dev/zero's kin under /proc, stops at the limit)."""
+    source = str(path)
+    label = f"file for {what}" if what else "file"
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError([InputIssue(source, "", f"{label} not found")]) from None
+    except OSError as exc:
+        raise InputError(
+            [InputIssue(source, "", f"cannot read the {label}", (), str(exc))]
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            [InputIssue(source, "", f"{label} is not a regular file (a device, pipe or folder)")]
+        )
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(
+            [InputIssue(source, "", f"cannot read the {label}", (), str(exc))]
+        ) from None
+    if len(data) > limit:
+        raise InputError(
+            [InputIssue(source, "", f"{label} is larger than the {limit // 2**20} MiB limit")]
+        )
+    return data
+
+
 def read_table(
     data: str | Path | pd.DataFrame,
     name: str,
@@ -49,12 +86,14 @@ def read_table(
     sep: str = ",",
     decimal: str = ".",
     encoding: str = "utf-8",
+    max_bytes: int | None = None,
 ) -> RawTable:
     """Read ``data`` (CSV, Parquet or workbook path, or a DataFrame); ``name`` labels a
     DataFrame. A workbook is ``book.xlsx`` (first sheet) or ``book.xlsx#Sheet``.
 
     CSV is strict by default (UTF-8, ``,`` between fields); ``sep``, ``decimal`` and
-    ``encoding`` read files saved otherwise (``";"``, ``","``, ``"cp1252"``).
+    ``encoding`` read files saved otherwise (``";"``, ``","``, ``"cp1252"``). Only a regular
+    file is read, of at most ``max_bytes`` when given.
     """
     if isinstance(data, pd.DataFrame):
         return RawTable(data.reset_index(drop=True), f"{name} (DataFrame)", 0, decimal=decimal)
@@ -62,6 +101,12 @@ def read_table(
     source = str(path)
     if not path.exists():
         raise InputError([InputIssue(source, "", "file not found")])
+    if not path.is_file():
+        rule = "is not a regular file (a device, pipe or folder); give a CSV, Parquet or workbook file"
+        raise InputError([InputIssue(source, "", rule)])
+    if max_bytes is not None and path.stat().st_size > max_bytes:
+        rule = f"file is larger than the {max_bytes // 2**20} MiB limit"
+        raise InputError([InputIssue(source, "", rule)])
     if is_workbook(path):
         book = read_sheet(path, sheet)
         where = f"{source}#{book.name}"
@@ -71,7 +116,7 @@ def read_table(
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
             return RawTable(frame.reset_index(drop=True), source, 0, decimal=decimal)
-        raw = path.read_bytes()
+        raw = path.read_bytes() if max_bytes is None else read_regular_file(path, max_bytes, "")
         text = _decode(raw, source, encoding)
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from solver.errors import InputError, InputIssue, ScenarioError
-from solver.io import read_table
+from solver.io import SCENARIO_FILE_LIMIT, read_regular_file, read_table
 from solver.spreadsheet import split_sheet
 
 #: largest weight accepted: keeps every weighted cost finite and the integer models in range
@@ -196,9 +196,9 @@ class Scenario(_Frozen):
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's tables; a missing or malformed file is a :class:`ScenarioError`."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ScenarioError([InputIssue(str(path), "", "file not found")]) from None
+        return tomllib.loads(read_regular_file(path, SCENARIO_FILE_LIMIT, "").decode("utf-8-sig"))
+    except InputError as exc:
+        raise ScenarioError(exc.issues) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError([InputIssue(str(path), "", f"not valid TOML: {exc}")]) from None
 
@@ -232,7 +232,7 @@ def read_pair_file(path: Path, key: str, scenario_file: Path) -> list[tuple[str,
     if not split_sheet(path)[0].exists():
         raise ScenarioError([InputIssue(str(path), "", f"file for {key} not found")])
     try:
-        table = read_table(path, key)
+        table = read_table(path, key, max_bytes=SCENARIO_FILE_LIMIT)
     except InputError as exc:
         detail = "; ".join(str(i) for i in exc.issues)
         issue = InputIssue(str(scenario_file), key, f"cannot read {path}", (), detail)

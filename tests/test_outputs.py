@@ -499,3 +499,56 @@ def test_processes_recording_into_a_new_database_at_once_all_succeed(two_plans, 
     assert [proc.exitcode for proc in procs] == [0] * 6
     with RunStore(db) as store:
         assert len(store.list()) == 6
+
+
+# --------------------------------------------------------------------------- files a scenario names
+@pytest.mark.parametrize(
+    ("named", "rule"),
+    [
+        ("/dev/zero", "is not a regular file"),
+        ("/proc/self/environ", "NUL bytes"),
+        (".", "is not a regular file"),
+    ],
+)
+def test_a_scenario_naming_a_device_or_a_proc_file_is_refused_naming_it(tmp_path, named, rule):
+    toml = tmp_path / "scenario.toml"
+    toml.write_text(f'[rules]\nlocks = "{named}"\n', encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(solver.ScenarioError) as info:
+        solver.Scenario.from_toml(toml)
+    assert time.perf_counter() - started < 5
+    text = str(info.value)
+    assert rule in text and (named in text or str(tmp_path) in text)
+
+
+def test_a_scenario_file_above_the_size_limit_is_refused(tmp_path, monkeypatch):
+    import solver.scenario
+
+    monkeypatch.setattr(solver.scenario, "SCENARIO_FILE_LIMIT", 1000)
+    locks = tmp_path / "locks.csv"
+    locks.write_text("customer_id,rep_id\n" + "C1,R1\n" * 500, encoding="utf-8")
+    toml = tmp_path / "scenario.toml"
+    toml.write_text('[rules]\nlocks = "locks.csv"\n', encoding="utf-8")
+    with pytest.raises(solver.ScenarioError, match="larger than the 0 MiB limit") as info:
+        solver.Scenario.from_toml(toml)
+    assert str(locks) in str(info.value)
+    toml.write_text('[rules]\nlocks = "/dev/zero"\n' + "#" * 2000, encoding="utf-8")
+    with pytest.raises(solver.ScenarioError, match="limit"):
+        solver.Scenario.from_toml(toml)
+
+
+def test_a_locks_file_without_the_id_header_is_refused(tmp_path):
+    (tmp_path / "locks.csv").write_text("", encoding="utf-8")
+    toml = tmp_path / "scenario.toml"
+    toml.write_text('[rules]\nlocks = "locks.csv"\n', encoding="utf-8")
+    with pytest.raises(solver.ScenarioError, match="no header row"):
+        solver.Scenario.from_toml(toml)
+
+
+def test_customers_from_a_device_are_refused_naming_the_file(tmp_path):
+    result = runner.invoke(
+        app,
+        ["solve", "--customers", "/dev/zero", "--reps", "/dev/zero", "--out", str(tmp_path)],
+    )
+    assert result.exit_code == EXIT_INVALID_INPUT, result.output
+    assert "/dev/zero" in result.output and "not a regular file" in result.output
