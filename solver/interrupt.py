@@ -3,12 +3,15 @@
 While :func:`stop_on_signals` is active, the first SIGINT or SIGTERM only sets a flag;
 engines poll it (neighbourhood search between steps, CP-SAT through ``stop_search``) and
 return their incumbent, which the pipeline marks as interrupted. A second signal raises
-``KeyboardInterrupt`` at once, for a user who does not want to wait.
+``KeyboardInterrupt`` at once, for a user who does not want to wait. Presses are counted
+through the signal wakeup socket, to which the interpreter writes one byte per signal even
+while Python code cannot run (two presses during one engine step are two presses).
 """
 
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,17 +50,53 @@ def stop_on_signals(stop: StopRequest) -> Iterator[StopRequest]:
         yield stop
         return
 
-    def handler(signum: int, frame: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set(signal.Signals(signum).name)
+    presses = _SignalCount()
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
+    def handler(signum: int, frame: object) -> None:
+        again = stop.is_set()
+        stop.set(signal.Signals(signum).name)
+        if again or presses.take() > 1:
+            raise KeyboardInterrupt
+
+    with presses:
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield stop
+        finally:
+            for signum, old in previous.items():
+                signal.signal(signum, old)
+
+
+class _SignalCount:
+    """Signals delivered since the last :meth:`take`, read from the wakeup socket."""
+
+    def __init__(self) -> None:
+        self._read, self._write = socket.socketpair()
+        for end in (self._read, self._write):
+            end.setblocking(False)
+        self._previous = -1
+
+    def __enter__(self) -> _SignalCount:
+        self._previous = signal.set_wakeup_fd(self._write.fileno(), warn_on_full_buffer=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.set_wakeup_fd(self._previous)
+        self._read.close()
+        self._write.close()
+
+    def take(self) -> int:
+        """Stop signals received since the last call (at least 1: the caller got one)."""
+        count = 0
+        while True:
+            try:
+                data = self._read.recv(4096)
+            except OSError:  # nothing more to read
+                break
+            if not data:
+                break
+            count += sum(1 for b in data if b in (signal.SIGINT, signal.SIGTERM))
+        return max(count, 1)
 
 
 def run_stoppable(work: Callable[[], T], stop: StopRequest | None, halt: Callable[[], None]) -> T:

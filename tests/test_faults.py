@@ -178,3 +178,15 @@ def test_cli_exits_7_and_writes_nothing_above_the_limit(tmp_path):
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 7, stderr
     assert "GiB" in stderr and not out.exists()
+
+
+def test_two_presses_while_python_cannot_run_abort_at_once():
+    """Two Ctrl-C within one engine step (the interpreter runs the handler once) still count
+    as two: the second aborts."""
+    stop = StopRequest()
+    pid = os.getpid()
+    with pytest.raises(KeyboardInterrupt), stop_on_signals(stop):
+        subprocess.Popen(["sh", "-c", f"sleep 0.2; kill -INT {pid}; sleep 0.1; kill -INT {pid}"])
+        sum(range(200_000_000))  # one C call of seconds: no Python handler runs inside it
+        time.sleep(2)  # the handler runs here
+    assert stop.is_set()
