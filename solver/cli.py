@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,7 @@ from solver.cli_meta import package_version, scenario_schema, solve_summary
 from solver.cli_report import report
 from solver.cli_runs import forecast, runs_app
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
+from solver.interrupt import Terminated, raise_terminated
 from solver.io import atomic_write
 from solver.outputs import check_output_dir
 from solver.progress import live_bar
@@ -112,6 +114,9 @@ def _run_solve(
     except KeyboardInterrupt:
         err.print("interrupted: nothing was written")
         raise typer.Exit(code=130) from None
+    except Terminated:
+        err.print("stopped by SIGTERM before any plan was found: nothing was written")
+        raise typer.Exit(code=EXIT_STOPPED["SIGTERM"]) from None
     except MemoryError:
         raise fail(TooLargeError(OUT_OF_MEMORY)) from None
     try:
@@ -329,8 +334,17 @@ def print_summary(plan: Plan, out_dir: Path) -> None:
     out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv, metrics.json")
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """Run the command line (the ``territory`` script, through ``territory.main``). Ctrl-C
+    raises KeyboardInterrupt and SIGTERM :class:`Terminated` until a solve's search takes
+    them over, so either ends a solve that is still loading with nothing written."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        app()
+    except Terminated:
+        err.print("stopped by SIGTERM", highlight=False)
+        raise SystemExit(EXIT_STOPPED["SIGTERM"]) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,6 +23,15 @@ T = TypeVar("T")
 POLL_S = 0.1
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived outside a search (the command line turns it into exit 143)."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    """A SIGTERM handler: raise :class:`Terminated` where the program is."""
+    raise Terminated
+
+
 class StopRequest:
     """Set once a stop was asked for; ``signal_name`` says which signal asked. A request
     with a ``parent`` counts as set when its parent is (a search that ends on Ctrl-C or

@@ -190,3 +190,58 @@ def test_two_presses_while_python_cannot_run_abort_at_once():
         sum(range(200_000_000))  # one C call of seconds: no Python handler runs inside it
         time.sleep(2)  # the handler runs here
     assert stop.is_set()
+
+
+# --------------------------------------------------------------------------- start-up and loading
+ENTRY = "from territory import main; main()"
+SLOW_LOAD = (  # a solve that reports when it starts loading and then loads for a long time
+    "import time\nimport solver.problem\n"
+    "def build(*args, **kwargs):\n"
+    "    print('loading', flush=True)\n"
+    "    time.sleep(60)\n"
+    "solver.problem.Problem.build = build\n"
+)
+
+
+def _territory(code: str, args: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_program_starts_exits_quietly(tmp_path, signum, code):
+    args = _write_inputs(tmp_path)
+    proc = _territory(ENTRY, [*args, "--out", str(tmp_path / "plan")])
+    time.sleep(0.8)  # importing the solver takes about 2 s
+    assert proc.poll() is None
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert not (tmp_path / "plan").exists()
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [
+        (signal.SIGINT, 130, "interrupted: nothing was written"),
+        (signal.SIGTERM, 143, "stopped by SIGTERM before any plan was found"),
+    ],
+)
+def test_a_signal_while_the_inputs_load_writes_nothing_and_says_so(
+    tmp_path, signum, code, message
+):
+    args = _write_inputs(tmp_path)
+    proc = _territory(SLOW_LOAD + ENTRY, [*args, "--out", str(tmp_path / "plan")])
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "loading"
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    assert message in " ".join(stderr.split()) and "Traceback" not in stderr
+    assert not (tmp_path / "plan").exists()

@@ -1,0 +1,26 @@
+"""The ``territory`` console command, quiet when stopped while it starts.
+
+Importing the solver takes seconds; a Ctrl-C (exit 130) or SIGTERM (exit 143) in that time
+ends the program without a traceback. Then :func:`solver.cli.main` runs the command.
+"""
+
+from __future__ import annotations
+
+import signal
+
+
+def _quit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    """Entry point of the ``territory`` script (``python -m territory`` does the same)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _quit)
+    from solver.cli import main as run
+
+    run()
+
+
+if __name__ == "__main__":
+    main()
