@@ -234,9 +234,7 @@ def test_a_signal_while_the_program_starts_exits_quietly(tmp_path, signum, code)
         (signal.SIGTERM, 143, "stopped by SIGTERM before any plan was found"),
     ],
 )
-def test_a_signal_while_the_inputs_load_writes_nothing_and_says_so(
-    tmp_path, signum, code, message
-):
+def test_a_signal_while_the_inputs_load_writes_nothing_and_says_so(tmp_path, signum, code, message):
     args = _write_inputs(tmp_path)
     proc = _territory(SLOW_LOAD + ENTRY, [*args, "--out", str(tmp_path / "plan")])
     assert proc.stdout is not None and proc.stdout.readline().strip() == "loading"
