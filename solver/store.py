@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
-from solver.errors import EXIT_INVALID_INPUT, SolverError
+from solver.errors import EXIT_INVALID_INPUT, EXIT_WRITE, SolverError
 from solver.outputs import check_output_file
 from solver.plan import Plan
 from solver.scenario import Scenario, as_scenario, flatten
@@ -123,6 +123,16 @@ class StoreURLError(StoreError):
     """The database URL or path is not usable (bad input)."""
 
     exit_code = EXIT_INVALID_INPUT
+
+
+class StoreFullError(StoreError):
+    """The database's disk is full or read-only (exit 8, like any output)."""
+
+    exit_code = EXIT_WRITE
+
+
+#: SQLite and PostgreSQL messages of a disk that refuses writes
+_DISK_REFUSES = ("disk is full", "readonly database", "no space left", "read-only file system")
 
 
 class RunNotFoundError(StoreError):
@@ -365,7 +375,9 @@ class _ErrorContext:
         if isinstance(exc, sa.exc.SQLAlchemyError):
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             text = detail[0] if detail else type(exc).__name__
-            raise StoreError(f"{self.prefix}: {text}{self.suffix}") from None
+            full = any(words in text.lower() for words in _DISK_REFUSES)
+            kind = StoreFullError if full else StoreError
+            raise kind(f"{self.prefix}: {text}{self.suffix}") from None
         return False
 
 

@@ -552,3 +552,29 @@ def test_customers_from_a_device_are_refused_naming_the_file(tmp_path):
     )
     assert result.exit_code == EXIT_INVALID_INPUT, result.output
     assert "/dev/zero" in result.output and "not a regular file" in result.output
+
+
+def test_a_full_disk_under_the_run_database_is_exit_8_and_the_plan_stays(
+    inputs, tmp_path, monkeypatch
+):
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    import solver.store
+
+    def full(conn, table, run_id, rows):
+        raise sa.exc.OperationalError(
+            "INSERT", {}, sqlite3.OperationalError("database or disk is full")
+        )
+
+    monkeypatch.setattr(solver.store, "_insert_rows", full)
+    out = tmp_path / "plan"
+    db = tmp_path / "runs.db"
+    result = runner.invoke(app, [*solve_args(inputs, out), "--db", str(db)])
+    assert result.exit_code == EXIT_WRITE, result.output
+    text = " ".join(result.output.split())
+    assert "only recording it failed" in text and "disk is full" in text
+    assert "nothing was recorded" in text and read_plan(out).plan_id
+    with solver.store.RunStore(db) as store:
+        assert store.list().empty  # one transaction: the failed run left no row
