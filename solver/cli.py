@@ -80,6 +80,10 @@ OUT_OF_MEMORY = (
     "ran out of memory while solving; nothing was written. Lower max_candidates, set "
     "memory_limit_gb, or split the run by region"
 )
+DETERMINISTIC_NOTE = (
+    "deterministic run: the {limit:g} s limit counts units of work, not seconds; expect it "
+    "to take longer, the more so on a slow or busy machine"
+)
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"
 
 CustomersOpt = Annotated[
@@ -107,6 +111,8 @@ def _run_solve(
     customers, reps, scenario: Scenario, out_dir: Path, quiet: bool, as_json: bool = False
 ) -> Plan:
     progress = None if quiet or not scenario.progress else live_bar
+    if scenario.deterministic and not quiet:
+        err.print(DETERMINISTIC_NOTE.format(limit=scenario.time_limit_s), highlight=False)
     try:
         plan = solve(customers, reps, scenario, progress=progress)
     except SolverError as exc:

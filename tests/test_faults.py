@@ -243,3 +243,15 @@ def test_a_signal_while_the_inputs_load_writes_nothing_and_says_so(tmp_path, sig
     assert proc.returncode == code, stderr
     assert message in " ".join(stderr.split()) and "Traceback" not in stderr
     assert not (tmp_path / "plan").exists()
+
+
+def test_a_deterministic_solve_says_its_limit_counts_work_not_seconds(tmp_path):
+    from typer.testing import CliRunner
+
+    from solver.cli import app
+
+    args = write_solve_inputs(tmp_path, "seed = 3\ndeterministic = true\n", n=40, m=4, seed=5)
+    args.remove("--quiet")
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "plan"), "--time-limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "the 1 s limit counts units of work, not seconds" in " ".join(result.output.split())
