@@ -578,3 +578,19 @@ def test_a_full_disk_under_the_run_database_is_exit_8_and_the_plan_stays(
     assert "nothing was recorded" in text and read_plan(out).plan_id
     with solver.store.RunStore(db) as store:
         assert store.list().empty  # one transaction: the failed run left no row
+
+
+def test_a_full_disk_under_the_report_is_one_line_exit_8(plan_folder, tmp_path, monkeypatch):
+    out = tmp_path / "report.html"
+    out.write_text("the previous report", encoding="utf-8")
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full)
+    result = runner.invoke(app, ["report", "--plan", str(plan_folder), "--out", str(out)])
+    assert result.exit_code == EXIT_WRITE, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "No space left on device (ENOSPC)" in lines[0]
+    assert out.read_bytes() == b"the previous report"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -90,7 +90,7 @@ def export_changes(
     problem (file, row, column, rule); then nothing is written.
     """
     form = get_format(fmt)
-    check_output_file(Path(out), "the change-set", probe=not dry_run)
+    check_output_file(Path(out), "the change-set file (--out)", probe=not dry_run)
     plan = read_plan(plan_dir)
     paths = output_paths(Path(out))
     column, issues = pick_account_column(form, plan, account_column)
