@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -126,3 +131,15 @@ def write_solve_inputs(folder, scenario_toml: str, n: int, m: int, seed: int) ->
 
 #: for tests about what a search reaches in its whole time limit (proofs, step counts)
 NO_EARLY_STOP = {"gap_tolerance": None, "stall_share": None}
+
+
+def python_process(code: str, args: list[str]) -> subprocess.Popen:
+    """``python -c code args`` with this checkout first on the import path (text pipes)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )

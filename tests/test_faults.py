@@ -16,7 +16,7 @@ import pytest
 
 import solver
 from solver.interrupt import StopRequest, run_stoppable, stop_on_signals
-from tests.instances import make_instance, write_solve_inputs
+from tests.instances import make_instance, python_process, write_solve_inputs
 
 SCENARIO = {
     "as_of": "2027-01-01",
@@ -203,21 +203,10 @@ SLOW_LOAD = (  # a solve that reports when it starts loading and then loads for 
 )
 
 
-def _territory(code: str, args: list[str]) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_while_the_program_starts_exits_quietly(tmp_path, signum, code):
     args = _write_inputs(tmp_path)
-    proc = _territory(ENTRY, [*args, "--out", str(tmp_path / "plan")])
+    proc = python_process(ENTRY, [*args, "--out", str(tmp_path / "plan")])
     time.sleep(0.8)  # importing the solver takes about 2 s
     assert proc.poll() is None
     proc.send_signal(signum)
@@ -236,7 +225,7 @@ def test_a_signal_while_the_program_starts_exits_quietly(tmp_path, signum, code)
 )
 def test_a_signal_while_the_inputs_load_writes_nothing_and_says_so(tmp_path, signum, code, message):
     args = _write_inputs(tmp_path)
-    proc = _territory(SLOW_LOAD + ENTRY, [*args, "--out", str(tmp_path / "plan")])
+    proc = python_process(SLOW_LOAD + ENTRY, [*args, "--out", str(tmp_path / "plan")])
     assert proc.stdout is not None and proc.stdout.readline().strip() == "loading"
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)

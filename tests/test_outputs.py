@@ -35,7 +35,7 @@ from solver.export.formats import get_format
 from solver.export.plan_files import plan_file_bytes, read_plan
 from solver.export.writer import encode, output_paths
 from solver.io import read_table, restore_formula_text, write_csv
-from tests.instances import make_instance
+from tests.instances import make_instance, python_process
 
 runner = CliRunner()
 SCENARIO = {"as_of": "2027-01-01", "time_limit_s": 2, "seed": 1, "engine": "lns"}
@@ -154,13 +154,6 @@ def _kill_at(stage: str, name: str) -> str:
     )
 
 
-def _territory(code: str, args: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, env=env
-    )
-
-
 @pytest.mark.parametrize(
     ("stage", "name", "expect"),
     [
@@ -176,8 +169,9 @@ def test_a_kill_during_the_write_leaves_the_old_plan_the_new_one_or_a_refused_fo
     out = tmp_path / "plan"
     assert runner.invoke(app, solve_args(inputs, out)).exit_code == 0
     before = contents(out)
-    killed = _territory(_kill_at(stage, name), solve_args(inputs, out, "--as-of", "2027-07-01"))
-    assert killed.returncode == -9, killed.stderr
+    killed = python_process(_kill_at(stage, name), solve_args(inputs, out, "--as-of", "2027-07-01"))
+    _, stderr = killed.communicate(timeout=120)
+    assert killed.returncode == -9, stderr
     if expect == "previous":
         assert contents(out) == before
         assert read_plan(out).plan_id == json.loads(before["metrics.json"])["plan_id"]
