@@ -126,6 +126,9 @@ def test_a_file_copied_from_another_plan_is_refused_by_every_reader(
         assert "come from different plans" in text and copied in text
     with pytest.raises(InputError, match="different plans"):
         read_plan(a)
+    with pytest.raises(InputError, match="different plans"):
+        solver.Plan.load(a)
+    assert solver.Plan.load(b).certificate["as_of"] == "2027-07-01"  # a whole folder loads
 
 
 def test_a_folder_without_ids_is_read_as_before(two_plans, tmp_path):
