@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable
@@ -278,7 +279,7 @@ def restore_formula_text(value: str) -> str:
 #: a text cell is quoted when it holds a quote, the delimiter, CR or LF, or starts or ends
 #: with white space (the csv module leaves a lone CR and edge spaces bare, and readers that
 #: skip initial spaces or split lines on CR would then read other cells back)
-_NEEDS_QUOTES = r'[",\r\n]|^\s|\s$'
+_NEEDS_QUOTES = re.compile(r'[",\r\n]|^\s|\s$')
 
 
 def csv_bytes(frame: pd.DataFrame, spreadsheet_safe: bool = True) -> bytes:
@@ -286,33 +287,34 @@ def csv_bytes(frame: pd.DataFrame, spreadsheet_safe: bool = True) -> bytes:
     with ``spreadsheet_safe`` formula-like text is neutralised first."""
     if spreadsheet_safe:
         frame = neutralise_formulas(frame)
-    header = ",".join(_quoted(pd.Series([str(c) for c in frame.columns], dtype=object)))
+    header = ",".join(_quoted([str(c) for c in frame.columns]))
     if frame.empty:
         return (header + "\n").encode("utf-8")
     cells = [_csv_cells(frame.iloc[:, k]) for k in range(frame.shape[1])]
-    rows = cells[0].str.cat(cells[1:], sep=",") if len(cells) > 1 else cells[0]
+    rows = [",".join(row) for row in zip(*cells, strict=True)]
     return (header + "\n" + "\n".join(rows) + "\n").encode("utf-8")
 
 
-def _csv_cells(series: pd.Series) -> pd.Series:
+def _csv_cells(series: pd.Series) -> list[str]:
     """One column as CSV cell text: text quoted where needed, other types as pandas writes."""
     if pd.api.types.is_object_dtype(series) or isinstance(
         series.dtype, pd.CategoricalDtype | pd.StringDtype
     ):
-        values = series.astype(object)
-        text = values.map(lambda v: "" if v is None or v is pd.NA or v != v else str(v))
-        return _quoted(text.astype(object))
+        values = series.astype(object).tolist()
+        return _quoted(["" if v is None or v is pd.NA or v != v else str(v) for v in values])
+    if series.dtype.kind in "biuf":  # numpy numbers: str() is what to_csv writes, faster
+        text = series.to_numpy().astype(str)
+        missing = series.isna().to_numpy()
+        if missing.any():
+            text[missing] = ""
+        return text.tolist()
     lines = series.to_frame().to_csv(index=False, header=False, lineterminator="\n")
-    cells = pd.Series(lines.split("\n")[:-1], dtype=object)
-    return cells.where(cells != '""', "")  # pandas quotes the empty cell of one column
+    return ["" if c == '""' else c for c in lines.split("\n")[:-1]]  # "" = one empty cell
 
 
-def _quoted(text: pd.Series) -> pd.Series:
-    mask = text.str.contains(_NEEDS_QUOTES, regex=True)
-    if not mask.any():
-        return text.reset_index(drop=True)
-    quoted = '"' + text.str.replace('"', '""', regex=False) + '"'
-    return text.where(~mask, quoted).reset_index(drop=True)
+def _quoted(text: list[str]) -> list[str]:
+    search = _NEEDS_QUOTES.search
+    return ['"' + t.replace('"', '""') + '"' if search(t) else t for t in text]
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
