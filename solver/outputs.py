@@ -126,6 +126,18 @@ def output_lock(folder: Path, key: str) -> Iterator[None]:
         lock.release()
 
 
+def wait_for_writer(folder: Path, key: str) -> bool:
+    """Wait for a run writing ``key`` in ``folder`` to finish; False when no lock file is
+    there, it cannot be taken (a read-only folder) or it is held past ``LOCK_WAIT_S``."""
+    if not (folder / f".{key}.lock").is_file():
+        return False
+    try:
+        with FileLock(folder / f".{key}.lock", timeout=LOCK_WAIT_S):
+            return True
+    except (Timeout, OSError):
+        return False
+
+
 def staging_prefix(key: str) -> str:
     return f".staging-{key}-"
 

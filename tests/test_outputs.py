@@ -235,6 +235,29 @@ def test_a_live_runs_lock_makes_the_writer_wait_and_its_staging_is_kept(
     assert not live.exists() and read_plan(tmp_path).certificate["as_of"] == "2027-07-01"
 
 
+def test_a_reader_between_a_live_writers_renames_waits_and_reads_the_whole_plan(
+    two_plans, tmp_path
+):
+    first, second = two_plans
+    a, b = tmp_path / "a", tmp_path / "b"
+    first.write(a)
+    second.write(b)
+    shutil.copy(b / "assignments.csv", a / "assignments.csv")  # the writer's first rename
+    code = (  # the writer holds the lock, renames the other two files a second later, ends
+        "import shutil, sys, time\nfrom filelock import FileLock\n"
+        "lock = FileLock(sys.argv[1] + '/.plan.lock'); lock.acquire(); print('held', flush=True)\n"
+        "time.sleep(1)\n"
+        "for name in ('reps.csv', 'metrics.json'):\n"
+        "    shutil.copy(sys.argv[2] + '/' + name, sys.argv[1] + '/' + name)\n"
+        "lock.release()\n"
+    )
+    writer = python_process(code, [str(a), str(b)])
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "held"
+    files = read_plan(a)
+    writer.communicate(timeout=30)
+    assert files.certificate["as_of"] == "2027-07-01"
+
+
 def _write_slowly(folder: str, files: dict[str, bytes], pause_s: float) -> None:
     """A writer that stops ``pause_s`` after its first rename (a slow disk, a busy machine)."""
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from solver.errors import InputError, InputIssue
 from solver.io import RawTable, csv_bytes, json_bytes, read_table, restore_formula_text
+from solver.outputs import wait_for_writer
 
 PLAN_ID = "plan_id"
 METRICS = "metrics.json"
@@ -52,8 +53,22 @@ class PlanFiles:
 
 
 def read_plan(plan_dir: str | Path) -> PlanFiles:
-    """Read and check a plan folder; every problem found is raised at once."""
-    folder = Path(plan_dir)
+    """Read and check a plan folder; every problem found is raised at once. A folder that
+    mixes plans while another run holds its write lock is read again once that run is done
+    (a reader that came between its renames)."""
+    try:
+        return _read_plan(Path(plan_dir))
+    except MixedPlanError:
+        if not wait_for_writer(Path(plan_dir), "plan"):
+            raise
+    return _read_plan(Path(plan_dir))
+
+
+class MixedPlanError(InputError):
+    """The files of a plan folder come from different plans."""
+
+
+def _read_plan(folder: Path) -> PlanFiles:
     if not folder.is_dir():
         raise InputError([InputIssue(str(folder), "", "plan folder not found")])
     issues: list[InputIssue] = []
@@ -78,7 +93,7 @@ def read_plan(plan_dir: str | Path) -> PlanFiles:
     ids[METRICS] = {seal} if seal else set()
     mixed = mixed_issue(folder, ids)
     if mixed:
-        raise InputError([mixed])
+        raise MixedPlanError([mixed])
     for name, table in tables.items():
         if PLAN_ID in table.frame.columns:
             tables[name] = replace(table, frame=table.frame.drop(columns=PLAN_ID))
