@@ -36,7 +36,7 @@ from solver.cli_meta import package_version, scenario_schema, solve_summary
 from solver.cli_report import report
 from solver.cli_runs import forecast, runs_app
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
-from solver.interrupt import Terminated, raise_terminated
+from solver.interrupt import Terminated, exit_if_engines_run, raise_terminated
 from solver.io import atomic_write
 from solver.outputs import check_output_dir
 from solver.progress import live_bar
@@ -119,6 +119,7 @@ def _run_solve(
         raise fail(exc) from None
     except KeyboardInterrupt:
         err.print("interrupted: nothing was written")
+        exit_if_engines_run(130)
         raise typer.Exit(code=130) from None
     except Terminated:
         err.print("stopped by SIGTERM before any plan was found: nothing was written")

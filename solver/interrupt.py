@@ -10,8 +10,10 @@ while Python code cannot run (two presses during one engine step are two presses
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +23,17 @@ T = TypeVar("T")
 
 #: seconds between two looks at the flag while an engine runs in a helper thread
 POLL_S = 0.1
+
+
+def exit_if_engines_run(code: int) -> None:
+    """End the process with ``code`` at once when engine threads still run (after a second
+    Ctrl-C): letting the interpreter shut down under a running CP-SAT thread aborts it
+    with ``terminate called without an active exception`` (exit -6). Returns otherwise."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(t.is_alive() and t.daemon for t in others):
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(code)
 
 
 class Terminated(BaseException):

@@ -244,3 +244,18 @@ def test_a_deterministic_solve_says_its_limit_counts_work_not_seconds(tmp_path):
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "plan"), "--time-limit", "1"])
     assert result.exit_code == 0, result.output
     assert "the 1 s limit counts units of work, not seconds" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_two_quick_ctrl_c_during_the_search_abort_with_130_and_write_nothing(tmp_path, attempt):
+    args = write_solve_inputs(tmp_path, 'seed = 3\nengine = "cpsat"\n', n=400, m=12, seed=5)
+    out = tmp_path / "plan"
+    proc = python_process(ENTRY, [*args, "--out", str(out), "--time-limit", "120"])
+    _wait_for_engine(proc)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: nothing was written" in stderr and "terminate" not in stderr
+    assert not out.exists()
