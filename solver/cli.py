@@ -36,7 +36,7 @@ from solver.cli_meta import package_version, scenario_schema, solve_summary
 from solver.cli_report import report
 from solver.cli_runs import forecast, runs_app
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
-from solver.interrupt import Terminated, exit_if_engines_run, raise_terminated
+from solver.interrupt import Terminated, exit_at_once, raise_terminated
 from solver.io import atomic_write
 from solver.outputs import check_output_dir
 from solver.progress import live_bar
@@ -119,7 +119,6 @@ def _run_solve(
         raise fail(exc) from None
     except KeyboardInterrupt:
         err.print("interrupted: nothing was written")
-        exit_if_engines_run(130)
         raise typer.Exit(code=130) from None
     except Terminated:
         err.print("stopped by SIGTERM before any plan was found: nothing was written")
@@ -351,8 +350,12 @@ def main() -> None:
         app()
     except Terminated:
         err.print("stopped by SIGTERM", highlight=False)
-        raise SystemExit(EXIT_STOPPED["SIGTERM"]) from None
+        exit_at_once(EXIT_STOPPED["SIGTERM"])
+    except SystemExit as exc:
+        if exc.code in EXIT_STOPPED.values():  # stopped: engine threads may still run
+            exit_at_once(exc.code)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -25,15 +25,13 @@ T = TypeVar("T")
 POLL_S = 0.1
 
 
-def exit_if_engines_run(code: int) -> None:
-    """End the process with ``code`` at once when engine threads still run (after a second
-    Ctrl-C): letting the interpreter shut down under a running CP-SAT thread aborts it
-    with ``terminate called without an active exception`` (exit -6). Returns otherwise."""
-    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
-    if any(t.is_alive() and t.daemon for t in others):
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        os._exit(code)
+def exit_at_once(code: int) -> None:
+    """End the process with ``code`` now, output flushed: after a stop, engine threads (CP-SAT,
+    HiGHS) may still run, and an interpreter shutting down under them can abort with
+    ``terminate called without an active exception`` instead of exiting with ``code``."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
 
 
 class Terminated(BaseException):
