@@ -101,8 +101,9 @@ def test_a_linked_stop_request_is_set_by_its_parent_but_not_the_other_way():
 
 # --------------------------------------------------------------------------- command line
 def _write_inputs(tmp_path: Path) -> list[str]:
-    scenario = 'seed = 3\nengine = "lns"\ngap_tolerance = 0\n'  # searches its whole limit
-    return write_solve_inputs(tmp_path, scenario, n=400, m=12, seed=5)
+    # no early stop: these runs must still be searching when the signal or the kill comes
+    toml = 'seed = 3\nengine = "lns"\ngap_tolerance = 0\nstall_share = 1\n'
+    return write_solve_inputs(tmp_path, toml, n=400, m=12, seed=5)
 
 
 def _cli(args: list[str]) -> subprocess.Popen:
@@ -248,7 +249,8 @@ def test_a_deterministic_solve_says_its_limit_counts_work_not_seconds(tmp_path):
 
 @pytest.mark.parametrize("attempt", range(2))
 def test_two_quick_ctrl_c_during_the_search_abort_with_130_and_write_nothing(tmp_path, attempt):
-    args = write_solve_inputs(tmp_path, 'seed = 3\nengine = "cpsat"\n', n=400, m=12, seed=5)
+    toml = 'seed = 3\nengine = "cpsat"\ngap_tolerance = 0\nstall_share = 1\n'
+    args = write_solve_inputs(tmp_path, toml, n=400, m=12, seed=5)
     out = tmp_path / "plan"
     proc = python_process(ENTRY, [*args, "--out", str(out), "--time-limit", "120"])
     _wait_for_engine(proc)
