@@ -92,6 +92,7 @@ def readers_refuse(inputs: Path, plan: Path, tmp_path: Path) -> list[str]:
         ["report", "--plan", str(plan), "--out", str(tmp_path / "r.html")],
         ["export", "--plan", str(plan), "--format", "generic", "--out", str(tmp_path / "c.csv")],
         check,
+        [*check[:-1], str(plan)],  # the folder itself
     ]
     texts = []
     for args in runs:
