@@ -324,6 +324,33 @@ def test_a_full_disk_leaves_the_previous_change_set_undo_and_manifest_whole(
     assert sorted(p.name for p in out.parent.iterdir()) == sorted([*before, ".changes.csv.lock"])
 
 
+def test_an_export_killed_before_its_renames_leaves_the_old_batch_and_its_staging_goes(
+    two_plans, tmp_path
+):
+    first, second = two_plans
+    first.write(tmp_path / "a")
+    second.write(tmp_path / "b")
+    out = tmp_path / "crm" / "changes.csv"
+    export_changes(tmp_path / "a", "generic", out)
+    before = {p.name: p.read_bytes() for p in output_paths(out)}
+    args = ["export", "--plan", str(tmp_path / "b"), "--format", "generic", "--out", str(out)]
+    killed = python_process(_kill_at("staged", ""), [*args, "--force"])
+    _, stderr = killed.communicate(timeout=120)
+    assert killed.returncode == -9, stderr
+    assert {p.name: p.read_bytes() for p in output_paths(out)} == before
+    assert [p for p in out.parent.iterdir() if p.name.startswith(".staging-changes.csv-")]
+    result = export_changes(tmp_path / "b", "generic", out, overwrite=True)
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted(
+        [p.name for p in output_paths(out)] + [".changes.csv.lock"]
+    )
+    manifest = json.loads(result.manifest_path.read_text())
+    assert (
+        manifest["batch_id"]
+        == result.batch_id
+        != json.loads(before["changes.manifest.json"])["batch_id"]
+    )
+
+
 def test_the_manifest_seals_the_change_set_and_its_undo(plan_folder, tmp_path):
     out = tmp_path / "changes.csv"
     result = export_changes(plan_folder, "generic", out)
