@@ -296,15 +296,21 @@ def plan_folder(two_plans, tmp_path) -> Path:
     return tmp_path / "plan"
 
 
-def test_a_full_disk_leaves_the_previous_change_set_undo_and_manifest_whole(
-    two_plans, tmp_path, monkeypatch
-):
+@pytest.fixture
+def exported(two_plans, tmp_path) -> tuple[Path, dict[str, bytes]]:
+    """Plan folders a and b; a's change-set exported to crm/changes.csv, with its bytes."""
     first, second = two_plans
     first.write(tmp_path / "a")
     second.write(tmp_path / "b")
     out = tmp_path / "crm" / "changes.csv"
     export_changes(tmp_path / "a", "generic", out)
-    before = {p.name: p.read_bytes() for p in output_paths(out)}
+    return out, {p.name: p.read_bytes() for p in output_paths(out)}
+
+
+def test_a_full_disk_leaves_the_previous_change_set_undo_and_manifest_whole(
+    exported, tmp_path, monkeypatch
+):
+    out, before = exported
     calls = {"n": 0}
     original = pathlib.Path.write_bytes
 
@@ -325,14 +331,9 @@ def test_a_full_disk_leaves_the_previous_change_set_undo_and_manifest_whole(
 
 
 def test_an_export_killed_before_its_renames_leaves_the_old_batch_and_its_staging_goes(
-    two_plans, tmp_path
+    exported, tmp_path
 ):
-    first, second = two_plans
-    first.write(tmp_path / "a")
-    second.write(tmp_path / "b")
-    out = tmp_path / "crm" / "changes.csv"
-    export_changes(tmp_path / "a", "generic", out)
-    before = {p.name: p.read_bytes() for p in output_paths(out)}
+    out, before = exported
     args = ["export", "--plan", str(tmp_path / "b"), "--format", "generic", "--out", str(out)]
     killed = python_process(_kill_at("staged", ""), [*args, "--force"])
     _, stderr = killed.communicate(timeout=120)
