@@ -33,6 +33,6 @@ def test_two_processes_write_identical_bytes(tmp_path, engine):
     args = _inputs(tmp_path, engine)
     first = _run(args, tmp_path / "a")
     second = _run(args, tmp_path / "b")
-    assert set(first) == {"assignments.csv", "reps.csv", "metrics.json"}
+    assert set(first) == {"assignments.csv", "reps.csv", "metrics.json", ".plan.lock"}
     assert first == second
     assert b'"wall_s"' not in first["metrics.json"]
