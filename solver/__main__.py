@@ -1,5 +1,5 @@
 """``python -m solver``: the same command line as ``territory``."""
 
-from solver.cli import app
+from solver.cli import main
 
-app(prog_name="territory")
+main(prog_name="territory")

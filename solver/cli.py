@@ -340,14 +340,14 @@ def print_summary(plan: Plan, out_dir: Path) -> None:
     out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv, metrics.json")
 
 
-def main() -> None:
+def main(prog_name: str | None = None) -> None:
     """Run the command line (the ``territory`` script, through ``territory.main``). Ctrl-C
     raises KeyboardInterrupt and SIGTERM :class:`Terminated` until a solve's search takes
     them over, so either ends a solve that is still loading with nothing written."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, raise_terminated)
     try:
-        app()
+        app(prog_name=prog_name)
     except Terminated:
         err.print("stopped by SIGTERM", highlight=False)
         exit_at_once(EXIT_STOPPED["SIGTERM"])

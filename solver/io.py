@@ -103,7 +103,7 @@ def read_table(
     if not path.exists():
         raise InputError([InputIssue(source, "", "file not found")])
     if not path.is_file():
-        rule = "is not a regular file (a device, pipe or folder); give a CSV, Parquet or workbook file"
+        rule = "is not a regular file (a device, pipe or folder); give a CSV, Parquet or workbook"
         raise InputError([InputIssue(source, "", rule)])
     if max_bytes is not None and path.stat().st_size > max_bytes:
         rule = f"file is larger than the {max_bytes // 2**20} MiB limit"
