@@ -16,13 +16,14 @@ import pytest
 
 import solver
 from solver.interrupt import StopRequest, run_stoppable, stop_on_signals
-from tests.instances import make_instance, python_process, write_solve_inputs
+from tests.instances import NO_EARLY_STOP, make_instance, python_process, write_solve_inputs
 
 SCENARIO = {
     "as_of": "2027-01-01",
     "seed": 3,
     "weights": {"balance": 30.0},
     "rules": {"max_moves_pct": 40.0},
+    **NO_EARLY_STOP,  # the solves must still be searching when the signal comes
 }
 
 
