@@ -441,7 +441,7 @@ def test_a_failed_record_after_a_written_plan_says_the_plan_was_written(inputs, 
     db = tmp_path / "runs.db"
     db.write_bytes(b"this is not a database" * 100)
     out = tmp_path / "plan"
-    result = runner.invoke(app, [*solve_args(inputs, out), "--db", str(db)])
+    result = runner.invoke(app, [*solve_args(inputs, out), "--record", "--db", str(db)])
     assert result.exit_code != 0
     text = " ".join(result.output.split())
     assert f"the plan was written to {out}; only recording it failed" in text
@@ -620,7 +620,7 @@ def test_a_full_disk_under_the_run_database_is_exit_8_and_the_plan_stays(
     monkeypatch.setattr(solver.store, "_insert_rows", full)
     out = tmp_path / "plan"
     db = tmp_path / "runs.db"
-    result = runner.invoke(app, [*solve_args(inputs, out), "--db", str(db)])
+    result = runner.invoke(app, [*solve_args(inputs, out), "--record", "--db", str(db)])
     assert result.exit_code == EXIT_WRITE, result.output
     text = " ".join(result.output.split())
     assert "only recording it failed" in text and "disk is full" in text
