@@ -34,6 +34,7 @@ from solver.cli_export import export
 from solver.cli_inputs import ColumnsOpt, DecimalOpt, EncodingOpt, SepOpt, apply_input_options
 from solver.cli_meta import package_version, scenario_schema, solve_summary
 from solver.cli_report import report
+from solver.cli_routes import routes
 from solver.cli_runs import forecast, runs_app
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
 from solver.interrupt import Terminated, exit_at_once, raise_terminated
@@ -286,6 +287,7 @@ app.command()(report)
 app.command(name="scenario-schema")(scenario_schema)
 app.add_typer(runs_app, name="runs")
 app.command()(forecast)
+app.command()(routes)
 
 
 def _pct(x: float) -> str:
