@@ -16,6 +16,7 @@ try:
 except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
+from solver import routes  # solver.routes(plan_dir, ...): visit routes per rep
 from solver.check import check_plan
 from solver.compare import Comparison, compare
 from solver.errors import (
@@ -50,6 +51,7 @@ __all__ = [
     "export_changes",
     "grid",
     "pareto",
+    "routes",
     "solve",
     "solve_problem",
     "sweep",

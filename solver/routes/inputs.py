@@ -85,7 +85,7 @@ def routes_input(files: PlanFiles, hours_per_day: float, days: int | None) -> Ro
     visited = accounts[accounts["visits"] > 0]
     groups = {rep: frame for rep, frame in visited.groupby("rep_id", sort=False)}
     tasks = []
-    for rep in reps.itertuples(index=False):
+    for rep in reps[reps["active"]].itertuples(index=False):
         own = groups.get(rep.rep_id, visited.iloc[0:0])
         tasks.append(
             RepVisits(

@@ -85,7 +85,8 @@ def route_rep(rep: RepVisits, travel: Travel, settings: Settings) -> RepRoutes:
             unfitted.append(Unfitted(customer, visits, _alone_reason(alone, hours)))
             continue
         if visits > rep.days:
-            reason = f"{visits} visits but {rep.days} working days (at most one visit a day)"
+            days = f"{rep.days} working day{'' if rep.days == 1 else 's'}"
+            reason = f"{visits} visits but {days} (at most one visit a day)"
             unfitted.append(Unfitted(customer, visits - rep.days, reason))
         visit_account += [account] * min(visits, rep.days)
     solved = solve_days(
