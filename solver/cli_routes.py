@@ -3,7 +3,7 @@
 Kept apart from ``solver.cli``; registered there with ``app.command()(routes)``.
 Exit codes: 0 written (visits that did not fit are listed, not an error), 2 usage error,
 3 the plan folder is missing, unreadable or lacks what routing needs (file, row, column),
-1 the files cannot be written.
+1 the files cannot be written, 130 Ctrl-C (nothing written).
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ def routes(
         raise typer.Exit(code=exc.exit_code) from None
     except SolverError as exc:
         raise fail(exc) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was written")
+        raise typer.Exit(code=130) from None
     except OSError as exc:
         raise fail_write(exc) from None
     _print(result, out_dir)

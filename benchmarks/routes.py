@@ -1,0 +1,102 @@
+"""Routed vs round-trip (star) travel per rep, and the time routing takes.
+
+    territory demo --out demo-plan && python -m benchmarks.routes --plan demo-plan
+    python -m benchmarks.routes --instance 10000x100 --solve-limit 60 --time-limits 1
+
+``--plan`` routes a solved plan folder; ``--instance`` (``sample`` or a generated ``NxM``
+from ``data/make_sample.py``) solves it first with its scenario. For each per-rep PyVRP
+time limit the plan is routed with ``--workers`` processes; one row per rep goes to
+``benchmarks/results/routes_<name>.csv`` and the totals and the distribution over reps of
+the km saved against round trips are printed as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.scaling import RESULTS, ROOT, instance
+
+
+def solved_plan(name: str, seed: int, limit: float, out: Path) -> Path:
+    """Solve the sample or a generated instance with its scenario into ``out``."""
+    import solver
+
+    folder = ROOT / "data" if name == "sample" else instance(*map(int, name.split("x")), seed)
+    scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(time_limit_s=limit)
+    plan = solver.solve(folder / "customers.csv", folder / "reps.csv", scenario)
+    plan.write(out)
+    return out
+
+
+def summary_row(label: str, limit: float, summary: pd.DataFrame, wall: float) -> dict:
+    """Totals and the distribution over reps of the share of star km saved by routing."""
+    busy = summary[summary["star_km"] > 0]
+    saved = busy["saved_km_pct"].to_numpy()
+    q = np.percentile(saved, [0, 25, 50, 75, 100]) if len(saved) else [np.nan] * 5
+    routed, star = summary["routed_km"].sum(), summary["star_km"].sum()
+    return {
+        "plan": label,
+        "limit_s": limit,
+        "reps": len(summary),
+        "visits": int(summary["visits"].sum()),
+        "not_fitted": int(summary["visits_not_fitted"].sum()),
+        "routed_km": round(routed),
+        "star_km": round(star),
+        "saved_pct": round(100 * (1 - routed / star), 1) if star else 0.0,
+        "saved_pct_min_p25_med_p75_max": "/".join(f"{x:.1f}" for x in q),
+        "longest_day_h": round(summary["longest_day_h"].max(), 2),
+        "wall_s": round(wall, 1),
+    }
+
+
+def markdown(rows: list[dict]) -> str:
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(r[k]) for k in head) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import solver
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plan", type=Path, help="a solved plan folder")
+    parser.add_argument("--instance", default="sample", help="sample or NxM (with no --plan)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--solve-limit", type=float, default=20.0)
+    parser.add_argument("--time-limits", default="0.5,1,2", help="PyVRP seconds per rep")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--hours-per-day", type=float, default=8.0)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as scratch:
+        label = args.plan.name if args.plan else args.instance
+        plan = args.plan or solved_plan(args.instance, args.seed, args.solve_limit, Path(scratch))
+        rows, per_rep = [], []
+        for limit in (float(x) for x in args.time_limits.split(",")):
+            result = solver.routes(
+                plan,
+                hours_per_day=args.hours_per_day,
+                time_limit_s=limit,
+                workers=args.workers,
+            )
+            summary = result.summary()
+            rows.append(summary_row(label, limit, summary, result.wall_s))
+            per_rep.append(summary.assign(plan=label, limit_s=limit))
+    out = args.out or RESULTS / f"routes_{label}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat(per_rep).drop(columns="not_fitted").to_csv(out, index=False)
+    print(markdown(rows))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; per rep: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
