@@ -29,11 +29,14 @@ def report(
     out_file: Annotated[
         Path, typer.Option("--out", help="HTML file to write (self-contained, opens offline)")
     ],
+    routes: Annotated[
+        Path | None, typer.Option("--routes", help="folder written by territory routes")
+    ] = None,
 ) -> None:
     """Write an HTML report of a plan: headline numbers, workload chart, maps, moves, reps."""
     try:
         check_output_file(out_file)
-        path = write_report(plan_folder(plan), out_file)
+        path = write_report(plan_folder(plan), out_file, routes)
     except InputError as exc:
         err.print(f"[bold red]error:[/] {len(exc.issues)} problem(s) in the plan folder")
         for issue in exc.issues[:SHOWN_ISSUES]:
