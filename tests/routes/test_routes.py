@@ -90,7 +90,8 @@ def check_routes(result: RoutesResult, plan: Path, hours: float) -> None:
             assert day.stops[-1].depart_h <= day.hours
             routed.update(ids)
         assert r.routed_km <= r.star_km + 1e-9
-        routed.update({u.customer_id: u.visits for u in r.unfitted})
+        for u in r.unfitted:
+            routed[u.customer_id] += u.visits
     expected = {c: int(v) for c, v in visits.items() if v > 0}
     assert dict(routed) == expected
     assert set(result.skipped) == {c for c, v in visits.items() if v == 0}
@@ -256,3 +257,19 @@ def _line_geometry(n: int) -> Geometry:
     """Base at 0 km, account i at 10 (i + 1) km on a line, 1 h on site, 60 km/h."""
     x = np.array([0.0, *(10.0 * (i + 1) for i in range(n))])
     return Geometry(np.abs(x[:, None] - x[None, :]), np.ones(n), 60.0, x, x)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_small_plans_keep_every_promise(tmp_path, seed):
+    """Random visits (0-5), effort and capacity (1-6 days) on 2 reps: every check holds."""
+    rng = np.random.default_rng(seed)
+    accounts = [
+        account(f"C{i}", f"R{i % 2}", *rng.uniform(-0.8, 0.8, 2), int(rng.integers(0, 6)),
+                float(rng.uniform(0.2, 4)))
+        for i in range(18)
+    ]  # fmt: skip
+    reps = [rep(f"R{j}", float(rng.uniform(8, 50)), *rng.uniform(-0.3, 0.3, 2)) for j in range(2)]
+    plan = write_plan(tmp_path / "plan", accounts, reps)
+    hours = float(rng.choice([4.0, 6.0, 8.0]))
+    result = route_plan(plan, hours_per_day=hours, time_limit_s=0.05, workers=1, seed=seed)
+    check_routes(result, plan, hours)
