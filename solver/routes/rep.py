@@ -4,7 +4,9 @@ a day, each account at most once a day; what cannot fit is listed with why.
 Steps: visits that cannot fit in any day (alone longer than a day, or more visits than
 working days) are listed first; PyVRP routes the rest over the working days
 (:mod:`solver.routes.vrp`); :mod:`solver.routes.repair` moves a second visit of an
-account off a day and places what the solver left out where it adds the fewest km.
+account off a day and places what the solver left out where it adds the fewest km;
+:mod:`solver.routes.calendar` picks each route's working day so that the visits of one
+account are spread over the period.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from solver.routes.calendar import spread_days
 from solver.routes.day import DayRoute, schedule_day
 from solver.routes.geometry import Geometry
 from solver.routes.inputs import RepVisits, Travel
@@ -40,7 +43,7 @@ class Unfitted:
 
 @dataclass(frozen=True)
 class RepRoutes:
-    """One rep's working days (only days with stops, numbered from 1) and its overflow."""
+    """One rep's working days with stops (day numbers 1..days_available) and its overflow."""
 
     rep_id: str
     days_available: int
@@ -102,8 +105,15 @@ def route_rep(rep: RepVisits, travel: Travel, settings: Settings) -> RepRoutes:
         reason = _full_reason(account, days, geometry, hours)
         unfitted.append(Unfitted(rep.customer_ids[account], count, reason))
     used = [stops for stops in days if stops]
+    on = spread_days(used, rep.days)
     routes = tuple(
-        schedule_day(i + 1, stops, geometry, rep.customer_ids) for i, stops in enumerate(used)
+        sorted(
+            (
+                schedule_day(d + 1, stops, geometry, rep.customer_ids)
+                for d, stops in zip(on, used, strict=True)
+            ),
+            key=lambda route: route.day,
+        )
     )
     wall = time.perf_counter() - start
     return RepRoutes(rep.rep_id, rep.days, rep.visit_count, routes, tuple(unfitted), wall)

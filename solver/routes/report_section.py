@@ -1,5 +1,5 @@
 """The routes section of the HTML report (``territory report --plan DIR --routes RDIR``):
-routed vs round-trip travel per rep, and one rep's first working week on a map.
+routed vs round-trip travel per rep, and one rep's first five days out on a map.
 
 Reads the folder ``territory routes`` wrote; stops of customers or reps the plan does not
 have are an input error naming file, rows and column (the folders do not belong together).
@@ -87,11 +87,13 @@ def _travel_table(summary: pd.DataFrame, colours: dict[str, str]) -> str:
 
 
 def _week_map(p: PlanData, stops: pd.DataFrame) -> str:
-    """Days 1-5 of the rep with the most stops: one coloured line per day from the base."""
+    """The first five days out of the rep with the most stops: a coloured line per day."""
     if stops.empty:
         return "<p>No routed stops.</p>"
     rep_id = str(stops["rep_id"].value_counts().index[0])
-    week = stops[(stops["rep_id"] == rep_id) & (stops["day"] <= WEEK_DAYS)]
+    own = stops[stops["rep_id"] == rep_id]
+    first = sorted(own["day"].unique())[:WEEK_DAYS]
+    week = own[own["day"].isin(first)]
     where = p.assignments.set_index("customer_id")[["lat", "lon"]]
     base = p.reps.set_index("rep_id").loc[rep_id, ["lat", "lon"]].astype(float)
     lat = np.concatenate([[base["lat"]], where.loc[week["customer_id"], "lat"].to_numpy(float)])
@@ -127,7 +129,8 @@ def _week_map(p: PlanData, stops: pd.DataFrame) -> str:
         f'<circle cx="{bx[0]:.1f}" cy="{by[0]:.1f}" r="7" fill="#fff" stroke="#111" '
         f'stroke-width="2"><title>{e(rep_id)} base</title></circle></svg>'
     )
-    caption = f"{rep_id} (the rep with the most stops): working days 1-{WEEK_DAYS}"
+    shown = ", ".join(str(int(d)) for d in first)
+    caption = f"{rep_id} (the rep with the most stops): its first {len(first)} days out ({shown})"
     return (
         f'<figure class="map"><figcaption>{e(caption)}</figcaption>{"".join(parts)}</figure>'
         f'<div class="legend">{"".join(legend)}</div>'

@@ -22,6 +22,7 @@ from solver.cli import app
 from solver.errors import InputError
 from solver.geo import haversine_km
 from solver.routes import RoutesResult, route_plan
+from solver.routes.calendar import spread_days
 from solver.routes.day import schedule_day
 from solver.routes.geometry import Geometry
 from solver.routes.output import STOP_COLUMNS, SUMMARY_COLUMNS
@@ -81,6 +82,7 @@ def check_routes(result: RoutesResult, plan: Path, hours: float) -> None:
             assert len(ids) == len(set(ids)), f"{r.rep_id} day {day.day} visits one twice"
             assert all(owner[c] == r.rep_id for c in ids)
             assert day.hours <= hours + 1e-9
+            assert 1 <= day.day <= r.days_available
             assert day.drive_km <= day.star_km + 1e-9
             base = reps.loc[r.rep_id]
             spots = accounts.set_index("customer_id").loc[ids]
@@ -273,3 +275,21 @@ def test_random_small_plans_keep_every_promise(tmp_path, seed):
     hours = float(rng.choice([4.0, 6.0, 8.0]))
     result = route_plan(plan, hours_per_day=hours, time_limit_s=0.05, workers=1, seed=seed)
     check_routes(result, plan, hours)
+
+
+def test_visits_of_an_account_are_spread_over_the_period(tmp_path):
+    """4 visits in 20 working days (160 h at 8 h) land about 5 days apart, not on days 1-4."""
+    accounts = [account("OFTEN", "R1", 0.1, 0.0, visits=4), account("ONCE", "R1", 0.1, 0.1)]
+    plan = write_plan(tmp_path / "plan", accounts, [rep("R1", 160)])
+    (r,) = route_plan(plan, time_limit_s=FAST, workers=1).reps
+    days = sorted(d.day for d in r.days if "OFTEN" in {s.customer_id for s in d.stops})
+    assert len(days) == 4 and days[0] >= 1 and days[-1] <= 20
+    assert min(np.diff(days)) >= 4, days
+    assert [d.day for d in r.days] == sorted(d.day for d in r.days)
+
+
+def test_spread_days_keeps_routes_on_distinct_days():
+    on = spread_days([[0], [0, 1], [0], [1], [2]], 10)
+    assert len(set(on)) == 5 and all(0 <= d < 10 for d in on)
+    of_zero = sorted(on[i] for i in (0, 1, 2))
+    assert min(np.diff(of_zero)) >= 3
