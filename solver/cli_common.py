@@ -12,11 +12,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.errors import EXIT_WRITE, SolverError
+from solver.errors import EXIT_WRITE, InputError, SolverError
 from solver.outputs import describe
 from solver.store import dumps
 
 err = Console(stderr=True)
+SHOWN_ISSUES = 30
 
 
 def fail(exc: SolverError, context: str = "") -> typer.Exit:
@@ -78,3 +79,11 @@ def setup_logging(verbosity: int) -> None:
         logger.removeHandler(old)  # one handler however often the app is invoked
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+
+
+def fail_input(exc: InputError, what: str = "the plan folder") -> typer.Exit:
+    """List the first issues of an input error, one a line; exit with its code."""
+    err.print(f"[bold red]error:[/] {len(exc.issues)} problem(s) in {what}")
+    for issue in exc.issues[:SHOWN_ISSUES]:
+        err.print(f"  - {escape(str(issue))}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=exc.exit_code)

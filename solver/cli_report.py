@@ -14,14 +14,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.cli_common import err, fail, fail_write
+from solver.cli_common import fail, fail_input, fail_write
 from solver.errors import InputError, SolverError
 from solver.outputs import check_output_file
 from solver.plan_load import plan_folder
 from solver.report import write_report
 
 out = Console()
-SHOWN_ISSUES = 30
 
 
 def report(
@@ -38,10 +37,7 @@ def report(
         check_output_file(out_file)
         path = write_report(plan_folder(plan), out_file, routes)
     except InputError as exc:
-        err.print(f"[bold red]error:[/] {len(exc.issues)} problem(s) in the plan folder")
-        for issue in exc.issues[:SHOWN_ISSUES]:
-            err.print(f"  - {escape(str(issue))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=exc.exit_code) from None
+        raise fail_input(exc) from None
     except SolverError as exc:
         raise fail(exc) from None
     except OSError as exc:

@@ -15,13 +15,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.cli_common import err, fail, fail_write
+from solver.cli_common import err, fail, fail_input, fail_write
 from solver.errors import InputError, SolverError
 from solver.routes import route_plan
 from solver.routes.run import DEFAULT_WORKERS
 
 out = Console()
-SHOWN_ISSUES = 30
 SHOWN_SKIPPED = 10
 
 
@@ -57,10 +56,7 @@ def routes(
             seed=seed,
         )
     except InputError as exc:
-        err.print(f"[bold red]error:[/] {len(exc.issues)} problem(s) in the plan folder")
-        for issue in exc.issues[:SHOWN_ISSUES]:
-            err.print(f"  - {escape(str(issue))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=exc.exit_code) from None
+        raise fail_input(exc) from None
     except SolverError as exc:
         raise fail(exc) from None
     except KeyboardInterrupt:
