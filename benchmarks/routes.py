@@ -8,6 +8,13 @@ from ``data/make_sample.py``) solves it first with its scenario. For each per-re
 time limit the plan is routed with ``--workers`` processes; one row per rep goes to
 ``benchmarks/results/routes_<name>.csv`` and the totals and the distribution over reps of
 the km saved against round trips are printed as a Markdown table.
+
+    python -m benchmarks.routes --instance sample --rounds --time-limits 0.5
+
+``--rounds`` instead solves the instance with ``travel_model = "routes"`` (PyVRP
+``--time-limits``' first value per rep) and prints each round: objective, workload Gini,
+round-trip travel km, mean route share, the largest change of a share, wall time; round 0
+is the star plan.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +63,21 @@ def summary_row(label: str, limit: float, summary: pd.DataFrame, wall: float) ->
     }
 
 
+def rounds(name: str, seed: int, limit: float, route_limit: float) -> list[dict]:
+    """Solve with travel_model = "routes"; the certificate's rounds, plus moves per round."""
+    import solver
+
+    folder = ROOT / "data" if name == "sample" else instance(*map(int, name.split("x")), seed)
+    scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(
+        time_limit_s=limit, travel_model="routes", travel={"route_time_limit_s": route_limit}
+    )
+    start = time.perf_counter()
+    plan = solver.solve(folder / "customers.csv", folder / "reps.csv", scenario)
+    print(f"total wall {time.perf_counter() - start:.1f} s; moves {plan.metrics['after']['moves']}")
+    return [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}
+            for r in plan.certificate["route_rounds"]]  # fmt: skip
+
+
 def markdown(rows: list[dict]) -> str:
     head = list(rows[0])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -74,8 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--hours-per-day", type=float, default=8.0)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--rounds", action="store_true", help='travel_model = "routes" rounds')
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.rounds:
+        limit = float(args.time_limits.split(",")[0])
+        print(markdown(rounds(args.instance, args.seed, args.solve_limit, limit)))
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return 0
     with tempfile.TemporaryDirectory() as scratch:
         label = args.plan.name if args.plan else args.instance
         plan = args.plan or solved_plan(args.instance, args.seed, args.solve_limit, Path(scratch))

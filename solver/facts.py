@@ -2,7 +2,8 @@
 
 Both the problem builder and the independent checker derive pair facts from here, so a
 pair's workload means the same thing everywhere: effort hours + travel hours, where
-travel hours = visits x 2 x great-circle km x road factor / speed.
+travel hours = visits x 2 x great-circle km x road factor / speed x the rep's route share
+(1 unless ``travel_model = "routes"`` measured it).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Facts:
     segments: tuple[str, ...]
     road_factor: float
     speed_kmh: float
+    travel_share: np.ndarray  # per rep: share of round-trip travel time counted (1 = star)
 
     @property
     def n(self) -> int:
@@ -121,6 +123,9 @@ class Facts:
             segments=segments,
             road_factor=scenario.travel.road_factor,
             speed_kmh=scenario.travel.speed_kmh,
+            travel_share=np.array(
+                [scenario.travel.shares.get(r, 1.0) for r in reps["rep_id"]], dtype=float
+            ),
         )
 
     def rep_strength(self) -> np.ndarray:
@@ -151,7 +156,8 @@ class PairFacts:
             facts.c_lat[customer], facts.c_lon[customer], facts.r_lat[rep], facts.r_lon[rep]
         )
         travel = travel_km_per_period(dist, facts.visits[customer], facts.road_factor)
-        workload = facts.effort[customer] + travel / facts.speed_kmh
+        share = facts.travel_share[rep]  # routed / round-trip km of the rep's routes
+        workload = facts.effort[customer] + travel / facts.speed_kmh * share
         return cls(facts, customer, rep, dist, travel, workload)
 
     def subset(self, mask: np.ndarray) -> PairFacts:

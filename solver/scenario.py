@@ -11,7 +11,7 @@ import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_serializer,
     field_validator,
 )
 
@@ -74,10 +75,37 @@ class Rules(_Frozen):
 
 
 class Travel(_Frozen):
-    """Road distance = great-circle km x road_factor; travel time = road km / speed_kmh."""
+    """Road distance = great-circle km x road_factor; travel time = road km / speed_kmh.
+
+    ``route_share`` (per rep id, 0..1): the share of its round-trip travel time a rep's
+    workload counts, routed km / round-trip km of its routes (set by ``travel_model =
+    "routes"``; absent reps count 1). ``hours_per_day`` and ``route_time_limit_s`` (PyVRP
+    seconds per rep) are how those rounds route; ``route_rounds`` caps their number.
+    """
 
     road_factor: float = Field(1.3, ge=1.0, le=5.0, allow_inf_nan=False, strict=True)
     speed_kmh: float = Field(60.0, gt=0, le=300, allow_inf_nan=False, strict=True)
+    #: (rep id, share) pairs, sorted (a tuple keeps the scenario hashable); a table in TOML
+    route_share: tuple[
+        tuple[str, Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]], ...
+    ] = ()
+    hours_per_day: float = Field(8.0, gt=0, le=24, allow_inf_nan=False)
+    route_time_limit_s: float = Field(1.0, gt=0, le=3600, allow_inf_nan=False)
+    route_rounds: int = Field(3, ge=1, le=20, strict=True)
+
+    @field_validator("route_share", mode="before")
+    @classmethod
+    def _share_pairs(cls, value: Any) -> Any:
+        return tuple(sorted(value.items())) if isinstance(value, Mapping) else value
+
+    @field_serializer("route_share")
+    def _share_table(self, value: tuple[tuple[str, float], ...]) -> dict[str, float]:
+        return dict(value)
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """route_share as a mapping: rep id -> share of round-trip travel time counted."""
+        return dict(self.route_share)
 
 
 class InputFormat(_Frozen):
@@ -121,6 +149,9 @@ class Scenario(_Frozen):
     seed: int = Field(0, ge=0, strict=True)
     workers: int = Field(2, ge=1, le=64, strict=True)
     workload_unit: Literal["hours", "accounts"] = "hours"
+    #: "star": travel is a round trip per visit; "routes": solve, route each rep, count
+    #: its routed share of travel in the workload, re-solve (solver.routes.rounds)
+    travel_model: Literal["star", "routes"] = "star"
     max_candidates: int | None = Field(None, ge=1, strict=True)
     deterministic: bool = Field(False, strict=True)
     #: memory a solve may use, in GiB (default: what the machine has available)

@@ -37,7 +37,7 @@ from solver.models.warmstart import lp_rounding
 from solver.plan import Plan, build_plan, evaluate, rules_in_force
 from solver.problem import Problem
 from solver.progress import logged
-from solver.scenario import Scenario
+from solver.scenario import Scenario, as_scenario
 
 _CPSAT_BOUND = "CP-SAT objective bound, less the cost rounding of its integer model"
 ENGINE_BOUND_SOURCES = {
@@ -94,8 +94,14 @@ def solve(
     scenario: Scenario | dict | str | Path | None = None,
     progress: ProgressFactory | None = None,
 ) -> Plan:
-    """Solve a territory plan from customer and rep tables (frames or file paths)."""
-    return solve_problem(Problem.build(customers, reps, scenario), progress=progress)
+    """Solve a territory plan from customer and rep tables (frames or file paths); with
+    ``travel_model = "routes"`` in rounds that count routed travel (solver.routes.rounds)."""
+    scn = as_scenario(scenario)
+    if scn.travel_model == "routes":
+        from solver.routes.rounds import solve_with_routes
+
+        return solve_with_routes(customers, reps, scn, progress)
+    return solve_problem(Problem.build(customers, reps, scn), progress=progress)
 
 
 def solve_problem(

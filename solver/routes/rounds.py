@@ -1,0 +1,81 @@
+"""Workload that reflects routes (``travel_model = "routes"``): solve, route every rep, count
+each rep's routed share of its round-trip travel in the workload, re-solve; until stable.
+
+A rep's share = routed km / round-trip km of the visits its routes drive (star: 1). An
+account's travel hours for a rep are its round trips x that rep's share, i.e. the rep's
+routed drive time shared over its accounts in proportion to their round trips; a rep
+not routed yet (no visits) keeps 1. Rounds end when no share moves by more than
+:data:`STABLE` or after ``travel.route_rounds`` re-solves. The travel term of the
+objective stays the round-trip km.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from solver.plan import Plan
+from solver.problem import Problem
+from solver.routes.run import route_plan
+from solver.scenario import Scenario, Travel
+from solver.solve import ProgressFactory, solve_problem
+
+STABLE = 0.02  # largest change of a rep's share that counts as stable
+
+
+def solve_with_routes(
+    customers: pd.DataFrame | str | Path,
+    reps: pd.DataFrame | str | Path,
+    scenario: Scenario,
+    progress: ProgressFactory | None = None,
+) -> Plan:
+    """The plan of the last round; its certificate lists each round (``route_rounds``)."""
+    travel = scenario.travel
+    shares: dict[str, float] = travel.shares
+    rounds = []
+    plan = None
+    for round_no in range(travel.route_rounds + 1):
+        start = time.perf_counter()
+        current = scenario.replace(travel={"route_share": shares})
+        plan = solve_problem(Problem.build(customers, reps, current), progress=progress)
+        if plan.certificate.get("interrupted"):
+            break
+        measured = _route_shares(plan, travel, scenario.workers)
+        change = max((abs(v - shares.get(r, 1.0)) for r, v in measured.items()), default=0.0)
+        rounds.append(_round_row(round_no, plan, measured, change, time.perf_counter() - start))
+        if change <= STABLE:
+            break
+        shares = {**shares, **measured}
+    plan.certificate["route_rounds"] = rounds
+    return plan
+
+
+def _route_shares(plan: Plan, travel: Travel, workers: int) -> dict[str, float]:
+    """Routed km / round-trip km of each rep's routes in ``plan`` (reps with routes only)."""
+    with tempfile.TemporaryDirectory() as folder:
+        plan.write(folder)
+        result = route_plan(
+            folder,
+            hours_per_day=travel.hours_per_day,
+            time_limit_s=travel.route_time_limit_s,
+            workers=workers,
+        )
+    return {
+        r.rep_id: max(min(r.routed_km / r.star_km, 1.0), 1e-3) for r in result.reps if r.star_km > 0
+    }
+
+
+def _round_row(number: int, plan: Plan, shares: dict, change: float, wall: float) -> dict:
+    reps = plan.reps[plan.reps["active"]]
+    return {
+        "round": number,
+        "objective": plan.certificate["objective"],
+        "workload_gini": plan.metrics["after"]["workload"]["gini"],
+        "travel_km": float(reps["travel_km"].sum()),
+        "mean_share": sum(shares.values()) / len(shares) if shares else 1.0,
+        "largest_share_change": change,
+        "wall_s": wall,
+    }

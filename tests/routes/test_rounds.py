@@ -1,0 +1,66 @@
+"""travel_model = "routes": rounds of solve -> route -> re-solve; the plan's workloads count
+each rep's routed share of its round trips, and the plan stays valid and reloadable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import solver
+from solver.errors import ScenarioError
+
+SCENARIO = {
+    "as_of": "2027-01-01",
+    "time_limit_s": 1,
+    "seed": 1,
+    "travel_model": "routes",
+    "travel": {"route_time_limit_s": 0.05},
+}
+
+
+def clustered(n: int = 24, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two reps, each with a cluster of accounts 20-40 km out: routes share a day."""
+    rng = np.random.default_rng(seed)
+    side = np.arange(n) % 2
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:02d}" for i in range(n)],
+            "lat": 32.0 + 0.25 * side + rng.uniform(-0.05, 0.05, n),
+            "lon": -97.0 + 0.8 * side + rng.uniform(-0.05, 0.05, n),
+            "value": rng.integers(1000, 5000, n).astype(float),
+            "effort_hours": rng.uniform(0.5, 2.0, n).round(2),
+            "visits": rng.integers(1, 4, n),
+        }
+    )
+    reps = pd.DataFrame(
+        {"rep_id": ["R0", "R1"], "lat": [32.0, 32.25], "lon": [-97.2, -96.0],
+         "capacity_hours": [200.0, 200.0]}
+    )  # fmt: skip
+    return customers, reps
+
+
+def test_routes_rounds_count_routed_travel_and_keep_the_plan_valid(tmp_path):
+    customers, reps = clustered()
+    plan = solver.solve(customers, reps, SCENARIO)
+    rounds = plan.certificate["route_rounds"]
+    assert 1 <= len(rounds) <= 4 and rounds[0]["round"] == 0
+    used = solver.Scenario.from_dict(plan.certificate["scenario"])
+    share = used.travel.shares
+    assert set(share) == {"R0", "R1"} and all(0 < v < 0.9 for v in share.values())
+    a = plan.assignments
+    expected = a["effort_hours"] + a["travel_km"] / 60.0 * a["rep_id"].map(share)
+    assert np.allclose(a["workload_hours"], expected, atol=0.01)
+    star = solver.solve(customers, reps, {**SCENARIO, "travel_model": "star"})
+    assert "route_rounds" not in star.certificate
+    assert plan.reps["workload_hours"].sum() < star.reps["workload_hours"].sum()
+    assert solver.check_plan(customers, reps, plan.assignments, used) == []
+    plan.write(tmp_path)
+    again = solver.Plan.load(tmp_path)
+    assert np.allclose(again.reps["workload_hours"], plan.reps["workload_hours"])
+
+
+def test_route_share_must_be_a_share():
+    with pytest.raises(ScenarioError) as caught:
+        solver.Scenario.from_dict({"travel": {"route_share": {"R1": 1.5}}})
+    assert "route_share" in str(caught.value)
