@@ -88,8 +88,8 @@ def route_rep(rep: RepVisits, travel: Travel, settings: Settings) -> RepRoutes:
             unfitted.append(Unfitted(customer, visits, _alone_reason(alone, hours)))
             continue
         if visits > rep.days:
-            days = f"{rep.days} working day{'' if rep.days == 1 else 's'}"
-            reason = f"{visits} visits but {days} (at most one visit a day)"
+            days = _plural(rep.days, "working day")
+            reason = f"{_plural(visits, 'visit')} but {days} (at most one visit a day)"
             unfitted.append(Unfitted(customer, visits - rep.days, reason))
         visit_account += [account] * min(visits, rep.days)
     solved = solve_days(
@@ -117,6 +117,10 @@ def route_rep(rep: RepVisits, travel: Travel, settings: Settings) -> RepRoutes:
     )
     wall = time.perf_counter() - start
     return RepRoutes(rep.rep_id, rep.days, rep.visit_count, routes, tuple(unfitted), wall)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _alone_reason(alone: float, hours: float) -> str:
