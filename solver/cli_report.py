@@ -19,6 +19,7 @@ from solver.errors import InputError, SolverError
 from solver.outputs import check_output_file
 from solver.plan_load import plan_folder
 from solver.report import write_report
+from solver.routes.report_section import routes_section
 
 out = Console()
 
@@ -35,7 +36,8 @@ def report(
     """Write an HTML report of a plan: headline numbers, workload chart, maps, moves, reps."""
     try:
         check_output_file(out_file)
-        path = write_report(plan_folder(plan), out_file, routes)
+        sections = [] if routes is None else [routes_section(routes)]
+        path = write_report(plan_folder(plan), out_file, sections)
     except InputError as exc:
         raise fail_input(exc) from None
     except SolverError as exc:

@@ -20,6 +20,7 @@ import hashlib
 import html
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,8 @@ MAX_MOVE_ROWS = 10_000
 NO_REP = "#9aa0a6"
 BEFORE_BAR, AFTER_BAR, CAPACITY_LINE = "#b8bec6", "#2f6fad", "#c0392b"
 MAP_W, MAP_H = 640, 520
+#: an extra section of the page: (plan, rep colours) -> HTML, every value escaped
+Section = Callable[["PlanData", dict[str, str]], str]
 
 
 def e(value: object) -> str:
@@ -695,14 +698,14 @@ def _csp() -> str:
     )
 
 
-def render_report(plan_dir: str | Path, routes_dir: str | Path | None = None) -> str:
+def render_report(plan_dir: str | Path, sections: Sequence[Section] = ()) -> str:
     """The whole report of the plan folder ``plan_dir`` as one self-contained HTML page;
-    with ``routes_dir`` (``territory routes`` output) also its routes section."""
+    each of ``sections`` adds its HTML after the maps (e.g. the routes section)."""
     p = load_plan(plan_dir)
     colours = rep_colours(p.reps)
     cert = p.certificate
     map_html, _ = maps(p, colours)
-    routes_html = _routes_html(p, routes_dir, colours)
+    extra_html = "".join(section(p, colours) for section in sections)
     n, m = len(p.assignments), len(p.reps)
     active = int(p.reps["active"].sum())
     subtitle = (
@@ -728,7 +731,7 @@ def render_report(plan_dir: str | Path, routes_dir: str | Path | None = None) ->
 <section id="workload"><h2>Workload per rep: utilisation before vs after</h2>
 {workload_chart(p, colours)}</section>
 <section id="map"><h2>Accounts by rep, before and after</h2>{map_html}</section>
-{routes_html}
+{extra_html}
 <section id="moves-section"><h2>Moves and their reasons</h2>
 <div class="scroll">{moves_table(p, colours)}</div></section>
 <section id="reps-section"><h2>Per rep</h2><div class="scroll">{rep_table(p, colours)}</div>
@@ -742,19 +745,11 @@ input fingerprints: {e(fp_text or "–")}; solver version {e(cert.get("version",
 """
 
 
-def _routes_html(p: PlanData, routes_dir: str | Path | None, colours: dict[str, str]) -> str:
-    if routes_dir is None:
-        return ""
-    from solver.routes.report_section import routes_section
-
-    return routes_section(p, routes_dir, colours)
-
-
 def write_report(
-    plan_dir: str | Path, out_path: str | Path, routes_dir: str | Path | None = None
+    plan_dir: str | Path, out_path: str | Path, sections: Sequence[Section] = ()
 ) -> Path:
     """Render the report of ``plan_dir`` and write it atomically to ``out_path``."""
-    text = render_report(plan_dir, routes_dir)
+    text = render_report(plan_dir, sections)
     out = Path(out_path)
     atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return out

@@ -100,7 +100,7 @@ def solve(
     if scn.travel_model == "routes":
         from solver.routes.rounds import solve_with_routes
 
-        return solve_with_routes(customers, reps, scn, progress)
+        return solve_with_routes(customers, reps, scn, solve_problem, progress)
     return solve_problem(Problem.build(customers, reps, scn), progress=progress)
 
 

@@ -14,8 +14,9 @@ import types
 
 from solver.routes.day import DayRoute, Stop
 from solver.routes.inputs import RepVisits, Travel
+from solver.routes.output import RoutesResult
 from solver.routes.rep import RepRoutes, Settings, Unfitted
-from solver.routes.run import RoutesResult, route_plan
+from solver.routes.run import route_plan
 
 __all__ = [
     "DayRoute",

@@ -1,17 +1,17 @@
-"""The routes as tables and files: stops.csv (one row per stop) and routes_summary.csv
-(one row per rep), each written atomically (temporary file, then rename)."""
+"""The routes of a plan (:class:`RoutesResult`) as tables and files: stops.csv (one row per
+stop) and routes_summary.csv (one row per rep), each written atomically (temporary file,
+then rename)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from solver.io import write_csv
-
-if TYPE_CHECKING:
-    from solver.routes.run import RoutesResult
+from solver.routes.inputs import Travel
+from solver.routes.rep import RepRoutes, Settings
 
 STOP_COLUMNS = (
     "rep_id",
@@ -38,6 +38,34 @@ SUMMARY_COLUMNS = (
     "not_fitted",
     "wall_s",
 )
+
+
+@dataclass(frozen=True)
+class RoutesResult:
+    """Every active rep's days, the accounts skipped for having 0 visits, and how."""
+
+    reps: tuple[RepRoutes, ...]
+    skipped: tuple[str, ...]
+    travel: Travel
+    settings: Settings
+    days: int | None  # working days given; None: floor(capacity_hours / hours_per_day)
+    wall_s: float
+
+    @property
+    def visits_not_fitted(self) -> int:
+        return sum(r.visits_not_fitted for r in self.reps)
+
+    def stops(self) -> pd.DataFrame:
+        """One row per stop (:func:`stops_frame`)."""
+        return stops_frame(self)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per rep (:func:`summary_frame`)."""
+        return summary_frame(self)
+
+    def write(self, out_dir: str | Path) -> tuple[Path, Path]:
+        """Write stops.csv and routes_summary.csv into ``out_dir`` (each atomically)."""
+        return write_routes(self, Path(out_dir))
 
 
 def stops_frame(result: RoutesResult) -> pd.DataFrame:

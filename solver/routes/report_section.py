@@ -7,6 +7,7 @@ have are an input error naming file, rows and column (the folders do not belong 
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 
 from solver.errors import InputError, InputIssue
 from solver.io import read_table
-from solver.report import MAP_H, MAP_W, PlanData, _projection, _table, e, fmt_num
+from solver.report import MAP_H, MAP_W, PlanData, Section, _projection, _table, e, fmt_num
 from solver.routes.output import STOP_COLUMNS, SUMMARY_COLUMNS
 
 WEEK_DAYS = 5
@@ -44,8 +45,13 @@ def read_routes(routes_dir: str | Path, plan: PlanData) -> tuple[pd.DataFrame, p
     return stops, summary
 
 
-def routes_section(p: PlanData, routes_dir: str | Path, colours: dict[str, str]) -> str:
-    """The section: a sortable per-rep table and the busiest rep's first week on a map."""
+def routes_section(routes_dir: str | Path) -> Section:
+    """The report section of ``routes_dir``, for ``render_report(plan, [section])``."""
+    return partial(_section, routes_dir)
+
+
+def _section(routes_dir: str | Path, p: PlanData, colours: dict[str, str]) -> str:
+    """A sortable per-rep table and the busiest rep's first days out on a map."""
     stops, summary = read_routes(routes_dir, p)
     return (
         '<section id="routes"><h2>Routes: routed vs round-trip travel per rep</h2>'

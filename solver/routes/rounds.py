@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,6 @@ from solver.plan import Plan
 from solver.problem import Problem
 from solver.routes.run import route_plan
 from solver.scenario import Scenario, Travel
-from solver.solve import ProgressFactory, solve_problem
 
 STABLE = 0.02  # largest change of a rep's share that counts as stable
 
@@ -30,9 +30,14 @@ def solve_with_routes(
     customers: pd.DataFrame | str | Path,
     reps: pd.DataFrame | str | Path,
     scenario: Scenario,
-    progress: ProgressFactory | None = None,
+    solve_problem: Callable[..., Plan],
+    progress: object = None,
 ) -> Plan:
-    """The plan of the last round; its certificate lists each round (``route_rounds``)."""
+    """The plan of the last round; its certificate lists each round (``route_rounds``).
+
+    ``solve_problem(problem, progress=...)`` solves one round (:func:`solver.solve_problem`,
+    handed in by :func:`solver.solve` so that this module does not import it).
+    """
     travel = scenario.travel
     shares: dict[str, float] = travel.shares
     rounds = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -12,43 +11,10 @@ from solver.errors import InputError, InputIssue
 from solver.export.plan_files import read_plan
 from solver.plan_load import plan_folder
 from solver.routes.inputs import RepVisits, Travel, routes_input
+from solver.routes.output import RoutesResult
 from solver.routes.rep import RepRoutes, Settings, route_rep
 
 DEFAULT_WORKERS = 2
-
-
-@dataclass(frozen=True)
-class RoutesResult:
-    """Every active rep's days, the accounts skipped for having 0 visits, and how."""
-
-    reps: tuple[RepRoutes, ...]
-    skipped: tuple[str, ...]
-    travel: Travel
-    settings: Settings
-    days: int | None  # working days given; None: floor(capacity_hours / hours_per_day)
-    wall_s: float
-
-    @property
-    def visits_not_fitted(self) -> int:
-        return sum(r.visits_not_fitted for r in self.reps)
-
-    def stops(self):
-        """One row per stop (see :func:`solver.routes.output.stops_frame`)."""
-        from solver.routes.output import stops_frame
-
-        return stops_frame(self)
-
-    def summary(self):
-        """One row per rep (see :func:`solver.routes.output.summary_frame`)."""
-        from solver.routes.output import summary_frame
-
-        return summary_frame(self)
-
-    def write(self, out_dir: str | Path) -> tuple[Path, Path]:
-        """Write stops.csv and routes_summary.csv into ``out_dir`` (each atomically)."""
-        from solver.routes.output import write_routes
-
-        return write_routes(self, Path(out_dir))
 
 
 def route_plan(

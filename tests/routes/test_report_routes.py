@@ -11,6 +11,7 @@ from solver.cli import app
 from solver.errors import InputError
 from solver.report import render_report
 from solver.routes import route_plan
+from solver.routes.report_section import routes_section
 from tests.routes.test_routes import FAST, account, rep, write_plan
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -29,7 +30,7 @@ def routed(tmp_path):
 
 def test_section_shows_routed_and_round_trip_km_per_rep(routed, tmp_path):
     plan, routes = routed
-    page = render_report(plan, routes)
+    page = render_report(plan, [routes_section(routes)])
     assert '<section id="routes">' in page and 'id="routes-map"' in page
     summary = pd.read_csv(routes / "routes_summary.csv")
     for r in summary.itertuples():
@@ -49,7 +50,7 @@ def test_routes_of_another_plan_are_refused(routed, tmp_path):
     stops.loc[1, "customer_id"] = "NOT-IN-PLAN"
     stops.to_csv(routes / "stops.csv", index=False)
     with pytest.raises(InputError) as caught:
-        render_report(plan, routes)
+        render_report(plan, [routes_section(routes)])
     (issue,) = caught.value.issues
     assert issue.column == "customer_id" and issue.rows == (3,)
     out = runner.invoke(app, ["report", "--plan", str(plan), "--routes", str(routes),
