@@ -43,6 +43,14 @@ def routes(
     ] = 1.0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="processes")] = DEFAULT_WORKERS,
     seed: Annotated[int, typer.Option("--seed", help="PyVRP seed")] = 0,
+    iterations: Annotated[
+        int | None,
+        typer.Option(
+            "--iterations",
+            min=1,
+            help="PyVRP iterations per rep instead of --time-limit (reproducible)",
+        ),
+    ] = None,
 ) -> None:
     """Route each active rep's visits of the period as days from its base and back."""
     try:
@@ -54,6 +62,7 @@ def routes(
             time_limit_s=time_limit,
             workers=workers,
             seed=seed,
+            iterations=iterations,
         )
     except InputError as exc:
         raise fail_input(exc) from None

@@ -25,11 +25,13 @@ from solver.routes.vrp import solve_days
 
 @dataclass(frozen=True)
 class Settings:
-    """How to route: hours of a working day, PyVRP time limit per rep (s), seed."""
+    """How to route: hours of a working day, PyVRP time limit per rep (s), seed, and
+    ``iterations`` (PyVRP iterations per rep instead of the time limit: reproducible)."""
 
     hours_per_day: float = 8.0
     time_limit_s: float = 1.0
     seed: int = 0
+    iterations: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,13 @@ def route_rep(rep: RepVisits, travel: Travel, settings: Settings) -> RepRoutes:
             unfitted.append(Unfitted(customer, visits - rep.days, reason))
         visit_account += [account] * min(visits, rep.days)
     solved = solve_days(
-        geometry, visit_account, rep.days, hours, settings.time_limit_s, settings.seed
+        geometry,
+        visit_account,
+        rep.days,
+        hours,
+        settings.time_limit_s,
+        settings.seed,
+        settings.iterations,
     )
     days = [[visit_account[v] for v in route] for route in solved]
     days += [[] for _ in range(rep.days - len(days))]

@@ -26,16 +26,19 @@ def route_plan(
     time_limit_s: float = 1.0,
     workers: int = DEFAULT_WORKERS,
     seed: int = 0,
+    iterations: int | None = None,
 ) -> RoutesResult:
     """Route the period's visits of every active rep of a solved plan folder.
 
     ``days`` working days per rep (default floor(capacity_hours / hours_per_day)), each at
     most ``hours_per_day`` of driving plus on-site time; ``time_limit_s`` of PyVRP per rep;
-    ``workers`` processes. With ``out_dir``, stops.csv and routes_summary.csv are written.
+    ``workers`` processes; ``iterations`` PyVRP iterations per rep instead of the time limit
+    (the same plan, seed and iterations give the same stops). With ``out_dir``, stops.csv
+    and routes_summary.csv are written.
     """
-    _check_settings(hours_per_day, days, time_limit_s, workers)
+    _check_settings(hours_per_day, days, time_limit_s, workers, iterations)
     start = time.perf_counter()
-    settings = Settings(hours_per_day, time_limit_s, seed)
+    settings = Settings(hours_per_day, time_limit_s, seed, iterations)
     task = routes_input(read_plan(plan_folder(plan_dir)), hours_per_day, days)
     reps = route_reps(task.reps, task.travel, settings, workers)
     result = RoutesResult(
@@ -61,12 +64,15 @@ def route_reps(
     return tuple(done[r.rep_id] if r.visit_count else work(r) for r in reps)
 
 
-def _check_settings(hours: float, days: int | None, time_limit: float, workers: int) -> None:
+def _check_settings(
+    hours: float, days: int | None, time_limit: float, workers: int, iterations: int | None
+) -> None:
     rules = [
         ("hours_per_day", hours > 0 and hours <= 24, "must be > 0 and <= 24"),
         ("days", days is None or days >= 0, "must be >= 0"),
         ("time_limit_s", time_limit > 0, "must be > 0"),
         ("workers", workers >= 1, "must be >= 1"),
+        ("iterations", iterations is None or iterations >= 1, "must be >= 1"),
     ]
     issues = [InputIssue("routes settings", name, rule) for name, ok, rule in rules if not ok]
     if issues:

@@ -29,20 +29,22 @@ def solve_days(
     hours_per_day: float,
     time_limit_s: float,
     seed: int,
+    iterations: int | None = None,
 ) -> list[list[int]]:
     """Per used day, the visits (indices into ``visit_account``) in driving order.
 
-    Visits the solver left out are in no day; the caller places or lists them.
+    PyVRP stops after ``time_limit_s``, or with ``iterations`` after that many iterations
+    (then the same data and seed give the same routes on any machine). Visits the solver
+    left out are in no day; the caller places or lists them.
     """
     if days <= 0 or not visit_account:
         return []
     import pyvrp  # imported here: only routing needs it
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxIterations, MaxRuntime
 
     data = _problem_data(pyvrp, geometry, visit_account, days, hours_per_day)
-    result = pyvrp.solve(
-        data, MaxRuntime(time_limit_s), seed=seed, collect_stats=False, display=False
-    )
+    stop = MaxRuntime(time_limit_s) if iterations is None else MaxIterations(iterations)
+    result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
     return [[a.idx for a in route if a.is_client()] for route in result.best.routes()]
 
 

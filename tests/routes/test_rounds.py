@@ -64,3 +64,13 @@ def test_route_share_must_be_a_share():
     with pytest.raises(ScenarioError) as caught:
         solver.Scenario.from_dict({"travel": {"route_share": {"R1": 1.5}}})
     assert "route_share" in str(caught.value)
+
+
+def test_deterministic_rounds_write_identical_plans(tmp_path):
+    customers, reps = clustered(n=16, seed=2)
+    scenario = {**SCENARIO, "deterministic": True}
+    for name in ("a", "b"):
+        solver.solve(customers, reps, scenario).write(tmp_path / name)
+    for file in ("assignments.csv", "reps.csv", "metrics.json"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+    assert "route_rounds" in (tmp_path / "a" / "metrics.json").read_text()

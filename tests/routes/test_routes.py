@@ -293,3 +293,13 @@ def test_spread_days_keeps_routes_on_distinct_days():
     assert len(set(on)) == 5 and all(0 <= d < 10 for d in on)
     of_zero = sorted(on[i] for i in (0, 1, 2))
     assert min(np.diff(of_zero)) >= 3
+
+
+def test_iterations_give_the_same_stops_every_time(solved_plan, tmp_path):
+    """With --iterations instead of a time limit, two runs write identical stops.csv."""
+    for name in ("a", "b"):
+        args = ["--out", str(tmp_path / name), "--iterations", "30", "--seed", "3"]
+        out = runner.invoke(app, ["routes", "--plan", str(solved_plan), *args])
+        assert out.exit_code == 0, out.output
+    first = (tmp_path / "a" / "stops.csv").read_bytes()
+    assert first == (tmp_path / "b" / "stops.csv").read_bytes() and first.count(b"\n") > 1
