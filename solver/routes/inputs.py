@@ -30,10 +30,7 @@ class Travel:
     @classmethod
     def from_certificate(cls, certificate: dict) -> Travel:
         """The plan's scenario travel settings; defaults (1.3, 60 km/h) when absent."""
-        scenario = certificate.get("scenario")
-        travel = scenario.get("travel") if isinstance(scenario, dict) else None
-        if not isinstance(travel, dict):
-            return cls()
+        travel = certificate_travel(certificate)
         return cls(
             float(travel.get("road_factor", DEFAULT_ROAD_FACTOR)),
             float(travel.get("speed_kmh", DEFAULT_SPEED_KMH)),
@@ -149,20 +146,35 @@ def _accounts(files: PlanFiles, travel: Travel, reps: pd.DataFrame) -> pd.DataFr
     bad = ((visits < 0) | (visits != np.floor(visits))).to_numpy()
     col.add("visits", "must be a whole number >= 0", bad, _shown(visits.astype(str), bad))
     out["visits"] = visits.where(~bad, 0).astype(int)
-    out["effort"] = _effort(col, frame, travel)
+    shares = _route_shares(files.certificate)
+    out["effort"] = _effort(col, frame, travel, rep.map(lambda r: shares.get(r, 1.0)))
     if col.issues:
         raise InputError(col.issues)
     return out
 
 
-def _effort(col: _Collector, frame: pd.DataFrame, travel: Travel) -> pd.Series:
-    """Service hours per period: effort_hours, else the plan's workload minus its travel."""
+def certificate_travel(certificate: dict) -> dict:
+    """The ``[travel]`` table of the scenario a plan's certificate carries ({} when none)."""
+    scenario = certificate.get("scenario")
+    travel = scenario.get("travel") if isinstance(scenario, dict) else None
+    return travel if isinstance(travel, dict) else {}
+
+
+def _route_shares(certificate: dict) -> dict[str, float]:
+    """The plan's per-rep route shares (``travel_model = "routes"``); none: star travel."""
+    shares = certificate_travel(certificate).get("route_share")
+    return {str(k): float(v) for k, v in shares.items()} if isinstance(shares, dict) else {}
+
+
+def _effort(col: _Collector, frame: pd.DataFrame, travel: Travel, share: pd.Series) -> pd.Series:
+    """Service hours per period: effort_hours, else the plan's workload minus its travel
+    (round trips x the rep's route share when the plan was solved with routes)."""
     effort = _number(col, frame, "effort_hours", False)
     blank = effort.isna().to_numpy()
     if blank.any():
         workload = _number(col, frame, "workload_hours", False)
         travel_km = _number(col, frame, "travel_km", False)
-        derived = workload - travel_km / travel.speed_kmh
+        derived = workload - travel_km / travel.speed_kmh * share.astype(float)
         effort = effort.where(~blank, derived)
         missing = effort.isna().to_numpy()
         col.add("effort_hours", "blank, and workload_hours / travel_km cannot stand in", missing)

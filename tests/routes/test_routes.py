@@ -303,3 +303,16 @@ def test_iterations_give_the_same_stops_every_time(solved_plan, tmp_path):
         assert out.exit_code == 0, out.output
     first = (tmp_path / "a" / "stops.csv").read_bytes()
     assert first == (tmp_path / "b" / "stops.csv").read_bytes() and first.count(b"\n") > 1
+
+
+def test_blank_effort_is_the_plans_effort_also_with_route_shares(tmp_path):
+    """effort_hours left blank: workload_hours - travel_km / speed x the rep's route share."""
+    accounts = [account("C0", "R1", 0.1, 0.0, visits=2, effort=np.nan)]
+    plan = write_plan(tmp_path / "plan", accounts, [rep("R1", 80)])
+    frame = pd.read_csv(plan / "assignments.csv").assign(workload_hours=5.0, travel_km=120.0)
+    frame.to_csv(plan / "assignments.csv", index=False)
+    metrics = {"certificate": {"scenario": {"travel": {"route_share": {"R1": 0.5}}}}}
+    (plan / "metrics.json").write_text(json.dumps(metrics))
+    (r,) = route_plan(plan, time_limit_s=FAST, workers=1).reps
+    onsite = [s.depart_h - s.arrive_h for d in r.days for s in d.stops]
+    assert onsite == pytest.approx([(5.0 - 120.0 / 60.0 * 0.5) / 2] * 2)
