@@ -26,6 +26,7 @@ from pydantic import (
 
 from solver.errors import InputError, InputIssue, ScenarioError
 from solver.io import SCENARIO_FILE_LIMIT, read_regular_file, read_table
+from solver.models.names import ENGINE_CHOICES
 from solver.spreadsheet import split_sheet
 
 #: largest weight accepted: keeps every weighted cost finite and the integer models in range
@@ -144,7 +145,7 @@ class Scenario(_Frozen):
     """Everything about a solve except the data: weights, rules, as-of date, engine, limits."""
 
     as_of: dt.date = Field(default_factory=dt.date.today)
-    engine: Literal["auto", "cpsat", "lns", "flow", "milp"] = "auto"
+    engine: Literal[ENGINE_CHOICES] = "auto"
     time_limit_s: float = Field(30.0, gt=0, le=604_800, allow_inf_nan=False, strict=True)
     seed: int = Field(0, ge=0, strict=True)
     workers: int = Field(2, ge=1, le=64, strict=True)

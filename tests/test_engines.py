@@ -139,17 +139,21 @@ def test_lp_by_pricing_gives_the_full_lp_bound(monkeypatch, balance):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_reduced_cost_fixing_keeps_the_optimal_plan(seed):
-    from solver.models.lp import solve_lp
-    from solver.models.warmstart import lp_rounding
-    from solver.solve import reduced_cost_fixing
+    from solver.models.auto import reduced_cost_fixing
+    from solver.models.engine import Budget, Context
+    from solver.models.lp import LpBound
+    from solver.plan import evaluate
 
     customers, reps = make_instance(n=40, m=5, seed=seed, slack=1.4, protected=2)
     scenario = {**SMALL_SCENARIO, "engine": "milp", "weights": {"balance": 0.0}}
     problem = solver.Problem.build(customers, reps, scenario)
-    lp = solve_lp(problem)
-    assert lp.lagrangian_bound <= lp.bound + 1e-6 and (lp.excess >= -1e-9).all()
-    start = lp_rounding(problem, lp.x)
-    search, upper = reduced_cost_fixing(problem, lp, start)
+    bound = LpBound().run(problem, None, Context(Budget(10.0)))
+    relaxation = bound.relaxation
+    assert relaxation.lagrangian_bound <= relaxation.bound + 1e-6
+    assert (relaxation.excess >= -1e-9).all()
+    start = bound.rep  # the LP's rounded and repaired plan
+    objective = lambda rep: evaluate(problem, rep).total  # noqa: E731
+    search, upper = reduced_cost_fixing(problem, relaxation, start, objective)
     best = solver.solve_problem(problem)
     # every pair of the optimal plan survives the fixing, so the search can still find it
     assert (search.pair_index(best.rep_index) >= 0).all()

@@ -125,10 +125,10 @@ def test_search_on_a_tight_gap_improves_and_keeps_capacities():
         score=lp.excess,
     )
     assert matrix_violations(problem, rep) == []
-    assert stats["end_cost"] == pytest.approx(evaluate(problem, rep).total)
-    assert stats["end_cost"] < stats["start_cost"]
-    assert stats["end_cost"] >= lp.bound - 1e-6
-    assert lns.MIN_NEIGHBOURHOOD_REPS <= stats["size"] <= 8
+    assert stats.end_cost == pytest.approx(evaluate(problem, rep).total)
+    assert stats.end_cost < stats.start_cost
+    assert stats.end_cost >= lp.bound - 1e-6
+    assert lns.MIN_NEIGHBOURHOOD_REPS <= stats.size <= 8
 
 
 def test_progress_hears_each_improvement_and_ends_at_the_plans_cost():

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from solver.problem import Problem
+
+if TYPE_CHECKING:
+    from solver.models.engine import Relaxation
 
 
 class ModelInfeasible(Exception):
@@ -18,13 +22,18 @@ class ModelInfeasible(Exception):
 class EngineResult:
     """A complete assignment (rep index per customer) and what the engine knows about it."""
 
-    rep: np.ndarray
+    rep: np.ndarray | None  # None: a bound engine that has no plan to offer
     status: str  # "optimal" (proved for the engine's model) or "feasible"
     engine: str
     wall_s: float
     engine_bound: float | None = None  # the engine's own lower bound (min sense), if any
+    bound_source: str = ""  # how engine_bound was obtained, for the certificate
     note: str = ""
     search_complete: bool = False  # the engine proved its own model optimal (CP-SAT OPTIMAL)
+    #: a bound engine's relaxation (reduced costs, fractional solution) for the next engines
+    relaxation: Relaxation | None = None
+    #: the engine's own typed counters (e.g. :class:`solver.models.lns.SearchStats`)
+    stats: object | None = None
 
 
 def rep_from_x(problem: Problem, x: np.ndarray) -> np.ndarray:

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from solver.models.base import rep_from_x
+from solver.models.base import EngineResult, rep_from_x
+from solver.models.engine import Context
 from solver.models.incumbents import IncumbentPool
 from solver.models.lp import build_lp
 from solver.problem import Problem
@@ -198,4 +199,47 @@ class BranchAndCut:
             h.modelStatusToString(status),
             time.perf_counter() - t0,
             self._found,
+        )
+
+
+class BranchAndCutEngine:
+    """HiGHS branch-and-cut as an engine: on its own (:meth:`run`, blocking until its
+    limit or a proof), or beside another engine (:meth:`beside`, in its own thread)."""
+
+    name = "highs"
+
+    def supports(self, problem: Problem) -> list[str]:
+        return [] if available() else ["scipy without its HiGHS bindings"]
+
+    def beside(
+        self,
+        problem: Problem,
+        pool: IncumbentPool,
+        time_limit_s: float,
+        on_optimal: Callable[[], None] | None = None,
+    ) -> BranchAndCut:
+        """A started run in its own thread; ``finish()`` it once the other engine is done."""
+        run = BranchAndCut(problem, pool, time_limit_s, on_optimal)
+        run.start()
+        return run
+
+    def run(self, problem: Problem, start: np.ndarray | None, ctx: Context) -> EngineResult | None:
+        assert ctx.objective is not None
+        pool = ctx.pool if ctx.pool is not None else IncumbentPool(problem, ctx.objective)
+        if start is not None:
+            pool.offer(start, "start plan")
+        outcome = self.beside(problem, pool, ctx.budget.seconds).finish(run_to_limit=True)
+        best = pool.best
+        if best is None:
+            return None
+        proved = outcome is not None and outcome.proved
+        return EngineResult(
+            best.rep,
+            "optimal" if proved else "feasible",
+            self.name,
+            outcome.wall_s if outcome is not None else ctx.budget.seconds,
+            outcome.bound if outcome is not None else None,
+            BOUND_SOURCE,
+            search_complete=proved,
+            stats=outcome,
         )

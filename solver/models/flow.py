@@ -15,8 +15,8 @@ import time
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from solver.errors import EngineCapabilityError
 from solver.models.base import EngineResult
+from solver.models.engine import Context, require
 from solver.problem import Problem
 
 SCALE_TARGET = 1e7  # largest scaled |cost|
@@ -30,14 +30,21 @@ def unsupported(problem: Problem) -> list[str]:
     return reasons
 
 
+class FlowEngine:
+    """Min-cost flow: exact when every limit and the balance count accounts."""
+
+    name = "flow"
+    bound_source = ""
+
+    def supports(self, problem: Problem) -> list[str]:
+        return unsupported(problem)
+
+    def run(self, problem: Problem, start: np.ndarray | None, ctx: Context) -> EngineResult | None:
+        return solve_flow(problem)
+
+
 def solve_flow(problem: Problem) -> EngineResult | None:
-    reasons = unsupported(problem)
-    if reasons:
-        raise EngineCapabilityError(
-            "the flow engine cannot handle "
-            + "; ".join(reasons)
-            + '. Use engine = "cpsat" or "auto".'
-        )
+    require(FlowEngine(), problem)
     start = time.perf_counter()
     n, m = problem.n, problem.m
     source, sink = n + m, n + m + 1

@@ -37,6 +37,7 @@ from solver.constraints import RowBlock
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult
 from solver.models.cpsat import solve_cpsat
+from solver.models.engine import Context
 from solver.models.incumbents import IncumbentPool
 from solver.problem import Problem
 
@@ -167,6 +168,55 @@ def _subproblem(
     return sub, free_idx, fixed_load
 
 
+@dataclasses.dataclass
+class SearchStats:
+    """Counters of one neighbourhood search (costs in cost points, min sense)."""
+
+    steps: int = 0  # neighbourhoods tried
+    improving_steps: int = 0  # of them, the ones that lowered the plan's cost
+    adopted: int = 0  # plans taken from the pool (found by engines in other threads)
+    start_cost: float = math.nan
+    end_cost: float = math.nan
+    size: int = 0  # reps in the last neighbourhood
+
+    def note(self) -> str:
+        text = (
+            f"{self.steps} neighbourhoods, {self.improving_steps} improving, "
+            f"last of {self.size} reps; start {self.start_cost:,.1f} -> {self.end_cost:,.1f}"
+        )
+        return text + (f"; plans taken from HiGHS: {self.adopted}" if self.adopted else "")
+
+
+class NeighbourhoodSearch:
+    """The search above as an engine: from the start plan, for the budget."""
+
+    name = "lns"
+
+    def supports(self, problem: Problem) -> list[str]:
+        return []
+
+    def run(self, problem: Problem, start: np.ndarray | None, ctx: Context) -> EngineResult | None:
+        if start is None or ctx.objective is None:
+            return None
+        t0 = time.perf_counter()
+        relaxation = ctx.relaxation
+        rep, stats = improve(
+            problem,
+            start,
+            ctx.budget.seconds,
+            ctx.seed,
+            ctx.workers,
+            ctx.objective,
+            stop=ctx.stop,
+            deterministic=ctx.budget.deterministic,
+            score=relaxation.excess if relaxation is not None else None,
+            report=ctx.progress,
+            pool=ctx.pool,
+        )
+        wall = time.perf_counter() - t0
+        return EngineResult(rep, "feasible", self.name, wall, note=stats.note(), stats=stats)
+
+
 def improve(
     problem: Problem,
     start: np.ndarray,
@@ -179,13 +229,13 @@ def improve(
     score: np.ndarray | None = None,
     report: Callable[[float, float], None] | None = None,
     pool: IncumbentPool | None = None,
-) -> tuple[np.ndarray, dict]:
+) -> tuple[np.ndarray, SearchStats]:
     """Improve the plan ``start`` until the time limit; ``objective(rep)`` is the exact cost.
 
     ``score`` ranks each pair for relatedness (the LP's reduced cost ``excess``; the pair
     cost when None). ``report(cost, nan)`` hears the start cost and every improvement (a
-    progress bar, a benchmark's time log). Returns the best plan and counters (steps,
-    improving steps, start and end cost, final neighbourhood size). With a ``pool`` shared
+    progress bar, a benchmark's time log). Returns the best plan and its
+    :class:`SearchStats`. With a ``pool`` shared
     with engines in other threads, each improvement is offered to it and each step starts
     from the pool's plan when that is cheaper (counted as ``adopted``).
     """
@@ -201,17 +251,17 @@ def improve(
     if report is not None:
         report(best, math.nan)
     related = relatedness(problem, rep, top)
-    stats = {"steps": 0, "improving_steps": 0, "adopted": 0, "start_cost": best}
+    stats = SearchStats(start_cost=best)
     order: list[int] = []
     while not (stop is not None and stop.is_set()):
         if step_budget is None and time.perf_counter() >= deadline - 0.05:
             break
-        if step_budget is not None and stats["steps"] >= step_budget:
+        if step_budget is not None and stats.steps >= step_budget:
             break
         outside = pool.best if pool is not None else None
         if outside is not None and outside.cost < best - 1e-9 * max(1.0, abs(best)):
             rep, best = outside.rep.copy(), outside.cost
-            stats["adopted"] += 1
+            stats.adopted += 1
             related = relatedness(problem, rep, top)
             if report is not None:
                 report(best, math.nan)
@@ -220,7 +270,7 @@ def improve(
         in_set = draw_group(rng, order.pop(), sizer.size, related, active)
         chosen = problem.pair_index(rep)
         built = _subproblem(problem, rep, chosen, blocks, in_set)
-        stats["steps"] += 1
+        stats.steps += 1
         if built is None:
             continue
         sub, free_idx, fixed_load = built
@@ -246,13 +296,13 @@ def improve(
             cost = objective(trial)
             if cost < best - 1e-9 * max(1.0, abs(best)):
                 rep, best, improved = trial, cost, True
-                stats["improving_steps"] += 1
+                stats.improving_steps += 1
                 if pool is not None:
                     pool.offer(rep, "neighbourhood search", best)
                 related = relatedness(problem, rep, top)
                 if report is not None:
                     report(best, math.nan)
         sizer.update(result is not None and result.search_complete, improved)
-    stats["end_cost"] = best
-    stats["size"] = sizer.size
+    stats.end_cost = best
+    stats.size = sizer.size
     return rep, stats

@@ -17,6 +17,9 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from solver.constraints import RowBlock
+from solver.models.base import EngineResult, ModelInfeasible, rep_from_x
+from solver.models.engine import Context, Relaxation
+from solver.models.warmstart import lp_rounding
 from solver.problem import Problem
 
 
@@ -305,3 +308,51 @@ def solve_milp(problem: Problem, time_limit_s: float, gap: float = 1e-6) -> LPRe
         wall,
         integral=True,
     )
+
+
+class LpBound:
+    """The LP relaxation as an engine: its bound, its rounded and repaired solution as the
+    start plan, and its reduced costs. An infeasible LP proves the model infeasible."""
+
+    name = "lp"
+
+    def supports(self, problem: Problem) -> list[str]:
+        return []
+
+    def run(self, problem: Problem, start: np.ndarray | None, ctx: Context) -> EngineResult:
+        lp = solve_lp(problem, time_limit_s=max(ctx.budget.seconds, 1.0))
+        if not lp.feasible:
+            raise ModelInfeasible("the LP relaxation is infeasible")
+        hint = lp_rounding(problem, lp.x) if lp.x is not None else None
+        total = float(problem.pair_load @ lp.x) if lp.x is not None else None
+        return EngineResult(
+            hint,
+            "feasible",
+            self.name,
+            lp.wall_s,
+            engine_bound=lp.bound,
+            bound_source="LP relaxation (HiGHS via scipy.optimize.linprog)",
+            relaxation=Relaxation(lp.bound, lp.x, lp.excess, lp.lagrangian_bound, total),
+        )
+
+
+class HighsMip:
+    """HiGHS branch-and-bound on the whole model (scipy.optimize.milp)."""
+
+    name = "milp"
+
+    def supports(self, problem: Problem) -> list[str]:
+        return []
+
+    def run(self, problem: Problem, start: np.ndarray | None, ctx: Context) -> EngineResult | None:
+        mip = solve_milp(problem, ctx.budget.seconds)
+        if mip.x is None:
+            return None
+        return EngineResult(
+            rep_from_x(problem, mip.x),
+            mip.status,
+            self.name,
+            mip.wall_s,
+            engine_bound=mip.bound,
+            bound_source="HiGHS branch-and-bound dual bound (scipy.optimize.milp)",
+        )

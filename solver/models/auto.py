@@ -1,0 +1,419 @@
+"""The portfolio: which engines a solve runs, in which order, for how long, as data.
+
+A solve runs a :class:`Portfolio`: one bound engine (the LP relaxation, or its Lagrangian
+dual on large models), then its stages in order, each started from the best plan so far
+(the bound engine's rounded plan first), optionally with HiGHS branch-and-cut beside them
+in its own thread. ``engine = "auto"`` chooses (:func:`plan_portfolio`):
+
+- min-cost flow when it models the scenario exactly (account limits, balance in accounts);
+- on models up to ``Params.whole_model_pairs`` pairs, CP-SAT on the whole model for
+  ``Params.whole_model_share`` of the limit, handing an unproved plan to the neighbourhood
+  search for the rest;
+- above that, the neighbourhood search from the bound engine's plan;
+- HiGHS beside either, up to ``Params.beside_max_pairs`` pairs, with a worker to spare, in
+  runs timed by the clock (a deterministic run counts steps; two threads trading plans
+  would not).
+
+A named engine is a portfolio of that one stage. :class:`PortfolioRun` runs a portfolio:
+bound, stages, HiGHS beside, and the early stops of :mod:`solver.models.stopping`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from solver.diagnose.explain import explain_infeasibility
+from solver.interrupt import StopRequest
+from solver.models import branch_and_cut
+from solver.models.base import EngineResult, ModelInfeasible
+from solver.models.branch_and_cut import BranchAndCut, Outcome
+from solver.models.engine import Budget, Context, Relaxation, Report
+from solver.models.incumbents import IncumbentPool
+from solver.models.lagrangian import LagrangianBound
+from solver.models.registry import ENGINES
+from solver.models.stopping import GAP_REACHED, STALLED, SearchMonitor, StopRules
+from solver.problem import Problem
+from solver.progress import logged
+
+log = logging.getLogger(__name__)
+
+#: progress(label, time_limit_s, lower_bound) -> context manager yielding report(obj, bound)
+ProgressFactory = Callable[[str, float, float | None], Any]
+#: what the search's stop request holds when HiGHS beside the search proved optimality
+PROVED_BESIDE = "optimality proof"
+#: progress bar label and note wording of the engines that show one
+LABELS = {"cpsat": "CP-SAT", "lns": "neighbourhood search"}
+CHAINED = {"cpsat": "CP-SAT on the whole model"}
+
+
+@dataclass(frozen=True)
+class Params:
+    """The portfolio's tuning constants, each measured; pass others to ``solve_problem``."""
+
+    #: up to this many pairs CP-SAT on the whole model is the better first stage (it often
+    #: proves optimality); above it, neighbourhood search reached lower gaps in the same
+    #: time (sample 2,000 x 30 at 15 s: LNS 0.11 %, CP-SAT 0.31 % above the LP bound)
+    whole_model_pairs: int = 20_000
+    #: share of the limit CP-SAT gets on a small model before the search takes its unproved
+    #: plan (OR-Library gap1-12 are proved in under 1 s; Yagiura 20 x 200 type D is 1 %
+    #: above best-known after 20 s)
+    whole_model_share: float = 0.25
+    #: shortest neighbourhood search, in seconds: with less left a plan is not handed on,
+    #: and a search on its own gets at least this much
+    min_search_s: float = 0.5
+    #: from this many pairs the bound comes from the Lagrangian dual, not the LP: 10,000 x
+    #: 100 (655k pairs) reaches the LP optimum to 0.02 % in 5 s, where HiGHS takes 27 s
+    dual_min_pairs: int = 300_000
+    #: share of the limit the Lagrangian ascent may use (it stops sooner once converged)
+    dual_share: float = 0.3
+    #: ascent steps of a deterministic run (about 10 s at 10,000 x 100)
+    deterministic_dual_steps: int = 300
+    #: HiGHS branch-and-cut runs beside the search up to this many pairs. HiGHS alone at
+    #: 60 s on Yagiura 40 x 1,600 (64k pairs) type C: 0.017 % above best known where the
+    #: search alone reached 0.070 %; 80 x 1,600 (128k pairs): 199 %, 17 % and 1.4 % on C, D, E
+    beside_max_pairs: int = 100_000
+    #: seconds the conflict core may take when a solve ends without any plan
+    core_time_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One engine run: ``share`` of the time limit, or what is left when None;
+    ``hand_on``: an unproved plan goes on to the next stage."""
+
+    engine: str
+    share: float | None = None
+    hand_on: bool = False
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    bound: str  # the bound engine: "lp" or "lagrangian"
+    stages: tuple[Stage, ...]
+    beside: bool  # HiGHS branch-and-cut in its own thread for the whole limit
+
+    @property
+    def memory_engine(self) -> str:
+        """The engine whose memory per pair sizes the solve (``solver.limits``)."""
+        return self.stages[0].engine
+
+
+def plan_portfolio(problem: Problem, requested: str, params: Params) -> Portfolio:
+    """What ``requested`` (an engine name or "auto") runs on ``problem``, as data."""
+    pairs = len(problem.pair_rep)
+    scn = problem.scenario
+    dual = problem.facts is not None and pairs >= params.dual_min_pairs
+    bound = "lagrangian" if dual else "lp"
+    if requested != "auto":
+        share = 1.0 if requested in ("cpsat", "milp") else None
+        return Portfolio(bound, (Stage(requested, share),), beside=False)
+    if problem.facts is not None and not ENGINES["flow"].supports(problem):
+        return Portfolio(bound, (Stage("flow"),), beside=False)
+    if pairs <= params.whole_model_pairs:
+        stages = (Stage("cpsat", params.whole_model_share, hand_on=True), Stage("lns"))
+    else:
+        stages = (Stage("lns"),)
+    beside = (
+        pairs <= params.beside_max_pairs
+        and scn.workers >= 2
+        and not scn.deterministic
+        and not ENGINES["highs"].supports(problem)
+    )
+    return Portfolio(bound, stages, beside)
+
+
+def reduced_cost_fixing(
+    problem: Problem, relaxation: Relaxation | None, start: np.ndarray | None, objective
+) -> tuple[Problem, float]:
+    """Drop the pairs that cannot appear in any plan cheaper than the start plan.
+
+    A plan using pair p costs at least lagrangian_bound + excess[p] (see models.lp); when
+    that exceeds the start plan's cost U, the pair is useless to a search that starts at U.
+    Returns the restricted problem (or the problem itself) and U.
+    """
+    if start is None or relaxation is None or relaxation.excess is None:
+        return problem, float("inf")
+    if relaxation.lagrangian_bound is None:
+        return problem, float("inf")
+    upper = objective(start)
+    room = upper - relaxation.lagrangian_bound + 1e-9 * max(1.0, abs(upper))
+    keep = relaxation.excess <= room
+    keep[problem.pair_index(start)] = True
+    return (problem if keep.all() else problem.restricted(keep)), upper
+
+
+class PortfolioRun:
+    """One solve's run of a portfolio: ``execute()`` returns the best plan found (None
+    when there is none), with the bound, the hint and why the search ended kept here."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        portfolio: Portfolio,
+        params: Params,
+        limit: float,
+        seed: int,
+        progress: ProgressFactory | None,
+        stop: StopRequest,
+        objective: Callable[[np.ndarray], float],
+    ) -> None:
+        self.problem, self.portfolio, self.params = problem, portfolio, params
+        self.limit, self.seed, self.progress, self.stop = limit, seed, progress, stop
+        self.objective = objective
+        self.scn = problem.scenario
+        self.started = time.perf_counter()
+        self.search_stop = StopRequest(parent=stop)  # also set by an early stop or a proof
+        self.bound: EngineResult | None = None
+        self.hint: np.ndarray | None = None
+        self.outcome: Outcome | None = None
+        self.pool: IncumbentPool | None = None
+        self._beside: BranchAndCut | None = None
+        self.monitor: SearchMonitor | None = None
+
+    # -- the run -------------------------------------------------------------------------
+
+    def execute(self) -> EngineResult | None:
+        """Start HiGHS beside (before the bound: it gets the whole limit, as alone), find
+        the bound, run the stages, finish HiGHS and merge its plans."""
+        self._start_beside()
+        result, searched = None, False
+        try:
+            self.bound = self._run_bound()
+            self.hint = self.bound.rep
+            if self.pool is not None and self.hint is not None:
+                self.pool.offer(self.hint, "LP rounding")
+            if not self.search_stop.is_set():
+                self.monitor = SearchMonitor(self.stop_rules(), self.lower_bound, self.search_stop)
+                with self.monitor:
+                    result = self._stages()
+                searched = True
+        finally:  # after a search that ran its course, HiGHS too ends by its own limit
+            complete = result is not None and result.search_complete
+            run_on = searched and not self.search_stop.is_set() and not complete
+            self.outcome = self._beside.finish(run_on) if self._beside is not None else None
+        return self._merge(result) if self.pool is not None else result
+
+    def _start_beside(self) -> None:
+        if not self.portfolio.beside:
+            return
+        self.pool = IncumbentPool(self.problem, self.objective)
+        on_proof = lambda: self.search_stop.set(PROVED_BESIDE)  # noqa: E731
+        engine = ENGINES["highs"]
+        self._beside = engine.beside(self.problem, self.pool, self.time_left(self.limit), on_proof)
+
+    def _run_bound(self) -> EngineResult:
+        name = self.portfolio.bound
+        share = self.params.dual_share if name == "lagrangian" else 1.0
+        ctx = Context(
+            Budget(share * self.limit, self.scn.deterministic),
+            stop=self.stop,
+            objective=self.objective,
+        )
+        if name == "lagrangian":
+            engine = LagrangianBound(self.params.deterministic_dual_steps)
+        else:
+            engine = ENGINES[name]
+        try:
+            bound = engine.run(self.problem, None, ctx)
+        except ModelInfeasible:
+            raise explain_infeasibility(self.problem) from None
+        log.info("lower bound %s from %s in %.1f s", bound.engine_bound, name, bound.wall_s)
+        return bound
+
+    def _stages(self) -> EngineResult | None:
+        """The stages in order, each from the best plan so far; stops at a proof."""
+        result: EngineResult | None = None
+        planned = 0.0  # shares of the limit given to earlier stages
+        for k, stage in enumerate(self.portfolio.stages):
+            if k > 0 and (self.search_stop.is_set() or not self.portfolio.stages[k - 1].hand_on):
+                break
+            if result is not None and result.search_complete:
+                break
+            if stage.share is not None:
+                budget = stage.share * self.limit
+            else:
+                budget = self.time_left((1.0 - planned) * self.limit)
+                if k == 0:
+                    budget = max(self.params.min_search_s, budget)
+                elif budget <= self.params.min_search_s:
+                    break
+            planned += stage.share or 0.0
+            start = result.rep if result is not None else self.hint
+            step = self._run_stage(stage.engine, start, budget)
+            result = step if result is None else _chained(result, step, self.scn.deterministic)
+        return result
+
+    def _run_stage(self, name: str, start: np.ndarray | None, budget: float):
+        problem, objective = self.problem, self.objective
+        upper = math.inf
+        if name == "cpsat":  # CP-SAT sees only the pairs that can beat the start plan
+            problem, upper = reduced_cost_fixing(
+                self.problem, self.relaxation, start, self.objective
+            )
+            objective = lambda r: self._evaluate_on(problem, r)  # noqa: E731
+        with self.bar(LABELS.get(name), budget) as report:
+            ctx = Context(
+                Budget(budget, self.scn.deterministic),
+                seed=self.seed,
+                workers=self.scn.workers - 1 if self._beside is not None else self.scn.workers,
+                stop=self.search_stop,
+                progress=report,
+                pool=self.pool,
+                objective=objective,
+                relaxation=self.relaxation,
+            )
+            try:
+                result = ENGINES[name].run(problem, start, ctx)
+            except ModelInfeasible:
+                raise explain_infeasibility(self.problem) from None
+        if result is not None and problem is not self.problem and result.engine_bound is not None:
+            # a plan using a dropped pair costs more than the start, so min(start, bound) holds
+            result = dataclasses.replace(result, engine_bound=min(result.engine_bound, upper))
+        return result
+
+    def _evaluate_on(self, problem: Problem, rep: np.ndarray) -> float:
+        from solver.plan import evaluate  # the plan module imports engines' results
+
+        return evaluate(problem, rep).total
+
+    # -- what the run shares -------------------------------------------------------------
+
+    @property
+    def relaxation(self) -> Relaxation | None:
+        return self.bound.relaxation if self.bound is not None else None
+
+    @property
+    def lower_bound(self) -> float | None:
+        return self.bound.engine_bound if self.bound is not None else None
+
+    def time_left(self, planned: float) -> float:
+        """Seconds for the next step: what is left of the limit, or ``planned`` in a
+        deterministic run (there, engines count steps, not the clock)."""
+        if self.scn.deterministic:
+            return planned
+        return self.limit - (time.perf_counter() - self.started)
+
+    def stop_rules(self) -> StopRules:
+        """The scenario's early stops (no stall rule in a deterministic run: it reads the
+        clock)."""
+        stall = None
+        if self.scn.stall_share is not None and not self.scn.deterministic:
+            stall = max(self.params.min_search_s, self.scn.stall_share * self.limit)
+        return StopRules(self.scn.gap_tolerance, stall)
+
+    @contextmanager
+    def bar(self, label: str | None, limit: float) -> Iterator[Report]:
+        """``report(cost, engine_bound)`` for one stage: the progress bar (when there is
+        one and the engine shows one) and the early-stop monitor both hear it."""
+        monitor = self.monitor
+        if label is not None and log.isEnabledFor(logging.INFO):  # -v: improvements logged
+            shown = logged(self.progress, label, limit, self.lower_bound)
+        elif self.progress is not None and label is not None:
+            shown = self.progress(label, limit, self.lower_bound)
+        else:
+            shown = nullcontext()
+        with shown as show:
+
+            def report(cost: float, engine_bound: float = math.nan) -> None:
+                if show is not None:
+                    show(cost, engine_bound)
+                if monitor is not None:
+                    monitor.report(cost, engine_bound)
+
+            yield report
+
+    def _merge(self, result: EngineResult | None) -> EngineResult | None:
+        """The pool's best plan once HiGHS has stopped: the search's own unless HiGHS
+        found a cheaper one; the engine name gains '+highs'."""
+        assert self.pool is not None
+        if result is not None:
+            self.pool.offer(result.rep, result.engine)
+        best, outcome = self.pool.best, self.outcome
+        if best is None:
+            return result
+        if outcome is None:
+            said = f"HiGHS did not stop within {branch_and_cut.JOIN_GRACE_S:g} s of the request"
+        else:
+            status = outcome.status
+            if status == "Interrupted by user":  # HiGHS's words when the solve stops it
+                ended = self.search_stop.signal_name or "end of the search"
+                status = f"stopped by the solve at the {ended}"
+            said = (
+                f"HiGHS branch-and-cut beside it for {outcome.wall_s:.1f} s ({status}; "
+                f"improving plans found: {outcome.found})"
+            )
+        proved = (outcome is not None and outcome.proved) or (
+            result is not None and result.status == "optimal"
+        )
+        return EngineResult(
+            best.rep,
+            "optimal" if proved else "feasible",
+            f"{result.engine}+highs" if result is not None else "highs",
+            max(result.wall_s if result else 0.0, outcome.wall_s if outcome else 0.0),
+            result.engine_bound if result is not None else None,
+            result.bound_source if result is not None else "",
+            "; ".join(
+                x for x in (result.note if result else "", said, f"plan by {best.source}") if x
+            ),
+            search_complete=proved,
+            stats=result.stats if result is not None else None,
+        )
+
+    # -- what the certificate says -------------------------------------------------------
+
+    def bounds(self, result: EngineResult | None) -> list[tuple[float | None, str]]:
+        """Every valid lower bound the run found, with how it was obtained."""
+        found = []
+        if self.bound is not None:
+            found.append((self.bound.engine_bound, self.bound.bound_source))
+        if result is not None and result.engine_bound is not None:
+            found.append((result.engine_bound, result.bound_source))
+        if self.pool is not None:
+            beside = self.outcome.bound if self.outcome is not None else None
+            found.append((beside, branch_and_cut.BOUND_SOURCE))
+        return found
+
+    def stop_reason(self, result: EngineResult | None) -> str:
+        """Why the solve ended, in words: a signal, an early stop, a proof or the limit."""
+        if self.stop.is_set():
+            return f"interrupted by {self.stop.signal_name}"
+        ended_by = self.search_stop.signal_name
+        if ended_by == GAP_REACHED:
+            return f"gap tolerance reached (within {self.scn.gap_tolerance:.2%} of the bound)"
+        if ended_by == STALLED:
+            return f"stalled: no better plan for {self.stop_rules().stall_s:.1f} s"
+        if ended_by is not None:  # HiGHS beside the search proved optimality
+            return "search complete: HiGHS branch-and-cut proved the plan optimal"
+        if result is not None and (result.search_complete or result.status == "optimal"):
+            return "search complete: the engine proved its plan optimal"
+        if self.scn.deterministic:
+            return "work limit reached"
+        return f"time limit of {self.limit:g} s reached"
+
+
+def _chained(first: EngineResult, more: EngineResult | None, deterministic: bool) -> EngineResult:
+    """``more`` continued from ``first``'s plan: one result, ``first``'s bound kept (a
+    deterministic run's note names no wall time, so its files stay byte-identical)."""
+    if more is None:
+        return first
+    what = CHAINED.get(first.engine, first.engine)
+    took = "its share of the work" if deterministic else f"{first.wall_s:.1f} s"
+    return EngineResult(
+        more.rep,
+        "feasible",
+        f"{first.engine}+{more.engine}",
+        first.wall_s + more.wall_s,
+        first.engine_bound,
+        first.bound_source,
+        f"{what} for {took} ({first.note}), then {more.note}",
+        stats=more.stats,
+    )
