@@ -9,13 +9,6 @@ Public API::
     solver.solve_problem(solver.Problem.from_matrices(cost, workload, capacity), time_limit_s=10)
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("territory-solver")  # pyproject.toml is the one place it is set
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
-
 from solver import routes  # solver.routes(plan_dir, ...): visit routes per rep
 from solver.check import check_plan
 from solver.compare import Comparison, compare
@@ -32,6 +25,7 @@ from solver.problem import Problem
 from solver.scenario import Scenario
 from solver.solve import solve, solve_problem
 from solver.sweep import grid, pareto, sweep, tradeoff
+from solver.version import __version__
 from solver.whatif import Case
 
 __all__ = [

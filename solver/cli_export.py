@@ -21,7 +21,7 @@ from solver.cli_common import JsonOpt, err, fail, fail_write, print_json
 from solver.errors import InputError, SolverError
 from solver.export import FORMATS, ExportResult, export_changes
 from solver.export.import_steps import import_steps
-from solver.plan_load import plan_folder
+from solver.plan import plan_folder
 
 out = Console()
 SHOWN_ISSUES = 30

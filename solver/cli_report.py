@@ -17,7 +17,7 @@ from rich.markup import escape
 from solver.cli_common import fail, fail_input, fail_write
 from solver.errors import InputError, SolverError
 from solver.outputs import check_output_file
-from solver.plan_load import plan_folder
+from solver.plan import plan_folder
 from solver.report import write_report
 from solver.routes.report_section import routes_section
 

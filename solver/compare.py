@@ -9,13 +9,15 @@ missing from one plan counts as owning nothing there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from solver import display
-from solver.plan import Plan
+
+if TYPE_CHECKING:  # a Plan calls compare() from its own method
+    from solver.plan import Plan
 
 #: metrics where a lower value is the better plan; ``HIGHER_IS_BETTER`` the reverse
 LOWER_IS_BETTER = frozenset(

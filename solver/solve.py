@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver import __version__
 from solver.check import check_matrix_plan, check_plan
 from solver.diagnose.explain import explain_no_plan
 from solver.errors import NoSolutionError, SolverError, StoppedError
@@ -27,6 +26,7 @@ from solver.models.base import EngineResult
 from solver.plan import Plan, build_plan, evaluate, rules_in_force
 from solver.problem import Problem
 from solver.scenario import Scenario, as_scenario
+from solver.version import __version__
 
 __all__ = ["Params", "ProgressFactory", "solve", "solve_problem"]
 

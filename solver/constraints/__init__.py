@@ -30,7 +30,7 @@ RULES: tuple[HardRule, ...] = (
     KeyAccountRule(),
     HoursCapacityRule(),
     AccountCapRule(),
-    DisruptionRule(),
+    DisruptionRule(lambda pairs, scenario: eligible_mask(pairs, scenario)),
 )
 
 

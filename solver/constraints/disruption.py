@@ -8,6 +8,7 @@ Moves forced by a leaving rep or by a rule change do not use the budget.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -27,14 +28,16 @@ def move_budget(n_free: int, scenario: Scenario) -> int | None:
     return min(limits) if limits else None
 
 
+#: eligible(pairs, scenario): the pairs every enabled pair rule allows
+Eligibility = Callable[[PairFacts, Scenario], np.ndarray]
+
+
 def discretionary(
-    pairs_of_current: PairFacts, scenario: Scenario, forced: np.ndarray
+    pairs_of_current: PairFacts, scenario: Scenario, forced: np.ndarray, eligible: Eligibility
 ) -> np.ndarray:
     """Customers whose move would count: current rep set, active, eligible, not forced."""
-    from solver.constraints import eligible_mask  # the registry imports this module
-
     has = pairs_of_current.facts.current >= 0
-    return has & eligible_mask(pairs_of_current, scenario) & (forced < 0)
+    return has & eligible(pairs_of_current, scenario) & (forced < 0)
 
 
 def current_pairs(assigned_or_facts: PairFacts) -> PairFacts:
@@ -45,14 +48,20 @@ def current_pairs(assigned_or_facts: PairFacts) -> PairFacts:
 
 
 class DisruptionRule(HardRule):
+    """Given the eligibility test of all rules (the registry passes it in, so this module
+    does not import the registry)."""
+
     name = "disruption_budget"
     relax = "raise rules.max_moves / rules.max_moves_pct"
+
+    def __init__(self, eligible: Eligibility) -> None:
+        self.eligible = eligible
 
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.rules.max_moves is not None or scenario.rules.max_moves_pct is not None
 
     def _budget(self, pairs: PairFacts, scenario: Scenario, forced: np.ndarray):
-        counted = discretionary(current_pairs(pairs), scenario, forced)
+        counted = discretionary(current_pairs(pairs), scenario, forced, self.eligible)
         budget = move_budget(int((forced < 0).sum()), scenario)
         return counted, budget
 

@@ -33,9 +33,8 @@ import numpy as np
 
 from solver.diagnose.explain import explain_infeasibility
 from solver.interrupt import StopRequest
-from solver.models import branch_and_cut
 from solver.models.base import EngineResult, ModelInfeasible
-from solver.models.branch_and_cut import BranchAndCut, Outcome
+from solver.models.branch_and_cut import BOUND_SOURCE, JOIN_GRACE_S, BranchAndCut, Outcome
 from solver.models.engine import Budget, Context, Relaxation, Report
 from solver.models.incumbents import IncumbentPool
 from solver.models.lagrangian import LagrangianBound
@@ -341,7 +340,7 @@ class PortfolioRun:
         if best is None:
             return result
         if outcome is None:
-            said = f"HiGHS did not stop within {branch_and_cut.JOIN_GRACE_S:g} s of the request"
+            said = f"HiGHS did not stop within {JOIN_GRACE_S:g} s of the request"
         else:
             status = outcome.status
             if status == "Interrupted by user":  # HiGHS's words when the solve stops it
@@ -379,7 +378,7 @@ class PortfolioRun:
             found.append((result.engine_bound, result.bound_source))
         if self.pool is not None:
             beside = self.outcome.bound if self.outcome is not None else None
-            found.append((beside, branch_and_cut.BOUND_SOURCE))
+            found.append((beside, BOUND_SOURCE))
         return found
 
     def stop_reason(self, result: EngineResult | None) -> str:

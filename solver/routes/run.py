@@ -9,7 +9,7 @@ from pathlib import Path
 
 from solver.errors import InputError, InputIssue
 from solver.export.plan_files import read_plan
-from solver.plan_load import plan_folder
+from solver.plan import plan_folder
 from solver.routes.inputs import RepVisits, Travel, routes_input
 from solver.routes.output import RoutesResult
 from solver.routes.rep import RepRoutes, Settings, route_rep
