@@ -123,16 +123,15 @@ def test_orlib_gap_optima_are_reached(file):
 
 
 @pytest.mark.parametrize("balance", [0.0, 30.0])
-def test_lp_by_pricing_gives_the_full_lp_bound(monkeypatch, balance):
+def test_lp_by_pricing_gives_the_full_lp_bound(balance):
     from solver.models import lp
 
     customers, reps = make_instance(n=300, m=12, seed=6, slack=1.3, protected=5)
     scenario = {**SMALL_SCENARIO, "weights": {"balance": balance}, "rules": {"max_moves_pct": 40.0}}
     problem = solver.Problem.build(customers, reps, scenario)
     full = lp.solve_lp(problem)
-    monkeypatch.setattr(lp, "PRICING_MIN_PAIRS", 0)
-    monkeypatch.setattr(lp, "PRICING_START_K", 2)  # force several pricing rounds
-    priced = lp.solve_lp(problem)
+    # priced from the smallest size, from 2 pairs a customer: several pricing rounds
+    priced = lp.solve_lp(problem, pricing=lp.Pricing(min_pairs=0, start_k=2))
     assert priced.bound == pytest.approx(full.bound, rel=1e-7)
     assert np.bincount(problem.pair_customer, weights=priced.x) == pytest.approx(1.0)
 

@@ -35,8 +35,7 @@ def matrix_violations(problem: solver.Problem, rep: np.ndarray) -> list:
     return check_matrix_plan(workload, problem.blocks[0].upper, rep)
 
 
-def test_relatedness_counts_the_cheapest_other_reps(monkeypatch):
-    monkeypatch.setattr(lns, "ALTERNATIVES", 1)
+def test_relatedness_counts_the_cheapest_other_reps():
     cost = np.array(
         [
             [0.0, 1.0, 5.0, 9.0],  # on rep 0; cheapest other: rep 1
@@ -46,7 +45,8 @@ def test_relatedness_counts_the_cheapest_other_reps(monkeypatch):
     )
     problem = solver.Problem.from_matrices(cost, np.ones((3, 4)), np.full(4, 3.0))
     rep = np.array([0, 2, 3])
-    related = lns.relatedness(problem, rep, lns.cheapest_pairs(problem, problem.pair_cost))
+    top = lns.cheapest_pairs(problem, problem.pair_cost, alternatives=1)
+    related = lns.relatedness(problem, rep, top, alternatives=1)
     expected = np.zeros((4, 4))
     for a, b in ((0, 1), (2, 3), (3, 0)):
         expected[a, b] += 1
@@ -54,13 +54,11 @@ def test_relatedness_counts_the_cheapest_other_reps(monkeypatch):
     np.testing.assert_array_equal(related, expected)
 
 
-def test_relatedness_skips_the_current_rep_even_when_it_is_not_the_cheapest(monkeypatch):
-    monkeypatch.setattr(lns, "ALTERNATIVES", 2)
+def test_relatedness_skips_the_current_rep_even_when_it_is_not_the_cheapest():
     cost = np.array([[0.0, 1.0, 2.0, 3.0]])
     problem = solver.Problem.from_matrices(cost, np.ones((1, 4)), np.full(4, 1.0))
-    related = lns.relatedness(
-        problem, np.array([1]), lns.cheapest_pairs(problem, problem.pair_cost)
-    )
+    top = lns.cheapest_pairs(problem, problem.pair_cost, alternatives=2)
+    related = lns.relatedness(problem, np.array([1]), top, alternatives=2)
     # on rep 1, the two cheapest others are reps 0 and 2; rep 3 is not among them
     assert related[1, 0] == related[1, 2] == 1
     assert related[1, 3] == 0 and related.sum() == 4

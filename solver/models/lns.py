@@ -55,10 +55,12 @@ ALTERNATIVES = 3
 UNRELATED_WEIGHT = 0.05
 
 
-def cheapest_pairs(problem: Problem, score: np.ndarray) -> np.ndarray:
-    """n x (ALTERNATIVES + 1) pair indices: each customer's lowest-``score`` pairs, cheapest
-    first, padded with -1 (enough to hold ``ALTERNATIVES`` pairs besides the current one)."""
-    width = ALTERNATIVES + 1
+def cheapest_pairs(
+    problem: Problem, score: np.ndarray, alternatives: int = ALTERNATIVES
+) -> np.ndarray:
+    """n x (alternatives + 1) pair indices: each customer's lowest-``score`` pairs, cheapest
+    first, padded with -1 (enough to hold ``alternatives`` pairs besides the current one)."""
+    width = alternatives + 1
     order = np.lexsort((score, problem.pair_customer))
     starts = problem.customer_starts()
     slot = np.arange(len(order)) - starts[problem.pair_customer[order]]
@@ -68,12 +70,14 @@ def cheapest_pairs(problem: Problem, score: np.ndarray) -> np.ndarray:
     return top
 
 
-def relatedness(problem: Problem, rep: np.ndarray, top: np.ndarray) -> np.ndarray:
-    """m x m symmetric counts: R[a, b] = accounts of a with b among their ``ALTERNATIVES``
+def relatedness(
+    problem: Problem, rep: np.ndarray, top: np.ndarray, alternatives: int = ALTERNATIVES
+) -> np.ndarray:
+    """m x m symmetric counts: R[a, b] = accounts of a with b among their ``alternatives``
     cheapest other reps (``top`` from ``cheapest_pairs``), plus the same with a, b swapped."""
     other = np.where(top >= 0, problem.pair_rep[np.maximum(top, 0)], -1)
     alt = (other >= 0) & (other != rep[:, None])
-    alt &= np.cumsum(alt, axis=1) <= ALTERNATIVES
+    alt &= np.cumsum(alt, axis=1) <= alternatives
     owner = np.broadcast_to(rep[:, None], other.shape)
     counts = np.zeros((problem.m, problem.m))
     np.add.at(counts, (owner[alt], other[alt]), 1.0)

@@ -121,12 +121,16 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
     return LinearProgram(c, a_ub, b, a_eq, np.concatenate(b_eq).astype(float), upper, n_x)
 
 
-#: above this many pairs the LP is solved by pricing: a few cheap pairs per customer first,
-#: then only the pairs whose reduced cost is negative are added
-PRICING_MIN_PAIRS = 150_000
-PRICING_START_K = 8
-PRICING_ADD_K = 4
-PRICING_ROUNDS = 30
+@dataclass(frozen=True)
+class Pricing:
+    """Column generation for large LPs: from ``min_pairs`` pairs the LP starts from each
+    customer's ``start_k`` cheapest pairs and adds, per round (at most ``rounds``), up to
+    ``add_k`` pairs per customer whose reduced cost is negative."""
+
+    min_pairs: int = 150_000
+    start_k: int = 8
+    add_k: int = 4
+    rounds: int = 30
 
 
 def _linprog(
@@ -152,13 +156,17 @@ def _linprog(
 
 
 def solve_lp(
-    problem: Problem, blocks: tuple[RowBlock, ...] | None = None, time_limit_s: float | None = None
+    problem: Problem,
+    blocks: tuple[RowBlock, ...] | None = None,
+    time_limit_s: float | None = None,
+    pricing: Pricing | None = None,
 ) -> LPResult:
     """Solve the LP relaxation; ``bound`` is a valid lower bound when status is optimal."""
+    pricing = pricing or Pricing()
     lp = build_lp(problem, blocks)
     start = time.perf_counter()
-    if lp.n_x >= PRICING_MIN_PAIRS:
-        priced = _solve_by_pricing(problem, lp, time_limit_s)
+    if lp.n_x >= pricing.min_pairs:
+        priced = _solve_by_pricing(problem, lp, time_limit_s, pricing)
         if priced is not None:
             bound, x, excess = priced
             wall = time.perf_counter() - start
@@ -204,7 +212,7 @@ def _dual_view(
 
 
 def _solve_by_pricing(
-    problem: Problem, lp: LinearProgram, time_limit_s: float | None
+    problem: Problem, lp: LinearProgram, time_limit_s: float | None, pricing: Pricing
 ) -> tuple[float, np.ndarray, np.ndarray] | None:
     """Column generation over the pair variables; None when it cannot finish (then the
     caller solves the full LP).
@@ -219,12 +227,12 @@ def _solve_by_pricing(
     n_x = lp.n_x
     lp = _with_artificial_slacks(lp)
     cost = lp.c[:n_x]
-    keep = _cheapest_per_customer(problem, cost, PRICING_START_K) | (
+    keep = _cheapest_per_customer(problem, cost, pricing.start_k) | (
         problem.forced[problem.pair_customer] >= 0
     )
     extra = np.arange(n_x, len(lp.c))
     tol = 1e-7 * max(1.0, float(np.abs(cost).max(initial=0.0)))
-    for _ in range(PRICING_ROUNDS):
+    for _ in range(pricing.rounds):
         left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
         if left is not None and left <= 0:
             return None
@@ -244,7 +252,7 @@ def _solve_by_pricing(
             x[cols[cols < n_x]] = res.x[: int((cols < n_x).sum())]
             return bound, x, excess
         keep |= _cheapest_per_customer(
-            problem, np.where(entering, reduced, np.inf), PRICING_ADD_K, finite_only=True
+            problem, np.where(entering, reduced, np.inf), pricing.add_k, finite_only=True
         )
     return None
 
