@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -326,10 +327,9 @@ def _ray_map(
 
 
 def _runtime_env() -> dict[str, Any]:
-    """Ship this package's source to a cluster's workers (they may not have it)."""
-    import solver
-
-    return {"py_modules": [solver]}
+    """Ship this package's source to a cluster's workers (they may not have it): its
+    folder, so that this module need not import the package that imports it."""
+    return {"py_modules": [str(Path(__file__).resolve().parent)]}
 
 
 def _ray_failure(ray: Any, exc: Exception) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -162,7 +163,8 @@ def test_ray_backend_connects_to_the_callers_or_the_environments_cluster(
     with pytest.raises(_Connected):
         sweep(base, [{}], backend="ray", address=given)
     assert len(calls) == 1 and calls[0]["address"] == expected
-    assert calls[0]["runtime_env"] == {"py_modules": [solver]}  # workers get the package
+    shipped = calls[0]["runtime_env"]["py_modules"]  # workers get the package folder
+    assert shipped == [str(Path(solver.__file__).resolve().parent)]
 
 
 @pytest.fixture(scope="module")
