@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from click.core import ParameterSource
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -211,7 +210,9 @@ def solve_cmd(
             raise fail_write(exc) from None
         if not quiet:
             out.print(f"written: {escape(str(path))}")
-    db_given = ctx.get_parameter_source("db") == ParameterSource.COMMANDLINE
+    # by name: typer may bring its own copy of click, whose enum is not click's
+    source = ctx.get_parameter_source("db")
+    db_given = getattr(source, "name", None) == "COMMANDLINE"
     if record or db_given:  # $TERRITORY_DB only says where, --record or --db says whether
         try:
             run_id = record_run(plan, scn, db, label=label)

@@ -500,3 +500,10 @@ def test_check_report_and_export_take_the_folder_or_a_file_in_it(solved, tmp_pat
              str(tmp_path / "c.csv"), "--force"],
         )  # fmt: skip
         assert_clean_exit(export, 0)
+
+
+def test_db_alone_records_the_run(files, tmp_path):
+    db = tmp_path / "runs.db"
+    result = files.solve(tmp_path / "plan", "--db", str(db))
+    assert_clean_exit(result, 0)
+    assert "recorded as run 1" in flat(result.stdout)
