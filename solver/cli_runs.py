@@ -22,11 +22,12 @@ from rich.table import Table
 
 from solver.cli_common import JsonOpt, fail, fail_write, print_json
 from solver.errors import SolverError
+from solver.export.plan_files import plan_file_bytes
 from solver.forecast import forecast_by_rep, protection_forecast
 from solver.io import write_csv
-from solver.outputs import check_output_dir, check_output_file
+from solver.outputs import check_output_dir, check_output_file, replace_together
 from solver.scenario import flatten
-from solver.store import RunStore, dumps
+from solver.store import RunRecord, RunStore, dumps
 
 out = Console()
 
@@ -184,10 +185,9 @@ def show(
             record = store.get(run)
     except SolverError as exc:
         raise fail(exc) from None
+    if out_dir is not None:
+        _write_plan_folder(record, out_dir)
     if as_json:
-        if out_dir is not None:
-            write_csv(record.assignments, out_dir / "assignments.csv")
-            write_csv(record.reps, out_dir / "reps.csv")
         print_json({"run": record.run, "reps": record.reps})
         return
     info = record.run
@@ -213,9 +213,13 @@ def show(
         _print_table(table, title="reps", limit=reps)
         _more(len(record.reps), reps, "reps")
     if out_dir is not None:
-        _write(record.assignments, out_dir / "assignments.csv")
-        _write(record.reps, out_dir / "reps.csv")
-        out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv")
+        out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv, metrics.json")
+        if not record.files:
+            out.print(
+                "this run was recorded before the history kept whole plan files: the folder "
+                "is rebuilt from the stored columns (report, export and check take it; "
+                "Plan.load needs the input columns and refuses it)"
+            )
 
 
 def _flat_metrics(metrics: dict[str, Any]) -> pd.DataFrame:
@@ -314,3 +318,19 @@ def forecast(
     if out_file is not None:
         _write(result, out_file)
         out.print(f"written: {escape(str(out_file))}")
+
+
+def _write_plan_folder(record: RunRecord, out_dir: Path) -> None:
+    """A complete plan folder: the files as the solve wrote them, or for an older record
+    the stored columns with the run's metrics and certificate, written together."""
+    files = record.files
+    if not files:
+        payload = {
+            "metrics": record.run["metrics"] or {},
+            "certificate": record.run["certificate"] or {},
+        }
+        files = plan_file_bytes(record.assignments, record.reps, payload)
+    try:
+        replace_together(out_dir, files, "plan", "the plan")
+    except SolverError as exc:
+        raise fail(exc) from None

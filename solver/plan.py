@@ -119,12 +119,16 @@ class Plan:
         :class:`solver.outputs.WriteError` when the disk refuses, the old plan left whole).
         A deterministic run leaves its wall times out, so the same inputs, scenario and
         seed write the same bytes."""
+        replace_together(Path(out_dir), self.file_bytes(), "plan", "the plan")
+
+    def file_bytes(self) -> dict[str, bytes]:
+        """The plan folder's files as :meth:`write` writes them (name -> bytes, the seal
+        last); the run history keeps them, so a recorded run comes back whole."""
         certificate = self.certificate
         if certificate.get("deterministic"):
             certificate = {k: v for k, v in certificate.items() if k not in TIMING_KEYS}
         payload = {"metrics": self.metrics, "certificate": certificate}
-        files = plan_file_bytes(self.assignments, self.reps, payload)
-        replace_together(Path(out_dir), files, "plan", "the plan")
+        return plan_file_bytes(self.assignments, self.reps, payload)
 
 
 def build_plan(problem: Problem, rep: np.ndarray, certificate: dict) -> Plan:

@@ -12,6 +12,7 @@ gap and the scenario, input fingerprints, metrics and certificate as JSON),
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -96,6 +97,16 @@ run_reps = sa.Table(
     sa.Column("workload_hours_before", sa.Float, nullable=True),
 )
 
+#: the plan folder's files exactly as written (a run recorded before this table has none)
+run_files = sa.Table(
+    "run_files",
+    metadata,
+    sa.Column("run_id", sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
 #: plan column -> stored column, for the columns a matrix plan may name differently
 _ALIASES = {"workload": "workload_hours", "capacity": "capacity_hours"}
 _LIST_COLUMNS = (
@@ -148,6 +159,9 @@ class RunRecord:
     run: dict[str, Any]
     assignments: pd.DataFrame
     reps: pd.DataFrame
+    #: the plan folder's files as the solve wrote them, in writing order (empty for a run
+    #: recorded before the history kept them)
+    files: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
     @property
     def id(self) -> int:
@@ -278,6 +292,13 @@ class RunStore:
             run_id = int(conn.execute(runs.insert().values(**row)).inserted_primary_key[0])
             _insert_rows(conn, run_assignments, run_id, assignments)
             _insert_rows(conn, run_reps, run_id, reps)
+            conn.execute(
+                run_files.insert(),
+                [
+                    {"run_id": run_id, "name": name, "position": k, "content": data}
+                    for k, (name, data) in enumerate(plan.file_bytes().items())
+                ],
+            )
         return run_id
 
     # reading -----------------------------------------------------------------------------
@@ -324,10 +345,15 @@ class RunStore:
                 )
             assignments = _frame(conn, run_assignments, rid, "customer_id")
             reps = _frame(conn, run_reps, rid, "rep_id")
+            stored = conn.execute(
+                sa.select(run_files.c.name, run_files.c.content)
+                .where(run_files.c.run_id == rid)
+                .order_by(run_files.c.position)
+            ).all()
         run = dict(row)
         for column in ("started_at", "finished_at"):
             run[column] = _utc(run[column])
-        return RunRecord(run, assignments, reps)
+        return RunRecord(run, assignments, reps, {name: bytes(data) for name, data in stored})
 
     def diff(self, a: int | str, b: int | str) -> RunDiff:
         """Customers whose rep differs between runs ``a`` and ``b``, metrics and reps side by

@@ -397,3 +397,28 @@ def test_cli_tables_keep_their_headers_and_one_number_format(plans, tmp_path: Pa
     shown = runner.invoke(app, ["runs", "show", str(id_a), "--db", db], terminal_width=80)
     assert shown.exit_code == 0, shown.output
     assert "e+" not in shown.output  # fixed notation throughout: 1,742,174 not 1.742e+06
+
+
+def test_runs_show_writes_the_plan_folder_the_solve_wrote(plans, tmp_path: Path) -> None:
+    from solver.export.plan_files import read_plan
+    from solver.store import run_files
+
+    db = str(tmp_path / "runs.db")
+    with RunStore(db) as store:
+        run_id = store.record(plans[0], SMALL_SCENARIO)
+    plans[0].write(tmp_path / "solved")
+    shown = runner.invoke(_app(), ["runs", "show", str(run_id), "--db", db, "--out",
+                                   str(tmp_path / "shown")])  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    for name in ("assignments.csv", "reps.csv", "metrics.json"):
+        assert (tmp_path / "shown" / name).read_bytes() == (tmp_path / "solved" / name).read_bytes()
+    loaded = solver.Plan.load(tmp_path / "shown")
+    assert loaded.assignments["rep_id"].tolist() == plans[0].assignments["rep_id"].tolist()
+    # a run recorded before the history kept its files still comes back as a whole folder
+    with RunStore(db) as store, store.engine.begin() as conn:
+        conn.execute(run_files.delete())
+    older = runner.invoke(_app(), ["runs", "show", str(run_id), "--db", db, "--out",
+                                   str(tmp_path / "older")])  # fmt: skip
+    assert older.exit_code == 0, older.output
+    assert "rebuilt from the stored columns" in flat(older.output)
+    assert len(read_plan(tmp_path / "older").assignments.frame) == len(plans[0].assignments)
