@@ -81,9 +81,16 @@ def setup_logging(verbosity: int) -> None:
     logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
 
 
-def fail_input(exc: InputError, what: str = "the plan folder") -> typer.Exit:
-    """List the first issues of an input error, one a line; exit with its code."""
-    err.print(f"[bold red]error:[/] {len(exc.issues)} problem(s) in {what}")
-    for issue in exc.issues[:SHOWN_ISSUES]:
+def fail_input(
+    exc: InputError, what: str = "the plan folder", headline: str | None = None
+) -> typer.Exit:
+    """List the first issues of an input error, one a line (``headline`` replaces the
+    "N problem(s) in ``what``" line); exit with its code."""
+    issues = exc.issues
+    headline = headline or f"{len(issues)} problem(s) in {what}"
+    err.print(f"[bold red]error:[/] {escape(headline)}", highlight=False)
+    for issue in issues[:SHOWN_ISSUES]:
         err.print(f"  - {escape(str(issue))}", highlight=False, soft_wrap=True)
+    if len(issues) > SHOWN_ISSUES:
+        err.print(f"  ... and {len(issues) - SHOWN_ISSUES} more", highlight=False)
     return typer.Exit(code=exc.exit_code)

@@ -17,14 +17,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.cli_common import JsonOpt, err, fail, fail_write, print_json
+from solver.cli_common import JsonOpt, err, fail, fail_input, fail_write, print_json
 from solver.errors import InputError, SolverError
 from solver.export import FORMATS, ExportResult, export_changes
 from solver.export.import_steps import import_steps
 from solver.plan import plan_folder
 
 out = Console()
-SHOWN_ISSUES = 30
 
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)
 
@@ -101,8 +100,8 @@ def export(
             dry_run=dry_run,
         )
     except InputError as exc:
-        _report(exc)
-        raise typer.Exit(code=exc.exit_code) from None
+        headline = f"{len(exc.issues)} problem(s); nothing was written"
+        raise fail_input(exc, headline=headline) from None
     except SolverError as exc:
         raise fail(exc) from None
     except OSError as exc:
@@ -111,15 +110,6 @@ def export(
         print_json(dataclasses.asdict(result))
         return
     _summary(result)
-
-
-def _report(exc: InputError) -> None:
-    issues = exc.issues
-    err.print(f"[bold red]error:[/] {len(issues)} problem(s); nothing was written", highlight=False)
-    for issue in issues[:SHOWN_ISSUES]:
-        err.print(f"  - {escape(str(issue))}", highlight=False, soft_wrap=True)
-    if len(issues) > SHOWN_ISSUES:
-        err.print(f"  ... and {len(issues) - SHOWN_ISSUES} more", highlight=False)
 
 
 def _summary(result: ExportResult) -> None:

@@ -15,6 +15,7 @@ from solver.errors import InputError, InputIssue
 from solver.export.plan_files import PlanFiles, plan_file_bytes, read_plan
 from solver.facts import PairFacts
 from solver.metrics import assignment_metrics
+from solver.models.stopping import gap
 from solver.objectives import balance
 from solver.outputs import replace_together
 from solver.problem import Problem
@@ -140,7 +141,7 @@ def build_plan(problem: Problem, rep: np.ndarray, certificate: dict) -> Plan:
     cert["objective_terms"] = {k: sign * v for k, v in ev.terms.items()}
     bound = cert.get("bound")
     if bound is not None:
-        cert["gap"] = max(0.0, ev.total - bound) / max(abs(ev.total), 1e-9)
+        cert["gap"] = gap(ev.total, bound)
         cert["bound"] = sign * bound
     else:
         cert["gap"] = None

@@ -11,6 +11,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from solver.models.stopping import gap
+
 Report = Callable[[float, float], None]
 Factory = Callable[[str, float, float | None], AbstractContextManager]
 log = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ def live_bar(
     def report(incumbent: float, engine_bound: float) -> None:
         info = f"incumbent {incumbent:,.1f}"
         if lower_bound is not None and incumbent:
-            info += f"  gap {max(0.0, incumbent - lower_bound) / abs(incumbent):.3%}"
+            info += f"  gap {gap(incumbent, lower_bound):.3%}"
         progress.update(task, info=info)
 
     ticker = threading.Thread(target=tick, daemon=True)
@@ -62,12 +64,12 @@ def logged(
     with inner(label, limit_s, lower_bound) if inner else nullcontext() as report:
 
         def both(incumbent: float, engine_bound: float) -> None:
-            gap = (
-                f", gap {max(0.0, incumbent - lower_bound) / abs(incumbent):.3%}"
+            shown = (
+                f", gap {gap(incumbent, lower_bound):.3%}"
                 if lower_bound is not None and incumbent
                 else ""
             )
-            log.info("%s: incumbent %.1f%s", label, incumbent, gap)
+            log.info("%s: incumbent %.1f%s", label, incumbent, shown)
             if report is not None:
                 report(incumbent, engine_bound)
 

@@ -40,6 +40,7 @@ from solver.models.incumbents import IncumbentPool
 from solver.models.lagrangian import LagrangianBound
 from solver.models.registry import ENGINES
 from solver.models.stopping import GAP_REACHED, STALLED, SearchMonitor, StopRules
+from solver.plan import evaluate
 from solver.problem import Problem
 from solver.progress import logged
 
@@ -258,7 +259,7 @@ class PortfolioRun:
             problem, upper = reduced_cost_fixing(
                 self.problem, self.relaxation, start, self.objective
             )
-            objective = lambda r: self._evaluate_on(problem, r)  # noqa: E731
+            objective = lambda r: evaluate(problem, r).total  # noqa: E731
         with self.bar(LABELS.get(name), budget) as report:
             ctx = Context(
                 Budget(budget, self.scn.deterministic),
@@ -278,11 +279,6 @@ class PortfolioRun:
             # a plan using a dropped pair costs more than the start, so min(start, bound) holds
             result = dataclasses.replace(result, engine_bound=min(result.engine_bound, upper))
         return result
-
-    def _evaluate_on(self, problem: Problem, rep: np.ndarray) -> float:
-        from solver.plan import evaluate  # the plan module imports engines' results
-
-        return evaluate(problem, rep).total
 
     # -- what the run shares -------------------------------------------------------------
 
