@@ -17,7 +17,7 @@ def main() -> None:
     """Entry point of the ``territory`` script (``python -m territory`` does the same)."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _quit)
-    from solver.cli import main as run
+    from solver.cli.main import main as run
 
     run()
 

@@ -29,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 import solver
-from solver import plots
-from solver.whatif import Case
+from solver.analysis import plots
+from solver.analysis.whatif import Case
 
 # %% tags=["parameters"]
 # Parameters: point these at your own files (CSV, Parquet or Excel, "book.xlsx#Sheet") to

@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver import plots
-from solver.sweep import pareto, tradeoff
-from solver.whatif import Case
+from solver.analysis import plots
+from solver.analysis.sweep import pareto, tradeoff
+from solver.analysis.whatif import Case
 
 # %% tags=["parameters"]
 # Parameters: point these at your own files (CSV, Parquet or Excel, "book.xlsx#Sheet") to

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver import plots
-from solver.sweep import sweep
-from solver.whatif import Case
+from solver.analysis import plots
+from solver.analysis.sweep import sweep
+from solver.analysis.whatif import Case
 
 # %% tags=["parameters"]
 # Parameters: point these at your own files (CSV, Parquet or Excel, "book.xlsx#Sheet") to

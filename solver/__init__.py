@@ -10,8 +10,10 @@ Public API::
 """
 
 from solver import routes  # solver.routes(plan_dir, ...): visit routes per rep
+from solver.analysis.compare import Comparison, compare
+from solver.analysis.sweep import grid, pareto, sweep, tradeoff
+from solver.analysis.whatif import Case
 from solver.check import check_plan
-from solver.compare import Comparison, compare
 from solver.errors import (
     InfeasibleError,
     InputError,
@@ -24,9 +26,7 @@ from solver.plan import Plan
 from solver.problem import Problem
 from solver.scenario import Scenario
 from solver.solve import solve, solve_problem
-from solver.sweep import grid, pareto, sweep, tradeoff
 from solver.version import __version__
-from solver.whatif import Case
 
 __all__ = [
     "Case",

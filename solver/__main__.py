@@ -1,5 +1,5 @@
 """``python -m solver``: the same command line as ``territory``."""
 
-from solver.cli import main
+from solver.cli.main import main
 
 main(prog_name="territory")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.constraints import HardRule
-from solver.facts import Facts, PairFacts
+from solver.inputs.facts import Facts, PairFacts
 from solver.limits import check_size
 from solver.objectives import SEPARABLE_TERMS
 from solver.scenario import Scenario

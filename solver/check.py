@@ -14,8 +14,8 @@ import pandas as pd
 from solver.constraints import Violation, active_rules
 from solver.errors import InputError, InputIssue
 from solver.export.plan_files import REQUIRED, folder_issue
-from solver.facts import Facts, PairFacts
-from solver.io import read_table, restore_formula_text
+from solver.inputs.facts import Facts, PairFacts
+from solver.inputs.io import read_table, restore_formula_text
 from solver.problem import load_inputs
 from solver.scenario import Scenario, as_scenario
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from solver.compare import Comparison
+    from solver.analysis.compare import Comparison
     from solver.plan import Plan
 
 #: fairness statistics of a balance measure, in card order, with their labels

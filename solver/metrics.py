@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import spearmanr
 
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.objectives import balance
 
 BAND = 0.10

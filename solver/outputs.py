@@ -25,7 +25,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from solver.errors import EXIT_USAGE, EXIT_WRITE, SolverError
-from solver.io import _umask
+from solver.inputs.io import _umask
 
 #: seconds a write waits for another run writing the same outputs before giving up
 LOCK_WAIT_S = 30.0

@@ -13,7 +13,7 @@ from solver import display
 from solver.constraints import active_rules
 from solver.errors import InputError, InputIssue
 from solver.export.plan_files import PlanFiles, plan_file_bytes, read_plan
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.metrics import assignment_metrics
 from solver.models.stopping import gap
 from solver.objectives import balance
@@ -110,7 +110,7 @@ class Plan:
 
     def compare(self, other):
         """This plan against the reference plan ``other`` (deltas: this - other)."""
-        from solver.compare import compare
+        from solver.analysis.compare import compare
 
         return compare(self, other)
 

@@ -15,17 +15,17 @@ import numpy as np
 import pandas as pd
 
 from solver.candidates import build_candidates, separable_cost
-from solver.columns import ColumnWarning, apply_mapping, unread_column_hints
 from solver.constraints import RowBlock, active_rules
 from solver.diagnose.precheck import precheck
 from solver.diagnose.wording import raise_infeasible
 from solver.errors import InputError
-from solver.facts import Facts, PairFacts
-from solver.io import RawTable, fingerprint_frame, read_table
-from solver.locations import warn_locations
+from solver.inputs.columns import ColumnWarning, apply_mapping, unread_column_hints
+from solver.inputs.facts import Facts, PairFacts
+from solver.inputs.io import RawTable, fingerprint_frame, read_table
+from solver.inputs.locations import warn_locations
+from solver.inputs.schema import validate_customers, validate_reps
 from solver.objectives import balance
 from solver.scenario import Scenario, as_scenario
-from solver.schema import validate_customers, validate_reps
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from solver.constraints import active_rules
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.objectives import balance
 
 if TYPE_CHECKING:

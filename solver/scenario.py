@@ -25,9 +25,9 @@ from pydantic import (
 )
 
 from solver.errors import InputError, InputIssue, ScenarioError
-from solver.io import SCENARIO_FILE_LIMIT, read_regular_file, read_table
+from solver.inputs.io import SCENARIO_FILE_LIMIT, read_regular_file, read_table
+from solver.inputs.spreadsheet import split_sheet
 from solver.models.names import ENGINE_CHOICES
-from solver.spreadsheet import split_sheet
 
 #: largest weight accepted: keeps every weighted cost finite and the integer models in range
 MAX_WEIGHT = 1e6

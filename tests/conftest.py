@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solver.facts import Facts, PairFacts
+from solver.inputs.facts import Facts, PairFacts
 from solver.problem import load_inputs
 from solver.scenario import Scenario
 

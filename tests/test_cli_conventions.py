@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from solver.cli import app
+from solver.cli.main import app
 from tests.instances import make_instance
 
 ROOT = Path(__file__).resolve().parents[1]

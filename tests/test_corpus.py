@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from solver.cli import app
+from solver.cli.main import app
 
 CORPUS = Path(__file__).parent / "corpus"
 AS_OF = "2027-01-01"

@@ -20,7 +20,7 @@ def _inputs(tmp_path: Path, engine: str) -> list[str]:
 
 def _run(args: list[str], out: Path) -> dict[str, bytes]:
     done = subprocess.run(
-        [sys.executable, "-c", "from solver.cli import app; app()", *args, "--out", str(out)],
+        [sys.executable, "-c", "from solver.cli.main import app; app()", *args, "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,

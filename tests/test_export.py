@@ -21,14 +21,14 @@ import typer
 from typer.testing import CliRunner
 
 import solver
-from solver.cli_export import export
+from solver.cli.export import export
 from solver.errors import EXIT_INVALID_INPUT, InputError
 from solver.export import export_changes, get_format
 from solver.export.dynamics import guid_problem
 from solver.export.hubspot import email_problem
 from solver.export.odoo import int_id_problem
 from solver.export.salesforce import checksum_suffix, id_problem, to_18
-from solver.io import restore_formula_text
+from solver.inputs.io import restore_formula_text
 from tests.instances import SMALL_SCENARIO, make_instance
 
 HYPERLINK = '=HYPERLINK("http://evil.example","open")'
@@ -527,7 +527,7 @@ def cli() -> typer.Typer:
 
     @app.callback()
     def main() -> None:
-        """Test app with the export command registered as in solver.cli."""
+        """Test app with the export command registered as in solver.cli.main."""
 
     return app
 

@@ -108,7 +108,7 @@ def _write_inputs(tmp_path: Path) -> list[str]:
 
 
 def _cli(args: list[str]) -> subprocess.Popen:
-    code = "from solver.cli import app; app()"
+    code = "from solver.cli.main import app; app()"
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
         stdout=subprocess.PIPE,
@@ -239,7 +239,7 @@ def test_a_signal_while_the_inputs_load_writes_nothing_and_says_so(tmp_path, sig
 def test_a_deterministic_solve_says_its_limit_counts_work_not_seconds(tmp_path):
     from typer.testing import CliRunner
 
-    from solver.cli import app
+    from solver.cli.main import app
 
     args = write_solve_inputs(tmp_path, "seed = 3\ndeterministic = true\n", n=40, m=4, seed=5)
     args.remove("--quiet")

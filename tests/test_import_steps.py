@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from solver.cli import app
+from solver.cli.main import app
 from solver.export import FORMATS
 from solver.export.import_steps import import_steps
 

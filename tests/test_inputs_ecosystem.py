@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 import solver
-from solver.cli import app
-from solver.columns import ColumnWarning
-from solver.locations import LocationWarning, location_warnings
+from solver.cli.main import app
+from solver.inputs.columns import ColumnWarning
+from solver.inputs.locations import LocationWarning, location_warnings
 from solver.problem import load_inputs
 from solver.scenario import Scenario
 from tests.instances import SMALL_SCENARIO, make_instance

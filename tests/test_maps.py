@@ -7,10 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from solver import outlines as outlines_mod
-from solver.labels import overlaps, place_labels
-from solver.outlines import outlines
-from solver.report import LABEL_CHAR_W, LABEL_H
+from solver.report import outlines as outlines_mod
+from solver.report.labels import overlaps, place_labels
+from solver.report.outlines import outlines
+from solver.report.page import LABEL_CHAR_W, LABEL_H
 
 GULF = (-100.0, -93.0, 25.5, 31.0)  # south Texas: Mexico border, Gulf coast, state lines
 
@@ -50,8 +50,8 @@ def test_labels_avoid_each_other_where_fixed_offsets_collide():
 
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory) -> str:
-    from solver.report import render_report
-    from solver.whatif import Case
+    from solver.analysis.whatif import Case
+    from solver.report.page import render_report
 
     case = Case.from_files("data/customers.csv", "data/reps.csv", "data/scenario.toml")
     out = tmp_path_factory.mktemp("sample") / "plan"

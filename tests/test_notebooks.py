@@ -99,7 +99,7 @@ def test_a_sweep_shows_its_progress_in_a_notebook():
     notebook = nbformat.v4.new_notebook()
     code = (
         "from solver import sweep\n"
-        "from solver.whatif import Case\n"
+        "from solver.analysis.whatif import Case\n"
         "from tests.instances import SMALL_SCENARIO, make_instance\n"
         "case = Case(*make_instance(n=20, m=4, seed=0), {**SMALL_SCENARIO, 'time_limit_s': 1.0})\n"
         "frame = sweep(case, [{}, {'weights.travel': 2.0}, {'rep_leaves': 'nobody'}], "

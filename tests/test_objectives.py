@@ -26,7 +26,7 @@ SPEED_KMH = 60.0  # scenario default
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance, written out here so the test does not trust solver.geo."""
+    """Great-circle distance, written out here so the test does not trust solver.inputs.geo."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi = phi2 - phi1
     dlmb = math.radians(lon2 - lon1)

@@ -28,13 +28,13 @@ from typer.testing import CliRunner
 
 import solver
 from solver import outputs
-from solver.cli import app
+from solver.cli.main import app
 from solver.errors import EXIT_INVALID_INPUT, EXIT_USAGE, EXIT_WRITE, InputError
 from solver.export import FORMATS, export_changes
 from solver.export.formats import get_format
 from solver.export.plan_files import plan_file_bytes, read_plan
 from solver.export.writer import encode, output_paths
-from solver.io import read_table, restore_formula_text, write_csv
+from solver.inputs.io import read_table, restore_formula_text, write_csv
 from tests.instances import make_instance, python_process
 
 runner = CliRunner()
@@ -153,7 +153,7 @@ def _kill_at(stage: str, name: str) -> str:
         f"    if (stage, name) == ({stage!r}, {name!r}):\n"
         "        os.kill(os.getpid(), signal.SIGKILL)\n"
         "outputs.WRITE_HOOK = hook\n"
-        "from solver.cli import app\n"
+        "from solver.cli.main import app\n"
         "app()\n"
     )
 
@@ -525,7 +525,7 @@ def test_a_lone_carriage_return_in_an_input_cell_survives_solve_and_check(tmp_pa
 
 # --------------------------------------------------------------------------- run history
 def _record(db: str, plan: solver.Plan, start: multiprocessing.synchronize.Event) -> None:
-    from solver.store import record_run
+    from solver.store.history import record_run
 
     start.wait(30)
     record_run(plan, SCENARIO, db, label=f"pid {os.getpid()}")
@@ -533,7 +533,7 @@ def _record(db: str, plan: solver.Plan, start: multiprocessing.synchronize.Event
 
 @pytest.mark.parametrize("round_", range(3))
 def test_processes_recording_into_a_new_database_at_once_all_succeed(two_plans, tmp_path, round_):
-    from solver.store import RunStore
+    from solver.store.history import RunStore
 
     db = str(tmp_path / f"fresh-{round_}.db")
     ctx = multiprocessing.get_context("fork")
@@ -610,14 +610,14 @@ def test_a_full_disk_under_the_run_database_is_exit_8_and_the_plan_stays(
 
     import sqlalchemy as sa
 
-    import solver.store
+    import solver.store.history
 
     def full(conn, table, run_id, rows):
         raise sa.exc.OperationalError(
             "INSERT", {}, sqlite3.OperationalError("database or disk is full")
         )
 
-    monkeypatch.setattr(solver.store, "_insert_rows", full)
+    monkeypatch.setattr(solver.store.history, "_insert_rows", full)
     out = tmp_path / "plan"
     db = tmp_path / "runs.db"
     result = runner.invoke(app, [*solve_args(inputs, out), "--record", "--db", str(db)])
@@ -625,7 +625,7 @@ def test_a_full_disk_under_the_run_database_is_exit_8_and_the_plan_stays(
     text = " ".join(result.output.split())
     assert "only recording it failed" in text and "disk is full" in text
     assert "nothing was recorded" in text and read_plan(out).plan_id
-    with solver.store.RunStore(db) as store:
+    with solver.store.history.RunStore(db) as store:
         assert store.list().empty  # one transaction: the failed run left no row
 
 

@@ -79,7 +79,7 @@ def test_readme_demo_command_runs(tmp_path):
     """The README's first command ends in `territory demo`; run it as a user would."""
     out = tmp_path / "demo"
     result = subprocess.run(
-        [sys.executable, "-m", "solver.cli", "demo", "--out", str(out), "--time-limit", "5"],
+        [sys.executable, "-m", "solver.cli.main", "demo", "--out", str(out), "--time-limit", "5"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -12,8 +12,8 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from solver import plots
-from solver.whatif import Case
+from solver.analysis import plots
+from solver.analysis.whatif import Case
 from tests.instances import SMALL_SCENARIO, make_instance
 
 

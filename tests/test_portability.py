@@ -22,7 +22,7 @@ def test_import_without_the_resource_module():
     psutil is imported first: its Linux back end uses ``resource``, its Windows one not."""
     code = (
         "import sys, psutil; sys.modules['resource'] = None\n"
-        "import solver, solver.cli\n"
+        "import solver, solver.cli.main\n"
         "from solver import sweep\n"
         "from solver import limits\n"
         "assert limits.available_bytes() > 0\n"

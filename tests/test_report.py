@@ -17,10 +17,10 @@ import typer
 from typer.testing import CliRunner
 
 import solver
-from solver import report as report_mod
-from solver.cli_report import report
-from solver.io import write_csv
-from solver.report import render_report, write_report
+from solver.cli.report import report
+from solver.inputs.io import write_csv
+from solver.report import page as report_mod
+from solver.report.page import render_report, write_report
 from tests.instances import SMALL_SCENARIO, make_instance
 
 HOSTILE_NAME = "<script>alert(1)</script>"

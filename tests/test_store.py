@@ -1,4 +1,4 @@
-"""Run history (solver.store), protection forecast (solver.forecast) and their commands.
+"""Run history (solver.store.history), protection forecast (solver.analysis.forecast), commands.
 
 Every store test runs on SQLite (a file in tmp_path) and, when ``TERRITORY_TEST_PG_URL``
 names a reachable PostgreSQL server (``scripts/start_postgres.sh`` starts one), on
@@ -19,11 +19,11 @@ import typer
 from typer.testing import CliRunner
 
 import solver
-import solver.store as store_module
-from solver.cli_runs import forecast, runs_app
+import solver.store.history as store_module
+from solver.analysis.forecast import forecast_by_rep, protection_forecast
+from solver.cli.runs import forecast, runs_app
 from solver.errors import InputError
-from solver.forecast import forecast_by_rep, protection_forecast
-from solver.store import (
+from solver.store.history import (
     RunNotFoundError,
     RunStore,
     StoreError,
@@ -401,7 +401,7 @@ def test_cli_tables_keep_their_headers_and_one_number_format(plans, tmp_path: Pa
 
 def test_runs_show_writes_the_plan_folder_the_solve_wrote(plans, tmp_path: Path) -> None:
     from solver.export.plan_files import read_plan
-    from solver.store import run_files
+    from solver.store.history import run_files
 
     db = str(tmp_path / "runs.db")
     with RunStore(db) as store:

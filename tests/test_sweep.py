@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import solver
-from solver.sweep import TIMING_COLUMNS, grid, pareto, sweep, tradeoff
-from solver.whatif import Case
+from solver.analysis.sweep import TIMING_COLUMNS, grid, pareto, sweep, tradeoff
+from solver.analysis.whatif import Case
 from tests.instances import SMALL_SCENARIO, make_instance
 
 DETERMINISTIC = {**SMALL_SCENARIO, "deterministic": True, "time_limit_s": 2.0}

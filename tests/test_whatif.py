@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import solver
-from solver.compare import Comparison, compare, flat_metrics
+from solver.analysis.compare import Comparison, compare, flat_metrics
+from solver.analysis.whatif import Case
 from solver.plan import build_plan
-from solver.whatif import Case
 from tests.instances import SMALL_SCENARIO, make_instance
 
 

@@ -16,7 +16,7 @@ from solver.constraints.eligibility import (
 from solver.constraints.leaving import LeavingRule
 from solver.constraints.locks import ForbiddenRule, LockRule
 from solver.constraints.protection import ProtectionRule
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.scenario import Scenario
 
 RULES: tuple[HardRule, ...] = (

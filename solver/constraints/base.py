@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 
-from solver.facts import Facts, PairFacts
+from solver.inputs.facts import Facts, PairFacts
 from solver.scenario import Scenario
 
 RowKind = Literal["hours", "accounts", "moves"]

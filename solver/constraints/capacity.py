@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from solver.constraints.base import HardRule, RowBlock, Violation, per_rep_sums
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.scenario import Scenario
 
 #: hours a plan may exceed capacity by before the checker calls it a violation (rounding)

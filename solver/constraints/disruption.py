@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from solver.constraints.base import HardRule, RowBlock, Violation
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.scenario import Scenario
 
 

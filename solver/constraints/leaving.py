@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from solver.constraints.base import HardRule, Violation
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.scenario import Scenario
 
 

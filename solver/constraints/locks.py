@@ -6,7 +6,7 @@ import numpy as np
 
 from solver.constraints.base import HardRule, Violation
 from solver.errors import InputIssue, ScenarioError
-from solver.facts import Facts, PairFacts
+from solver.inputs.facts import Facts, PairFacts
 from solver.scenario import Scenario
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from solver.constraints.base import HardRule, Violation
-from solver.facts import Facts, PairFacts
+from solver.inputs.facts import Facts, PairFacts
 from solver.scenario import Scenario
 
 

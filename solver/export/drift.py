@@ -15,7 +15,7 @@ import pandas as pd
 from solver.errors import InputError, InputIssue
 from solver.export.changeset import Move
 from solver.export.plan_files import PlanFiles
-from solver.io import read_table
+from solver.inputs.io import read_table
 
 KEY = "customer_id"
 OWNER = "current_rep"

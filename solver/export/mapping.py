@@ -19,7 +19,7 @@ import pandas as pd
 from solver.errors import InputError, InputIssue
 from solver.export.base import ExportFormat
 from solver.export.plan_files import PlanFiles
-from solver.io import RawTable, read_table
+from solver.inputs.io import RawTable, read_table
 
 MappingInput = str | Path | pd.DataFrame | Mapping[str, str]
 DICT_COLUMN = "crm_user"

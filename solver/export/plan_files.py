@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.errors import InputError, InputIssue
-from solver.io import RawTable, csv_bytes, json_bytes, read_table, restore_formula_text
+from solver.inputs.io import RawTable, csv_bytes, json_bytes, read_table, restore_formula_text
 from solver.outputs import wait_for_writer
 
 PLAN_ID = "plan_id"

@@ -38,7 +38,7 @@ from solver.export.drift import drift_issues
 from solver.export.formats import get_format
 from solver.export.mapping import MappingInput, OwnerMap, resolve_owners, unassigned_issues
 from solver.export.plan_files import REQUIRED, PlanFiles, read_plan
-from solver.io import csv_bytes, json_bytes
+from solver.inputs.io import csv_bytes, json_bytes
 from solver.outputs import check_output_file, replace_together
 
 

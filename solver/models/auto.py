@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from solver.cli.progress import logged
 from solver.diagnose.explain import explain_infeasibility
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult, ModelInfeasible
@@ -42,7 +43,6 @@ from solver.models.registry import ENGINES
 from solver.models.stopping import GAP_REACHED, STALLED, SearchMonitor, StopRules
 from solver.plan import evaluate
 from solver.problem import Problem
-from solver.progress import logged
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.facts import Facts, PairFacts
+from solver.inputs.facts import Facts, PairFacts
 from solver.scenario import Scenario
 
 NAME = "balance"

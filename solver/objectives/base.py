@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.scenario import Scenario
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.objectives.base import SeparableTerm
 
 #: tenure beyond this many years adds nothing more

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.facts import PairFacts
+from solver.inputs.facts import PairFacts
 from solver.objectives.base import SeparableTerm
 
 

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from solver.geo import haversine_km
+from solver.inputs.geo import haversine_km
 from solver.routes.inputs import RepVisits, Travel
 
 BASE = 0  # index of the rep's base; account i is index i + 1

@@ -14,7 +14,7 @@ import pandas as pd
 
 from solver.errors import InputError
 from solver.export.plan_files import PlanFiles
-from solver.schema import FALSE_WORDS, _Collector, _number, _text
+from solver.inputs.schema import FALSE_WORDS, _Collector, _number, _text
 
 DEFAULT_ROAD_FACTOR = 1.3  # road km per great-circle km, as the scenario's default
 DEFAULT_SPEED_KMH = 60.0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver.io import write_csv
+from solver.inputs.io import write_csv
 from solver.routes.inputs import Travel
 from solver.routes.rep import RepRoutes, Settings
 

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from solver.errors import InputError, InputIssue
-from solver.io import read_table
-from solver.report import MAP_H, MAP_W, PlanData, Section, _projection, _table, e, fmt_num
+from solver.inputs.io import read_table
+from solver.report.page import MAP_H, MAP_W, PlanData, Section, _projection, _table, e, fmt_num
 from solver.routes.output import STOP_COLUMNS, SUMMARY_COLUMNS
 
 WEEK_DAYS = 5

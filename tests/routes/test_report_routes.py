@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from solver.cli import app
+from solver.cli.main import app
 from solver.errors import InputError
-from solver.report import render_report
+from solver.report.page import render_report
 from solver.routes import route_plan
 from solver.routes.report_section import routes_section
 from tests.routes.test_routes import FAST, account, rep, write_plan

@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 import solver
-from solver.cli import app
+from solver.cli.main import app
 from solver.errors import InputError
-from solver.geo import haversine_km
+from solver.inputs.geo import haversine_km
 from solver.routes import RoutesResult, route_plan
 from solver.routes.calendar import spread_days
 from solver.routes.day import schedule_day

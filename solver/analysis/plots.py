@@ -20,12 +20,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from solver.compare import Comparison
-from solver.geo import haversine_km
-from solver.labels import place_labels
-from solver.outlines import outlines
+from solver.analysis.compare import Comparison
+from solver.analysis.sweep import pareto
+from solver.inputs.geo import haversine_km
 from solver.plan import Plan
-from solver.sweep import pareto
+from solver.report.labels import place_labels
+from solver.report.outlines import outlines
 
 BEFORE, AFTER, CAPACITY = "#b8bec6", "#2f6fad", "#c0392b"
 GAIN, LOSS = "#2e8b57", "#c0392b"

@@ -1,6 +1,6 @@
 """``territory report``: one self-contained HTML page of a solved plan folder.
 
-Kept apart from ``solver.cli``; register it there with ``app.command()(report)``.
+Kept apart from ``solver.cli.main``; register it there with ``app.command()(report)``.
 Exit codes: 0 written, 2 usage error, 3 the plan folder is missing or unreadable (every
 problem listed), 8 the page cannot be written.
 """
@@ -14,11 +14,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.cli_common import fail, fail_input, fail_write
+from solver.cli.common import fail, fail_input, fail_write
 from solver.errors import InputError, SolverError
 from solver.outputs import check_output_file
 from solver.plan import plan_folder
-from solver.report import write_report
+from solver.report.page import write_report
 from solver.routes.report_section import routes_section
 
 out = Console()

@@ -1,7 +1,7 @@
 """Command line for the run history and the protection forecast.
 
 ``runs_app`` is a typer sub-app (``territory runs list | show RUN | diff RUN_A RUN_B``) and
-``forecast`` a command function; ``solver.cli`` registers both. The database is ``--db``
+``forecast`` a command function; ``solver.cli.main`` registers both. The database is ``--db``
 (a SQLite path or a ``postgresql+psycopg://`` URL), else ``$TERRITORY_DB``, else
 ``territory.db`` in the current folder.
 """
@@ -20,14 +20,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from solver.cli_common import JsonOpt, fail, fail_write, print_json
+from solver.analysis.forecast import forecast_by_rep, protection_forecast
+from solver.cli.common import JsonOpt, fail, fail_write, print_json
 from solver.errors import SolverError
 from solver.export.plan_files import plan_file_bytes
-from solver.forecast import forecast_by_rep, protection_forecast
-from solver.io import write_csv
+from solver.inputs.io import write_csv
 from solver.outputs import check_output_dir, check_output_file, replace_together
 from solver.scenario import flatten
-from solver.store import RunRecord, RunStore, dumps
+from solver.store.history import RunRecord, RunStore, dumps
 
 out = Console()
 

@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from solver.errors import EXIT_WRITE, InputError, SolverError
 from solver.outputs import describe
-from solver.store import dumps
+from solver.store.history import dumps
 
 err = Console(stderr=True)
 SHOWN_ISSUES = 30

@@ -1,6 +1,6 @@
 """``territory routes``: a solved plan's visits as daily routes per rep (PyVRP).
 
-Kept apart from ``solver.cli``; registered there with ``app.command()(routes)``.
+Kept apart from ``solver.cli.main``; registered there with ``app.command()(routes)``.
 Exit codes: 0 written (visits that did not fit are listed, not an error), 2 usage error,
 3 the plan folder is missing, unreadable or lacks what routing needs (file, row, column),
 1 the files cannot be written, 130 Ctrl-C (nothing written).
@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.cli_common import err, fail, fail_input, fail_write
+from solver.cli.common import err, fail, fail_input, fail_write
 from solver.errors import InputError, SolverError
 from solver.routes import route_plan
 from solver.routes.run import DEFAULT_WORKERS

@@ -1,7 +1,7 @@
 """Read tables (CSV, Parquet, Excel/OpenDocument, DataFrame) and write outputs atomically.
 
 Readers return text-typed frames plus the line number of the first data row, so that
-validation (``solver.schema``) can name the exact line of a bad value.
+validation (``solver.inputs.schema``) can name the exact line of a bad value.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.errors import InputError, InputIssue
-from solver.spreadsheet import is_workbook, read_sheet, split_sheet
+from solver.inputs.spreadsheet import is_workbook, read_sheet, split_sheet
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from solver.geo import haversine_km, travel_km_per_period
+from solver.inputs.geo import haversine_km, travel_km_per_period
+from solver.inputs.schema import protection_holds
 from solver.scenario import Scenario
-from solver.schema import protection_holds
 
 
 def segment_key(text: str) -> str:

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from solver.export.plan_files import read_plan
-from solver.io import atomic_write
-from solver.labels import place_labels
-from solver.outlines import outlines
+from solver.inputs.io import atomic_write
+from solver.report.labels import place_labels
+from solver.report.outlines import outlines
 
 MAX_MAP_POINTS = 20_000
 MAX_MOVE_ROWS = 10_000

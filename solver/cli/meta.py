@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 
 import solver
-from solver.cli_common import fail_write
-from solver.io import atomic_write
+from solver.cli.common import fail_write
+from solver.inputs.io import atomic_write
 from solver.plan import OUTPUT_FILES, Plan
 from solver.scenario import Scenario
 

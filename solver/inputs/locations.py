@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from solver.geo import haversine_km
+from solver.inputs.geo import haversine_km
 
 #: latitudes with settlements: Cape Horn is at -56, the northernmost towns near 78
 INHABITED_LAT = (-56.0, 78.0)

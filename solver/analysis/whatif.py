@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solver.io import read_table
+from solver.inputs.io import read_table
+from solver.inputs.schema import validate_reps
 from solver.plan import Plan
 from solver.problem import Problem, load_inputs
 from solver.scenario import Scenario, as_scenario, flatten
-from solver.schema import validate_reps
 from solver.solve import solve
 
 #: Case methods a variant mapping may name (``{"scale_capacity": -10}``)

@@ -15,10 +15,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from solver.columns import missing_column_detail
 from solver.errors import InputError, InputIssue
-from solver.io import RawTable
-from solver.spreadsheet import cell_text
+from solver.inputs.columns import missing_column_detail
+from solver.inputs.io import RawTable
+from solver.inputs.spreadsheet import cell_text
 
 #: default service hours per period by tier when ``effort_hours`` is absent
 DEFAULT_EFFORT_BY_TIER = {"A": 24.0, "B": 12.0, "C": 6.0}

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from solver.compare import flat_metrics
+from solver.analysis.compare import flat_metrics
+from solver.analysis.whatif import Case, flatten_variant, key_kind
+from solver.cli.sweep_progress import Tick, sweep_progress
 from solver.errors import InfeasibleError, InputError, NoSolutionError, SolverError
 from solver.plan import Plan
-from solver.sweep_progress import Tick, sweep_progress
-from solver.whatif import Case, flatten_variant, key_kind
 
 Variant = Mapping[str, Any] | Case
 Backend = Literal["serial", "process", "ray"]

@@ -1,6 +1,6 @@
 """``territory export``: a plan's CRM change-set (only the accounts that move) and its undo.
 
-Kept apart from ``solver.cli``; register it there with ``app.command()(export)``.
+Kept apart from ``solver.cli.main``; register it there with ``app.command()(export)``.
 Exit codes: 0 written (or checked, with --dry-run), 2 usage error, 3 invalid input or
 ownership drift (every problem listed with file, row, column and rule; nothing written),
 8 the files cannot be written (the previous batch at --out is left whole).
@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.cli_common import JsonOpt, err, fail, fail_input, fail_write, print_json
+from solver.cli.common import JsonOpt, err, fail, fail_input, fail_write, print_json
 from solver.errors import InputError, SolverError
 from solver.export import FORMATS, ExportResult, export_changes
 from solver.export.import_steps import import_steps

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from solver.errors import InputError, InputIssue
-from solver.io import read_table
+from solver.inputs.io import read_table
 
 FORECAST_COLUMNS = [
     "protected_rep",

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from solver.errors import InputError, InputIssue
-from solver.io import RawTable
+from solver.inputs.io import RawTable
 
 CUSTOMER_COLUMNS = (
     "customer_id",

@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
-from solver.cli_common import (
+from solver.cli.common import (
     JsonOpt,
     err,
     fail,
@@ -29,20 +29,20 @@ from solver.cli_common import (
     setup_logging,
     show_warnings,
 )
-from solver.cli_export import export
-from solver.cli_inputs import ColumnsOpt, DecimalOpt, EncodingOpt, SepOpt, apply_input_options
-from solver.cli_meta import package_version, scenario_schema, solve_summary
-from solver.cli_report import report
-from solver.cli_routes import routes
-from solver.cli_runs import forecast, runs_app
+from solver.cli.export import export
+from solver.cli.inputs import ColumnsOpt, DecimalOpt, EncodingOpt, SepOpt, apply_input_options
+from solver.cli.meta import package_version, scenario_schema, solve_summary
+from solver.cli.progress import live_bar
+from solver.cli.report import report
+from solver.cli.routes import routes
+from solver.cli.runs import forecast, runs_app
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
+from solver.inputs.io import atomic_write
+from solver.inputs.spreadsheet import write_xlsx
 from solver.interrupt import Terminated, exit_at_once, raise_terminated
-from solver.io import atomic_write
 from solver.outputs import check_output_dir
-from solver.progress import live_bar
 from solver.scenario import as_scenario
-from solver.spreadsheet import write_xlsx
-from solver.store import check_database, record_run
+from solver.store.history import check_database, record_run
 
 app = typer.Typer(
     no_args_is_help=True,

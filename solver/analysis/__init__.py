@@ -1,0 +1,1 @@
+"""Analysis around a plan: what-if cases, sweeps, comparisons, forecasts and figures."""

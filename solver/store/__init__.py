@@ -1,0 +1,1 @@
+"""Run history: recorded solves in a database (SQLite or PostgreSQL), read back and diffed."""
