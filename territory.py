@@ -1,7 +1,7 @@
 """The ``territory`` console command, quiet when stopped while it starts.
 
 Importing the solver takes seconds; a Ctrl-C (exit 130) or SIGTERM (exit 143) in that time
-ends the program without a traceback. Then :func:`solver.cli.main` runs the command.
+ends the program without a traceback. Then :func:`solver.cli.main.main` runs the command.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "solver" / "outlines.json.gz"
+OUT = Path(__file__).resolve().parents[1] / "solver" / "report" / "outlines.json.gz"
 STEP = 0.01  # degrees per stored unit
 
 

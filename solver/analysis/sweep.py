@@ -329,7 +329,7 @@ def _ray_map(
 def _runtime_env() -> dict[str, Any]:
     """Ship this package's source to a cluster's workers (they may not have it): its
     folder, so that this module need not import the package that imports it."""
-    return {"py_modules": [str(Path(__file__).resolve().parent)]}
+    return {"py_modules": [str(Path(__file__).resolve().parents[1])]}
 
 
 def _ray_failure(ray: Any, exc: Exception) -> dict[str, Any]:

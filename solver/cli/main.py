@@ -84,7 +84,7 @@ DETERMINISTIC_NOTE = (
     "deterministic run: the {limit:g} s limit counts units of work, not seconds; expect it "
     "to take longer, the more so on a slow or busy machine"
 )
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data"
 
 CustomersOpt = Annotated[
     Path, typer.Option("--customers", help="customers CSV, Parquet or Excel (book.xlsx#Sheet)")

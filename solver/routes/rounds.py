@@ -4,9 +4,11 @@ each rep's routed share of its round-trip travel in the workload, re-solve; unti
 A rep's share = routed km / round-trip km of the visits its routes drive (star: 1). An
 account's travel hours for a rep are its round trips x that rep's share, i.e. the rep's
 routed drive time shared over its accounts in proportion to their round trips; a rep
-not routed yet (no visits) keeps 1. Rounds end when no share moves by more than
-:data:`STABLE` or after ``travel.route_rounds`` re-solves. The travel term of the
-objective stays the round-trip km.
+not routed yet (no visits) keeps 1. A rep's share swings as its book changes between rounds,
+so the next round uses the damped share ``s + DAMPING x (measured - s)`` (an average of
+the rounds, not the last one alone). Rounds end when no rep's measured share differs from
+the one its round used by more than :data:`STABLE`, or after ``travel.route_rounds``
+re-solves. The travel term of the objective stays the round-trip km.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from solver.routes.run import route_plan
 from solver.scenario import Scenario
 
 STABLE = 0.02  # largest change of a rep's share that counts as stable
+DAMPING = 0.5  # share of the measured change a round passes on to the next
 #: PyVRP iterations per rep in deterministic runs (about 0.5 s for a 355-visit rep)
 DETERMINISTIC_ITERATIONS = 200
 
@@ -56,9 +59,18 @@ def solve_with_routes(
         rounds.append(_round_row(round_no, plan, measured, change, wall))
         if change <= STABLE:
             break
-        shares = {**shares, **measured}
+        shares = {**shares, **_damped(shares, measured)}
     plan.certificate["route_rounds"] = rounds
     return plan
+
+
+def _damped(used: dict[str, float], measured: dict[str, float]) -> dict[str, float]:
+    """Next round's shares: ``s + DAMPING x (measured - s)``; a rep new to routes starts at
+    its measured share (its previous share was the star's 1, which says nothing)."""
+    return {
+        rep: share if rep not in used else used[rep] + DAMPING * (share - used[rep])
+        for rep, share in measured.items()
+    }
 
 
 def _route_shares(plan: Plan, scenario: Scenario) -> dict[str, float]:

@@ -74,3 +74,16 @@ def test_deterministic_rounds_write_identical_plans(tmp_path):
     for file in ("assignments.csv", "reps.csv", "metrics.json"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
     assert "route_rounds" in (tmp_path / "a" / "metrics.json").read_text()
+
+
+def test_damped_shares_pass_on_half_the_change_and_start_new_reps_at_their_measure():
+    from solver.routes.rounds import DAMPING, _damped
+
+    nxt = _damped({"R0": 0.6}, {"R0": 0.4, "R1": 0.3})
+    assert nxt["R0"] == pytest.approx(0.6 + DAMPING * (0.4 - 0.6))
+    assert nxt["R1"] == pytest.approx(0.3)
+    # a share swinging between two books settles between them instead of swinging on
+    used = {"R0": 1.0}
+    for measured in (0.4, 0.7, 0.4, 0.7, 0.4, 0.7):
+        used = _damped(used, {"R0": measured})
+    assert 0.45 < used["R0"] < 0.65
