@@ -119,6 +119,13 @@ def test_pareto_marks_the_efficient_rows_of_a_hand_made_frame():
         pareto(frame, {"travel": "lowest"})
 
 
+def test_pareto_of_a_sweep_where_every_variant_failed_marks_none():
+    failed = pd.DataFrame({"variant": [0, 1], "status": ["no_solution"] * 2, "error": ["x"] * 2})
+    marked = pareto(failed, ["travel_km_per_period", "moves"])
+    assert marked["pareto"].tolist() == [False, False]
+    assert marked["moves"].isna().all() and marked["error"].tolist() == ["x", "x"]
+
+
 def test_tradeoff_sweeps_weights_and_marks_the_front(base):
     frame = tradeoff(base, {"travel": [0.2, 3.0], "balance": [1.0, 80.0]}, backend="serial")
     assert len(frame) == 4 and frame["pareto"].any()

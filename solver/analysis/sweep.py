@@ -188,7 +188,8 @@ def pareto(
 ) -> pd.DataFrame:
     """A copy of ``frame`` with a bool ``column``: True where no other row is at least as
     good in every objective and strictly better in one (objectives minimised unless
-    mapped to ``"max"``). Rows missing an objective are never efficient and dominate none.
+    mapped to ``"max"``). Rows missing an objective are never efficient and dominate none;
+    an objective no row has (every variant failed) becomes a column of NaN.
     """
     senses = (
         dict(objectives) if isinstance(objectives, Mapping) else dict.fromkeys(objectives, "min")
@@ -196,6 +197,7 @@ def pareto(
     bad = [s for s in senses.values() if s not in ("min", "max")]
     if bad:
         raise ValueError(f"objective sense must be 'min' or 'max', got {bad[0]!r}")
+    frame = frame.reindex(columns=list(dict.fromkeys([*frame.columns, *senses])))
     values = frame[list(senses)].to_numpy(dtype=float)
     values = values * np.array([1.0 if s == "min" else -1.0 for s in senses.values()])
     valid = ~np.isnan(values).any(axis=1)
