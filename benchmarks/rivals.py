@@ -23,8 +23,6 @@ import pandas as pd
 #: objectives closer than this count as equal
 TIE = 1e-6
 RIVAL_NAMES = {"milp": "HiGHS MIP", "plain-cpsat": "plain CP-SAT"}
-#: the engine that found the final plan, as the solve's note names it
-PLAN_BY = r"plan by ([^;]+)$"
 
 
 def load(ours: Path, rivals: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -69,7 +67,8 @@ def table(mine: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
         cell(o, g) for o, g in zip(mine["objective"], mine["gap_to_best_known"], strict=True)
     ]
     out["status"] = mine["status"]
-    out["plan by"] = mine["note"].fillna("").str.extract(PLAN_BY, expand=False).fillna("")
+    plan_by = mine["plan_by"] if "plan_by" in mine else pd.Series("", index=mine.index)
+    out["plan by"] = plan_by.fillna("")
     for engine, runs in theirs.groupby("engine", sort=True):
         cells = {
             r.instance: cell(r.objective, r.gap_to_best_known)

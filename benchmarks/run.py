@@ -42,6 +42,7 @@ COLUMNS = (
     "bound",
     "wall_s",
     "status",
+    "plan_by",  # the engine that found the final plan when several offered plans
     "note",
 )
 SET_CHOICES = ("orlib", "A", "B", "C", "D", "E")
@@ -127,6 +128,7 @@ def solve_case(case: Case, engine: str, time_limit: float) -> dict[str, Any]:
         "bound": None,
         "wall_s": None,
         "status": "error",
+        "plan_by": "",
         "note": "",
     }
     start = time.perf_counter()
@@ -147,7 +149,8 @@ def solve_case(case: Case, engine: str, time_limit: float) -> dict[str, Any]:
                 bound=plan.bound,
                 wall_s=plan.certificate.get("wall_s"),
                 status=plan.status,
-                note=plan.certificate.get("engine_note", ""),
+                plan_by=_plan_by(plan.certificate),
+                note=plan.certificate.engine_note,
             )
     except Exception as exc:  # record and go on: one failure must not stop the run
         row["wall_s"] = round(time.perf_counter() - start, 3)
@@ -180,6 +183,13 @@ def _plain_cpsat(problem: solver.Problem, time_limit: float) -> dict[str, Any]:
         "status": result.status,
         "note": result.note,
     }
+
+
+def _plan_by(certificate: solver.Certificate) -> str:
+    """Who found the final plan, from the certificate's typed statistics ('' when one
+    engine ran alone)."""
+    stats = certificate.stats
+    return (stats.plan_by or "") if stats is not None else ""
 
 
 def _fmt(value: Any, spec: str) -> str:

@@ -4,6 +4,7 @@ Public API::
 
     plan = solver.solve(customers_df, reps_df, scenario)   # Scenario | dict | TOML path | None
     plan.assignments, plan.reps, plan.metrics, plan.status, plan.objective, plan.bound, plan.gap
+    plan.certificate.gap, plan.metrics.after.workload.gini   # typed; also plan.metrics["after"]
     plan.explain(customer_id)
     solver.check_plan(customers, reps, plan_rows, scenario)  # independent hard-rule check
     solver.solve_problem(solver.Problem.from_matrices(cost, workload, capacity), time_limit_s=10)
@@ -22,19 +23,24 @@ from solver.errors import (
     SolverError,
 )
 from solver.export import export_changes
+from solver.metrics import Metrics, PlanMetrics
 from solver.plan import Plan
 from solver.problem import Problem
+from solver.results.certificate import Certificate
 from solver.scenario import Scenario
 from solver.solve import solve, solve_problem
 from solver.version import __version__
 
 __all__ = [
     "Case",
+    "Certificate",
     "Comparison",
     "InfeasibleError",
     "InputError",
+    "Metrics",
     "NoSolutionError",
     "Plan",
+    "PlanMetrics",
     "Problem",
     "Scenario",
     "ScenarioError",

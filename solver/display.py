@@ -7,6 +7,7 @@ is escaped; the card has no script and no external resource.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ STYLE = (
 )
 
 
-def metrics_frame(metrics: dict[str, Any]) -> pd.DataFrame:
+def metrics_frame(metrics: Mapping[str, Any]) -> pd.DataFrame:
     """Before and after as a tidy frame: one row per metric (``workload.gini``, ...),
     columns ``metric``, ``measure`` (the balance measure, or '' for a plan-wide metric),
     ``statistic``, ``before``, ``after`` and ``change`` (after - before)."""
@@ -45,7 +46,7 @@ def metrics_frame(metrics: dict[str, Any]) -> pd.DataFrame:
     after = metrics.get("after", {})
     before = metrics.get("before", {})
     for key, value in after.items():
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):
             for stat, v in value.items():
                 old = before.get(key, {}).get(stat)
                 rows.append((f"{key}.{stat}", key, stat, old, v))
@@ -122,7 +123,7 @@ def plan_html(plan: Plan) -> str:
     head = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in facts)
     parts = [f"<div style='{STYLE}'><b>Plan</b><table>{head}</table>"]
     for measure, stats in after.items():
-        if isinstance(stats, dict):
+        if isinstance(stats, Mapping):
             old = before.get(measure, {})
             rows = [
                 [escape(label), _num(old.get(stat)), _num(stats.get(stat))]

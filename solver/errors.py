@@ -5,7 +5,8 @@ Exit codes used by the command line (stable, scripts depend on them):
 5 plan breaks hard rules (``territory check``), 6 no plan found within the time limit,
 7 instance beyond the size limits or out of memory, 8 an output cannot be written (disk
 full, read-only, no permission, or another run holds its lock; what was there is left
-whole), 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM. A stopped solve that had
+whole), 9 a file or database written by a newer version of the solver (upgrade it),
+130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM. A stopped solve that had
 a plan writes it, marked as interrupted, and still exits 130/143.
 """
 
@@ -20,6 +21,7 @@ EXIT_VIOLATIONS = 5
 EXIT_NO_SOLUTION = 6
 EXIT_TOO_LARGE = 7
 EXIT_WRITE = 8
+EXIT_NEWER_VERSION = 9
 EXIT_STOPPED = {"SIGINT": 130, "SIGTERM": 143}
 
 
@@ -115,3 +117,18 @@ class StoppedError(SolverError):
         self.signal_name = signal_name
         self.exit_code = EXIT_STOPPED.get(signal_name, 130)
         super().__init__(f"stopped by {signal_name} before any plan was found; nothing written")
+
+
+class NewerVersionError(SolverError):
+    """A file or database was written by a newer version of this package: its layout is
+    beyond what this version reads, so nothing is read or changed."""
+
+    exit_code = EXIT_NEWER_VERSION
+
+    def __init__(self, what: str, path: str, found: object, known: object):
+        self.path, self.found, self.known = path, found, known
+        super().__init__(
+            f"{what} {path} has schema version {found}, newer than this version of "
+            f"territory-solver reads ({known}); upgrade territory-solver "
+            "(python -m pip install -U territory-solver) to read it"
+        )

@@ -5,17 +5,156 @@ so reps with different capacities compare fairly:
   Gini = sum_jk |u_j - u_k| / (2 k^2 mean u);  CV = std u / mean u;
   max/min = max u / min u;  Jain = (sum u)^2 / (k sum u^2), 1 = perfectly even;
   in_band = share of reps with u within +-10 % of mean u.
+
+Every metric is a field of :class:`Spread` or :class:`Metrics` that states its unit and
+which direction is better, once: compare, the report, the run history and the command line
+read both from here (:data:`METRICS`, :func:`better_side`, :func:`verdict`). The records
+read like the dicts metrics.json holds (``plan.metrics["after"]["workload"]["gini"]``).
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 import numpy as np
 from scipy.stats import spearmanr
 
 from solver.inputs.facts import PairFacts
 from solver.objectives import balance
+from solver.results.record import Record, entry
 
 BAND = 0.10
+
+Direction = Literal["lower", "higher"]
+LOWER: Direction = "lower"
+HIGHER: Direction = "higher"
+
+
+def metric(unit: str, better: Direction | None, optional: bool = False) -> Any:
+    """A metric field: its unit and which direction is the better plan (None: neither)."""
+    return entry(omit_none=optional, unit=unit, better=better)
+
+
+@dataclass(frozen=True, eq=False)
+class Spread(Record):
+    """How evenly a measure spreads over the active reps (of utilisation, for workload)."""
+
+    gini: float = metric("ratio 0..1", LOWER)
+    cv: float = metric("ratio", LOWER)
+    max_min_ratio: float = metric("ratio", LOWER)
+    jain: float = metric("ratio 0..1 (1 = even)", HIGHER)
+    in_band_share: float = metric("share of reps", HIGHER)
+
+
+@dataclass(frozen=True, eq=False)
+class Metrics(Record):
+    """The metrics of one assignment (after the plan, or before it: today's owners).
+
+    Churn (``moves``, ``value_moved``, ``value_moved_share``) is measured against today's
+    owners and absent from the "before" side; ``released_protections`` is on the plan's side.
+    """
+
+    workload: Spread = metric("utilisation", None)
+    workload_hours_total: float = metric("h per period", LOWER)
+    utilisation_max: float = metric("share of capacity", LOWER)
+    utilisation_min: float = metric("share of capacity", HIGHER)
+    value_gini: float = metric("ratio 0..1", LOWER)
+    travel_km_mean: float = metric("road km one way", LOWER)
+    travel_km_p95: float = metric("road km one way", LOWER)
+    travel_km_per_period: float = metric("road km per period", LOWER)
+    specialty_match_rate: float = metric("share of accounts", HIGHER)
+    value_seniority_fit: float = metric("Spearman rho -1..1", HIGHER)
+    balance_deviation: float = metric("h or accounts (workload_unit)", LOWER)
+    leaving_rep_accounts: int = metric("accounts", LOWER)
+    moves: int | None = metric("accounts", LOWER, optional=True)
+    value_moved: float | None = metric("value", LOWER, optional=True)
+    value_moved_share: float | None = metric("share of value", LOWER, optional=True)
+    released_protections: int | None = metric("accounts", None, optional=True)
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixMetrics(Record):
+    """What a plan of a matrix problem (no customer facts) measures: its size."""
+
+    customers: int = metric("customers", None)
+    reps: int = metric("reps", None)
+
+
+@dataclass(frozen=True, eq=False)
+class PlanMetrics(Record):
+    """Metrics after the plan and, when customers had owners, before it."""
+
+    after: Metrics | MatrixMetrics
+    before: Metrics | None = entry(omit_none=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanMetrics:
+        """Read the ``metrics`` object of metrics.json (any version written so far)."""
+        after = data.get("after") or {}
+        kind = Metrics if "workload" in after else MatrixMetrics
+        before = data.get("before")
+        return cls(kind.from_dict(after), Metrics.from_dict(before) if before else None)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A metric's dotted name (``workload.gini``), unit and better direction."""
+
+    name: str
+    unit: str
+    better: Direction | None
+
+
+def _infos(kind: type[Record], prefix: str = "") -> dict[str, MetricInfo]:
+    out: dict[str, MetricInfo] = {}
+    for f in fields(kind):  # type: ignore[arg-type]
+        if f.name == "workload":
+            out.update(_infos(Spread, f"{prefix}{f.name}."))
+        else:
+            name = f"{prefix}{f.name}"
+            out[name] = MetricInfo(name, f.metadata["unit"], f.metadata["better"])
+    return out
+
+
+#: every metric by dotted name (``workload.gini``, ``travel_km_mean``, ...)
+METRICS: dict[str, MetricInfo] = _infos(Metrics) | _infos(MatrixMetrics)
+
+
+def direction(name: str) -> Direction | None:
+    """Which direction of the metric ``name`` (dotted) is the better plan; None: neither,
+    or a metric this version does not know."""
+    info = METRICS.get(name)
+    return info.better if info is not None else None
+
+
+def _numbers(a: Any, b: Any) -> tuple[float, float] | None:
+    try:
+        x, y = float(a), float(b)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) or math.isnan(y) else (x, y)
+
+
+def better_side(name: str, a: Any, b: Any) -> str:
+    """'a' or 'b': the side whose value of metric ``name`` is better; '=' when equal; ''
+    when neither direction is better or a value is missing."""
+    better, values = direction(name), _numbers(a, b)
+    if better is None or values is None:
+        return ""
+    x, y = values
+    if math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12):
+        return "="
+    return "b" if (y < x) == (better == LOWER) else "a"
+
+
+def verdict(name: str, before: Any, after: Any) -> str:
+    """'better', 'worse' or '' (equal, no direction, or a value missing): ``after``
+    against ``before`` for metric ``name``."""
+    side = better_side(name, before, after)
+    return {"b": "better", "a": "worse"}.get(side, "")
 
 
 def gini(values: np.ndarray) -> float:
@@ -27,22 +166,27 @@ def gini(values: np.ndarray) -> float:
     return float((2 * np.arange(1, k + 1) - k - 1) @ v / (k * v.sum()))
 
 
-def spread(values: np.ndarray) -> dict[str, float]:
+def spread(values: np.ndarray) -> Spread:
     """Gini, CV, max/min ratio, Jain index and in-band share of ``values``."""
     v = np.asarray(values, dtype=float)
     if len(v) == 0:
-        return {"gini": 0.0, "cv": 0.0, "max_min_ratio": 1.0, "jain": 1.0, "in_band_share": 1.0}
+        return Spread(gini=0.0, cv=0.0, max_min_ratio=1.0, jain=1.0, in_band_share=1.0)
     mean = v.mean()
-    return {
-        "gini": gini(v),
-        "cv": float(v.std() / mean) if mean > 0 else 0.0,
-        "max_min_ratio": float(v.max() / v.min()) if v.min() > 0 else float("inf"),
-        "jain": float(v.sum() ** 2 / (len(v) * (v**2).sum())) if (v**2).sum() > 0 else 1.0,
-        "in_band_share": float(np.mean(np.abs(v - mean) <= BAND * mean)) if mean > 0 else 1.0,
-    }
+    return Spread(
+        gini=gini(v),
+        cv=float(v.std() / mean) if mean > 0 else 0.0,
+        max_min_ratio=float(v.max() / v.min()) if v.min() > 0 else float("inf"),
+        jain=float(v.sum() ** 2 / (len(v) * (v**2).sum())) if (v**2).sum() > 0 else 1.0,
+        in_band_share=float(np.mean(np.abs(v - mean) <= BAND * mean)) if mean > 0 else 1.0,
+    )
 
 
-def assignment_metrics(assigned: PairFacts, scenario, previous: np.ndarray | None) -> dict:
+def assignment_metrics(
+    assigned: PairFacts,
+    scenario,
+    previous: np.ndarray | None,
+    released_protections: int | None = None,
+) -> Metrics:
     """Metrics of an assignment (all customers or a subset); ``previous`` (rep per customer of
     the whole table, -1 none) gives churn."""
     f = assigned.facts
@@ -61,24 +205,28 @@ def assignment_metrics(assigned: PairFacts, scenario, previous: np.ndarray | Non
         if np.ptp(strength) > 0 and np.ptp(value) > 0
         else 0.0
     )
-    out = {
-        "workload": spread(util[active]),
-        "workload_hours_total": float(hours.sum()),
-        "utilisation_max": float(util[active].max()) if active.any() else 0.0,
-        "utilisation_min": float(util[active].min()) if active.any() else 0.0,
-        "value_gini": gini(value_per_rep[active]),
-        "travel_km_mean": float(road_km.mean()) if len(road_km) else 0.0,
-        "travel_km_p95": float(np.percentile(road_km, 95)) if len(road_km) else 0.0,
-        "travel_km_per_period": float(assigned.travel_km.sum()),
-        "specialty_match_rate": float(matched.mean()) if len(matched) else 1.0,
-        "value_seniority_fit": fit,
-        "balance_deviation": float(balance.deviation(assigned, scenario).sum()),
-        "leaving_rep_accounts": int((~active[assigned.rep]).sum()),
-    }
+    churn: dict[str, Any] = {}
     if previous is not None:
         before = previous[assigned.customer]
         moved = (before >= 0) & (before != assigned.rep)
-        out["moves"] = int(moved.sum())
-        out["value_moved"] = float(value[moved].sum())
-        out["value_moved_share"] = float(value[moved].sum() / max(value.sum(), 1e-12))
-    return out
+        churn = {
+            "moves": int(moved.sum()),
+            "value_moved": float(value[moved].sum()),
+            "value_moved_share": float(value[moved].sum() / max(value.sum(), 1e-12)),
+        }
+    return Metrics(
+        workload=spread(util[active]),
+        workload_hours_total=float(hours.sum()),
+        utilisation_max=float(util[active].max()) if active.any() else 0.0,
+        utilisation_min=float(util[active].min()) if active.any() else 0.0,
+        value_gini=gini(value_per_rep[active]),
+        travel_km_mean=float(road_km.mean()) if len(road_km) else 0.0,
+        travel_km_p95=float(np.percentile(road_km, 95)) if len(road_km) else 0.0,
+        travel_km_per_period=float(assigned.travel_km.sum()),
+        specialty_match_rate=float(matched.mean()) if len(matched) else 1.0,
+        value_seniority_fit=fit,
+        balance_deviation=float(balance.deviation(assigned, scenario).sum()),
+        leaving_rep_accounts=int((~active[assigned.rep]).sum()),
+        released_protections=released_protections,
+        **churn,
+    )

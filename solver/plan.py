@@ -3,8 +3,10 @@ and the certificate (status, objective, bound, gap, how the bound was obtained).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,12 +16,13 @@ from solver.constraints import active_rules
 from solver.errors import InputError, InputIssue
 from solver.export.plan_files import PlanFiles, plan_file_bytes, read_plan
 from solver.inputs.facts import PairFacts
-from solver.metrics import assignment_metrics
+from solver.metrics import MatrixMetrics, PlanMetrics, assignment_metrics
 from solver.models.stopping import gap
 from solver.objectives import balance
 from solver.outputs import replace_together
 from solver.problem import Problem
 from solver.reasons import explain_customer, forced_by, reasons
+from solver.results.certificate import SCHEMA_VERSION, TIMING_KEYS, Certificate
 from solver.scenario import Scenario
 
 OUTPUT_FILES = ("assignments.csv", "reps.csv", "metrics.json")
@@ -34,8 +37,7 @@ REP_COLUMNS = (
     "travel_km", "specialty_match_rate", "accounts_before", "workload_hours_before",
     "utilisation_before", "accounts_gained",
 )  # fmt: skip
-#: certificate entries that measure this run's wall time (left out of deterministic output)
-TIMING_KEYS = ("wall_s", "lp_wall_s", "engine_wall_s")
+__all__ = ["SCHEMA_VERSION", "TIMING_KEYS", "Plan", "build_plan", "evaluate", "load_plan"]
 
 
 @dataclass(frozen=True)
@@ -65,26 +67,27 @@ def evaluate(problem: Problem, rep: np.ndarray) -> Evaluation:
 class Plan:
     assignments: pd.DataFrame
     reps: pd.DataFrame
-    metrics: dict
-    certificate: dict
+    metrics: PlanMetrics
+    certificate: Certificate
     problem: Problem = field(repr=False)
     rep_index: np.ndarray = field(repr=False)
 
     @property
     def status(self) -> str:
-        return self.certificate["status"]
+        return self.certificate.status
 
     @property
     def objective(self) -> float:
-        return self.certificate["objective"]
+        assert self.certificate.objective is not None
+        return self.certificate.objective
 
     @property
     def bound(self) -> float | None:
-        return self.certificate["bound"]
+        return self.certificate.bound
 
     @property
     def gap(self) -> float | None:
-        return self.certificate["gap"]
+        return self.certificate.gap
 
     def explain(self, customer_id: str) -> str:
         """Why this customer has its rep: the deciding rule, or the runner-up rep and the
@@ -125,38 +128,42 @@ class Plan:
     def file_bytes(self) -> dict[str, bytes]:
         """The plan folder's files as :meth:`write` writes them (name -> bytes, the seal
         last); the run history keeps them, so a recorded run comes back whole."""
-        certificate = self.certificate
-        if certificate.get("deterministic"):
-            certificate = {k: v for k, v in certificate.items() if k not in TIMING_KEYS}
-        payload = {"metrics": self.metrics, "certificate": certificate}
-        return plan_file_bytes(self.assignments, self.reps, payload)
+        payload = {"metrics": self.metrics.as_dict(), "certificate": self.certificate.written()}
+        return plan_file_bytes(self.assignments, self.reps, payload, SCHEMA_VERSION)
 
 
-def build_plan(problem: Problem, rep: np.ndarray, certificate: dict) -> Plan:
-    """Assemble the plan tables and metrics for the assignment ``rep``."""
+def build_plan(
+    problem: Problem, rep: np.ndarray, certificate: Certificate | Mapping[str, Any]
+) -> Plan:
+    """Assemble the plan tables and metrics for the assignment ``rep``; the certificate
+    (or its dict) gains the objective, its terms and the gap (its bound in min sense
+    becomes the plan's)."""
+    if not isinstance(certificate, Certificate):
+        certificate = Certificate.from_dict(certificate)
     ev = evaluate(problem, rep)
     sign = -1.0 if problem.sense == "max" else 1.0
-    cert = dict(certificate)
-    cert["objective"] = sign * ev.total
-    cert["objective_terms"] = {k: sign * v for k, v in ev.terms.items()}
-    bound = cert.get("bound")
-    if bound is not None:
-        cert["gap"] = gap(ev.total, bound)
-        cert["bound"] = sign * bound
-    else:
-        cert["gap"] = None
+    bound = certificate.bound
+    cert = certificate.replace(
+        objective=sign * ev.total,
+        objective_terms={k: sign * v for k, v in ev.terms.items()},
+        bound=None if bound is None else sign * bound,
+        gap=None if bound is None else gap(ev.total, bound),
+    )
     if problem.facts is None:
         return _matrix_plan(problem, rep, ev, cert)
     assert problem.pairs is not None
     f = problem.facts
     assigned = problem.pairs.subset(ev.chosen)
     previous = f.current
-    metrics = {"after": assignment_metrics(assigned, problem.scenario, previous)}
-    metrics["after"]["released_protections"] = int((f.released >= 0).sum())
+    released = int((f.released >= 0).sum())
     had = previous >= 0
+    before = None
     if had.any():
-        before = PairFacts.of(f, np.flatnonzero(had), previous[had])
-        metrics["before"] = assignment_metrics(before, problem.scenario, None)
+        owned = PairFacts.of(f, np.flatnonzero(had), previous[had])
+        before = assignment_metrics(owned, problem.scenario, None)
+    metrics = PlanMetrics(
+        after=assignment_metrics(assigned, problem.scenario, previous, released), before=before
+    )
     return Plan(
         assignments=_assignment_table(problem, rep, ev),
         reps=_rep_table(problem, assigned, previous),
@@ -241,7 +248,7 @@ def _rep_table(problem: Problem, assigned: PairFacts, previous: np.ndarray) -> p
     return table
 
 
-def _matrix_plan(problem: Problem, rep: np.ndarray, ev: Evaluation, cert: dict) -> Plan:
+def _matrix_plan(problem: Problem, rep: np.ndarray, ev: Evaluation, cert: Certificate) -> Plan:
     n, m = problem.n, problem.m
     sign = -1.0 if problem.sense == "max" else 1.0
     load = np.bincount(rep, weights=problem.pair_workload[ev.chosen], minlength=m)
@@ -261,7 +268,7 @@ def _matrix_plan(problem: Problem, rep: np.ndarray, ev: Evaluation, cert: dict) 
             "capacity": problem.reps["capacity_hours"],
         }
     )
-    metrics = {"after": {"customers": n, "reps": m}}
+    metrics = PlanMetrics(after=MatrixMetrics(customers=n, reps=m))
     return Plan(assignments, reps, metrics, cert, problem, rep)
 
 

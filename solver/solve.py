@@ -25,6 +25,7 @@ from solver.models.auto import Params, PortfolioRun, ProgressFactory, plan_portf
 from solver.models.base import EngineResult
 from solver.plan import Plan, build_plan, evaluate, rules_in_force
 from solver.problem import Problem
+from solver.results.certificate import Certificate
 from solver.scenario import Scenario, as_scenario
 from solver.version import __version__
 
@@ -113,7 +114,7 @@ def _plan_or_why_not(run: PortfolioRun, result: EngineResult | None) -> tuple[En
     return result, note
 
 
-def _certificate(run: PortfolioRun, result: EngineResult, note: str) -> dict:
+def _certificate(run: PortfolioRun, result: EngineResult, note: str) -> Certificate:
     """Status, bound and its source, timings and settings of the run (build_plan adds the
     objective, its terms and the gap)."""
     problem, scn = run.problem, run.problem.scenario
@@ -122,33 +123,34 @@ def _certificate(run: PortfolioRun, result: EngineResult, note: str) -> dict:
         default=(None, run.bound.bound_source if run.bound is not None else ""),
         key=lambda t: t[0],
     )
-    return {
-        "status": result.status,
-        "engine": result.engine,
-        "engine_note": "; ".join(x for x in (result.note, note) if x),
-        "interrupted": run.stop.signal_name if run.stop.is_set() else None,
-        "stop_reason": run.stop_reason(result),
-        "gap_tolerance": scn.gap_tolerance,
-        "bound": bound,
-        "bound_source": source,
-        "lp_wall_s": round(run.bound.wall_s if run.bound is not None else 0.0, 3),
-        "engine_wall_s": round(result.wall_s, 3),
-        "wall_s": round(time.perf_counter() - run.started, 3),
-        "seed": run.seed,
-        "time_limit_s": run.limit,
-        "workers": scn.workers,
-        "deterministic": scn.deterministic,
-        "as_of": str(scn.as_of),
-        "candidate_pairs": len(problem.pair_rep),
-        "customers": problem.n,
-        "reps": problem.m,
-        "rules": rules_in_force(problem),
-        "weights": scn.weights.model_dump(),
-        "scenario": scn.model_dump(mode="json"),
-        "input_fingerprints": problem.fingerprints,
-        "sense": problem.sense,
-        "version": __version__,
-    }
+    return Certificate(
+        status=result.status,
+        engine=result.engine,
+        engine_note="; ".join(x for x in (result.note, note) if x),
+        interrupted=run.stop.signal_name if run.stop.is_set() else None,
+        stop_reason=run.stop_reason(result),
+        gap_tolerance=scn.gap_tolerance,
+        bound=bound,
+        bound_source=source,
+        lp_wall_s=round(run.bound.wall_s if run.bound is not None else 0.0, 3),
+        engine_wall_s=round(result.wall_s, 3),
+        wall_s=round(time.perf_counter() - run.started, 3),
+        seed=run.seed,
+        time_limit_s=run.limit,
+        workers=scn.workers,
+        deterministic=scn.deterministic,
+        as_of=str(scn.as_of),
+        candidate_pairs=len(problem.pair_rep),
+        customers=problem.n,
+        reps=problem.m,
+        rules=rules_in_force(problem),
+        weights=scn.weights.model_dump(),
+        scenario=scn.model_dump(mode="json"),
+        input_fingerprints=problem.fingerprints,
+        sense=problem.sense,
+        version=__version__,
+        stats=result.stats,
+    )
 
 
 def _assert_valid(problem: Problem, plan: Plan) -> None:

@@ -86,6 +86,7 @@ def test_auto_runs_branch_and_cut_beside_the_search_and_keeps_the_best_plan():
     cert = plan.certificate
     assert cert["engine"].endswith("+highs")
     assert "HiGHS branch-and-cut beside it" in cert["engine_note"]
+    assert cert.stats.highs is not None and cert.stats.plan_by  # typed: HiGHS ran, who won
     assert matrix_violations(problem, plan.rep_index) == []
     assert cert["bound"] <= plan.objective + 1e-9
     alone = solver.solve_problem(

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from solver.cli.main import app
+from solver.plan import SCHEMA_VERSION
 from tests.instances import make_instance
 
 N_CUSTOMERS = 30
@@ -151,7 +152,8 @@ def test_reps_csv_has_one_row_per_rep(solved):
 def test_metrics_json_has_metrics_and_certificate(solved):
     _, out, _ = solved
     data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    assert set(data) == {"metrics", "certificate", "plan_id"}
+    assert set(data) == {"metrics", "certificate", "plan_id", "schema_version"}
+    assert data["schema_version"] == SCHEMA_VERSION
     assert {"after", "before"} <= set(data["metrics"])
     cert = data["certificate"]
     for key in ("status", "objective", "bound", "gap", "wall_s", "engine", "seed"):

@@ -7,7 +7,6 @@ import pandas as pd
 from benchmarks.rivals import main
 
 COLUMNS = ["instance", "m", "n", "engine", "objective", "best_known", "gap_to_best_known"]
-NOTE = "CP-SAT ...; HiGHS branch-and-cut beside it for 3.0 s; plan by HiGHS branch-and-cut"
 
 
 def _write(path: Path, rows: list[tuple], **extra: list) -> Path:
@@ -20,7 +19,7 @@ def test_rivals_counts_wins_ties_and_losses_per_rival(tmp_path: Path, capsys) ->
         tmp_path / "ours.csv",
         [("a", 5, 100, "auto", 100, 100, 0.0), ("b", 5, 100, "auto", 210, 200, 0.05)],
         status=["optimal", "feasible"],
-        note=[NOTE, "lns"],
+        plan_by=["HiGHS branch-and-cut", None],
     )
     milp = _write(
         tmp_path / "milp.csv",

@@ -8,6 +8,7 @@ missing from one plan counts as owning nothing there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,38 +16,11 @@ import numpy as np
 import pandas as pd
 
 from solver import display
+from solver.metrics import better_side
 
 if TYPE_CHECKING:  # a Plan calls compare() from its own method
     from solver.plan import Plan
 
-#: metrics where a lower value is the better plan; ``HIGHER_IS_BETTER`` the reverse
-LOWER_IS_BETTER = frozenset(
-    {
-        "workload.gini",
-        "workload.cv",
-        "workload.max_min_ratio",
-        "utilisation_max",
-        "value_gini",
-        "travel_km_mean",
-        "travel_km_p95",
-        "travel_km_per_period",
-        "workload_hours_total",
-        "balance_deviation",
-        "leaving_rep_accounts",
-        "moves",
-        "value_moved",
-        "value_moved_share",
-    }
-)
-HIGHER_IS_BETTER = frozenset(
-    {
-        "workload.jain",
-        "workload.in_band_share",
-        "utilisation_min",
-        "specialty_match_rate",
-        "value_seniority_fit",
-    }
-)
 #: per-rep columns compared (taken from ``Plan.reps``)
 REP_COLUMNS = ("accounts", "workload_hours", "utilisation", "value", "travel_km")
 
@@ -185,11 +159,11 @@ def _reps(plan_b: Plan, plan_a: Plan, moves: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def flat_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
+def flat_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
     """{"workload": {"gini": g}, "moves": k} -> {"workload.gini": g, "moves": k}."""
     out: dict[str, float] = {}
     for key, value in metrics.items():
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):
             out.update(flat_metrics(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = float(value)
@@ -210,17 +184,8 @@ def _metrics(plan_b: Plan, plan_a: Plan) -> pd.DataFrame:
         index=pd.Index(names, name="metric"),
     )
     frame["delta"] = frame["b"] - frame["a"]
-    frame["better"] = [_better(k, frame.at[k, "a"], frame.at[k, "b"]) for k in names]
+    frame["better"] = [better_side(k, frame.at[k, "a"], frame.at[k, "b"]) for k in names]
     return frame
-
-
-def _better(metric: str, a: float, b: float) -> str:
-    if metric not in LOWER_IS_BETTER | HIGHER_IS_BETTER or np.isnan(a) or np.isnan(b):
-        return ""
-    if np.isclose(a, b, rtol=1e-9, atol=1e-12):
-        return "="
-    lower_wins = metric in LOWER_IS_BETTER
-    return "b" if (b < a) == lower_wins else "a"
 
 
 def _costs(plan_b: Plan, plan_a: Plan) -> pd.DataFrame:

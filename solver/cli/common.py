@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import pandas as pd
@@ -18,6 +19,8 @@ from solver.store.history import dumps
 
 err = Console(stderr=True)
 SHOWN_ISSUES = 30
+#: how a metric's verdict against the other side shows (solver.metrics.verdict)
+VERDICT_STYLE = {"better": "green", "worse": "red"}
 
 
 def fail(exc: SolverError, context: str = "") -> typer.Exit:
@@ -63,7 +66,7 @@ def print_json(data: Any) -> None:
 def _plain(value: Any) -> Any:
     if isinstance(value, pd.DataFrame):
         return value.astype(object).where(value.notna(), None).to_dict(orient="records")
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     return value
 

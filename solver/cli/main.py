@@ -21,6 +21,7 @@ from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
 from solver.cli.common import (
+    VERDICT_STYLE,
     JsonOpt,
     err,
     fail,
@@ -40,8 +41,9 @@ from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
 from solver.inputs.io import atomic_write
 from solver.inputs.spreadsheet import write_xlsx
 from solver.interrupt import Terminated, exit_at_once, raise_terminated
+from solver.metrics import verdict
 from solver.outputs import check_output_dir
-from solver.scenario import as_scenario
+from solver.scenario import as_scenario, flatten
 from solver.store.history import check_database, record_run
 
 app = typer.Typer(
@@ -311,21 +313,27 @@ def print_summary(plan: Plan, out_dir: Path) -> None:
     table.add_column("before", justify="right")
     table.add_column("after", justify="right")
     rows = [
-        ("workload Gini (utilisation)", lambda m: f"{m['workload']['gini']:.3f}"),
-        ("workload CV", lambda m: f"{m['workload']['cv']:.3f}"),
-        ("max / min utilisation", lambda m: f"{m['workload']['max_min_ratio']:.2f}"),
-        ("Jain index", lambda m: f"{m['workload']['jain']:.3f}"),
-        ("reps within ±10 % of mean load", lambda m: _pct(m["workload"]["in_band_share"])),
-        ("highest utilisation", lambda m: _pct(m["utilisation_max"])),
-        ("lowest utilisation", lambda m: _pct(m["utilisation_min"])),
-        ("mean travel km (one way)", lambda m: f"{m['travel_km_mean']:.1f}"),
-        ("p95 travel km", lambda m: f"{m['travel_km_p95']:.1f}"),
-        ("specialty match rate", lambda m: _pct(m["specialty_match_rate"])),
-        ("value-seniority fit (Spearman)", lambda m: f"{m['value_seniority_fit']:.3f}"),
-        ("accounts with leaving reps", lambda m: str(m["leaving_rep_accounts"])),
+        ("workload Gini (utilisation)", "workload.gini", "{:.3f}".format),
+        ("workload CV", "workload.cv", "{:.3f}".format),
+        ("max / min utilisation", "workload.max_min_ratio", "{:.2f}".format),
+        ("Jain index", "workload.jain", "{:.3f}".format),
+        ("reps within ±10 % of mean load", "workload.in_band_share", _pct),
+        ("highest utilisation", "utilisation_max", _pct),
+        ("lowest utilisation", "utilisation_min", _pct),
+        ("mean travel km (one way)", "travel_km_mean", "{:.1f}".format),
+        ("p95 travel km", "travel_km_p95", "{:.1f}".format),
+        ("specialty match rate", "specialty_match_rate", _pct),
+        ("value-seniority fit (Spearman)", "value_seniority_fit", "{:.3f}".format),
+        ("accounts with leaving reps", "leaving_rep_accounts", str),
     ]
-    for name, fmt in rows:
-        table.add_row(name, fmt(before) if before else "", fmt(after))
+    flat_after, flat_before = flatten(after), flatten(before) if before else {}
+    for label, name, fmt in rows:
+        b, a = flat_before.get(name), flat_after[name]
+        shown = fmt(a)
+        colour = VERDICT_STYLE.get(verdict(name, b, a))  # green: better than before
+        table.add_row(
+            label, fmt(b) if b is not None else "", f"[{colour}]{shown}[/]" if colour else shown
+        )
     out.print(table)
     if "moves" in after:
         out.print(

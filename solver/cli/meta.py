@@ -84,5 +84,5 @@ def solve_summary(plan: Plan, out_dir: Path, run_id: int | None) -> dict[str, An
         "value_moved": after.get("value_moved"),
         "files": [str(out_dir / name) for name in OUTPUT_FILES],
         "run_id": run_id,
-        "metrics": plan.metrics,
+        "metrics": plan.metrics.as_dict(),
     }

@@ -18,11 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver.errors import InputError, InputIssue
+from solver.errors import InputError, InputIssue, NewerVersionError
 from solver.inputs.io import RawTable, csv_bytes, json_bytes, read_table, restore_formula_text
 from solver.outputs import wait_for_writer
+from solver.results.certificate import SCHEMA_VERSION
 
 PLAN_ID = "plan_id"
+#: top-level key of metrics.json: the layout version (absent from files written before it)
+VERSION_KEY = "schema_version"
 METRICS = "metrics.json"
 
 REQUIRED = {
@@ -102,9 +105,12 @@ def _read_plan(folder: Path) -> PlanFiles:
     return PlanFiles(folder, tables["assignments.csv"], tables["reps.csv"], certificate, seal)
 
 
-def plan_file_bytes(assignments: pd.DataFrame, reps: pd.DataFrame, payload: dict) -> dict:
+def plan_file_bytes(
+    assignments: pd.DataFrame, reps: pd.DataFrame, payload: dict, version: int = SCHEMA_VERSION
+) -> dict:
     """The three files of a plan folder, in writing order (metrics.json last: the seal),
-    each carrying the plan's id: a hash of the metrics, the certificate and who owns what."""
+    each carrying the plan's id: a hash of the metrics, the certificate and who owns what
+    (not of the layout ``version``, so a plan keeps its id across layout versions)."""
     digest = hashlib.sha256(json_bytes(payload))
     for column in ("customer_id", "rep_id"):
         digest.update("\x1f".join(map(str, assignments[column])).encode("utf-8"))
@@ -112,7 +118,7 @@ def plan_file_bytes(assignments: pd.DataFrame, reps: pd.DataFrame, payload: dict
     return {
         "assignments.csv": csv_bytes(_with_id(assignments, plan_id)),
         "reps.csv": csv_bytes(_with_id(reps, plan_id)),
-        METRICS: json_bytes({PLAN_ID: plan_id, **payload}),
+        METRICS: json_bytes({PLAN_ID: plan_id, VERSION_KEY: version, **payload}),
     }
 
 
@@ -195,6 +201,9 @@ def _certificate(path: Path, issues: list[InputIssue]) -> tuple[dict, str | None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         issues.append(InputIssue(str(path), "", "cannot be read as JSON", (), str(exc)))
         return {}, None
+    version = data.get(VERSION_KEY, 0) if isinstance(data, dict) else 0
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise NewerVersionError("the plan file", str(path), version, SCHEMA_VERSION)
     certificate = data.get("certificate") if isinstance(data, dict) else None
     if not isinstance(certificate, dict):
         issues.append(InputIssue(str(path), "certificate", "plan certificate missing"))

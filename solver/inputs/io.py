@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -324,8 +324,14 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def json_bytes(data: dict) -> bytes:
-    """Pretty, key-sorted JSON (UTF-8)."""
-    return (json.dumps(data, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8")
+    """Pretty, key-sorted JSON (UTF-8); mappings that are not dicts (the typed records of
+    solver.results) are written as the objects they read as."""
+    text = json.dumps(data, indent=2, sort_keys=True, default=_json_default)
+    return (text + "\n").encode("utf-8")
+
+
+def _json_default(value: object) -> object:
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 def write_json(data: dict, path: Path) -> None:

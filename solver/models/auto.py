@@ -34,7 +34,7 @@ import numpy as np
 from solver.cli.progress import logged
 from solver.diagnose.explain import explain_infeasibility
 from solver.interrupt import StopRequest
-from solver.models.base import EngineResult, ModelInfeasible
+from solver.models.base import EngineResult, EngineStats, ModelInfeasible
 from solver.models.branch_and_cut import BOUND_SOURCE, JOIN_GRACE_S, BranchAndCut, Outcome
 from solver.models.engine import Budget, Context, Relaxation, Report
 from solver.models.incumbents import IncumbentPool
@@ -360,7 +360,11 @@ class PortfolioRun:
                 x for x in (result.note if result else "", said, f"plan by {best.source}") if x
             ),
             search_complete=proved,
-            stats=result.stats if result is not None else None,
+            stats=EngineStats(
+                search=result.stats.search if result is not None and result.stats else None,
+                highs=outcome,
+                plan_by=best.source,
+            ),
         )
 
     # -- what the certificate says -------------------------------------------------------

@@ -10,12 +10,26 @@ import numpy as np
 from solver.problem import Problem
 
 if TYPE_CHECKING:
+    from solver.models.branch_and_cut import Outcome
     from solver.models.engine import Relaxation
+    from solver.models.lns import SearchStats
 
 
 class ModelInfeasible(Exception):
     """An engine proved its model has no plan. Engines never explain why: the pipeline
     asks :mod:`solver.diagnose` for that, in business words."""
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    """What the engines of a solve counted, typed (the note says the same in words)."""
+
+    #: the neighbourhood search's counters (steps, improving steps, start and end cost)
+    search: SearchStats | None = None
+    #: HiGHS branch-and-cut's run, alone or beside the search (status, proof, plans found)
+    highs: Outcome | None = None
+    #: who found the plan returned, when engines in several threads offered plans
+    plan_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,8 +46,8 @@ class EngineResult:
     search_complete: bool = False  # the engine proved its own model optimal (CP-SAT OPTIMAL)
     #: a bound engine's relaxation (reduced costs, fractional solution) for the next engines
     relaxation: Relaxation | None = None
-    #: the engine's own typed counters (e.g. :class:`solver.models.lns.SearchStats`)
-    stats: object | None = None
+    #: the engines' typed counters
+    stats: EngineStats | None = None
 
 
 def rep_from_x(problem: Problem, x: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from solver.models.base import EngineResult, rep_from_x
+from solver.models.base import EngineResult, EngineStats, rep_from_x
 from solver.models.engine import Context
 from solver.models.incumbents import IncumbentPool
 from solver.models.lp import build_lp
@@ -241,5 +241,5 @@ class BranchAndCutEngine:
             outcome.bound if outcome is not None else None,
             BOUND_SOURCE,
             search_complete=proved,
-            stats=outcome,
+            stats=EngineStats(highs=outcome),
         )

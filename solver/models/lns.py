@@ -35,7 +35,7 @@ import numpy as np
 
 from solver.constraints import RowBlock
 from solver.interrupt import StopRequest
-from solver.models.base import EngineResult
+from solver.models.base import EngineResult, EngineStats
 from solver.models.cpsat import solve_cpsat
 from solver.models.engine import Context
 from solver.models.incumbents import IncumbentPool
@@ -218,7 +218,9 @@ class NeighbourhoodSearch:
             pool=ctx.pool,
         )
         wall = time.perf_counter() - t0
-        return EngineResult(rep, "feasible", self.name, wall, note=stats.note(), stats=stats)
+        return EngineResult(
+            rep, "feasible", self.name, wall, note=stats.note(), stats=EngineStats(search=stats)
+        )
 
 
 def improve(

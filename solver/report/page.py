@@ -29,6 +29,7 @@ import pandas as pd
 
 from solver.export.plan_files import read_plan
 from solver.inputs.io import atomic_write
+from solver.metrics import verdict
 from solver.report.labels import place_labels
 from solver.report.outlines import outlines
 
@@ -143,16 +144,14 @@ def _card(label: str, value: str, sub: str = "") -> str:
     )
 
 
-def _better(before: object, after: object, lower_is_better: bool = True) -> str:
-    """CSS class: "good" when ``after`` improves on ``before``, "bad" when it is worse."""
-    b, a = _f(before), _f(after)
-    if b is None or a is None or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
-        return ""
-    return "good" if (a < b) == lower_is_better else "bad"
+def _better(before: object, after: object, metric: str) -> str:
+    """CSS class: "good" when ``after`` improves on ``before`` in the direction
+    ``solver.metrics`` gives ``metric`` (dotted name), "bad" when it is worse."""
+    return {"better": "good", "worse": "bad"}.get(verdict(metric, _f(before), _f(after)), "")
 
 
-def _arrow(before: object, after: object, fmt=_ratio, lower_is_better: bool = True) -> str:
-    cls = _better(before, after, lower_is_better)
+def _arrow(before: object, after: object, metric: str, fmt=_ratio) -> str:
+    cls = _better(before, after, metric)
     return f'{e(fmt(before))} → <span class="{cls}">{e(fmt(after))}</span>'
 
 
@@ -201,13 +200,22 @@ def headline(p: PlanData) -> str:
         ),
         _card(
             "Workload Gini",
-            _arrow(wb.get("gini"), wa.get("gini")),
+            _arrow(wb.get("gini"), wa.get("gini"), "workload.gini"),
             "utilisation inequality (0 = equal)",
         ),
-        _card("Workload CV", _arrow(wb.get("cv"), wa.get("cv")), "coefficient of variation"),
+        _card(
+            "Workload CV",
+            _arrow(wb.get("cv"), wa.get("cv"), "workload.cv"),
+            "coefficient of variation",
+        ),
         _card(
             "Workload max / min",
-            _arrow(wb.get("max_min_ratio"), wa.get("max_min_ratio"), lambda x: fmt_num(x, 2)),
+            _arrow(
+                wb.get("max_min_ratio"),
+                wa.get("max_min_ratio"),
+                "workload.max_min_ratio",
+                lambda x: fmt_num(x, 2),
+            ),
             "busiest vs least busy active rep",
         ),
     ]
@@ -215,20 +223,20 @@ def headline(p: PlanData) -> str:
 
 
 FAIRNESS_ROWS = (
-    ("workload Gini", ("workload", "gini"), _ratio, True),
-    ("workload CV", ("workload", "cv"), _ratio, True),
-    ("workload max/min ratio", ("workload", "max_min_ratio"), lambda x: fmt_num(x, 2), True),
-    ("workload Jain index (1 = equal)", ("workload", "jain"), _ratio, False),
-    ("reps inside the load band", ("workload", "in_band_share"), fmt_pct, False),
-    ("highest utilisation", ("utilisation_max",), fmt_pct, True),
-    ("lowest utilisation", ("utilisation_min",), fmt_pct, False),
-    ("value Gini", ("value_gini",), _ratio, True),
-    ("mean one-way road km per account", ("travel_km_mean",), lambda x: fmt_num(x, 1), True),
-    ("p95 road km", ("travel_km_p95",), lambda x: fmt_num(x, 1), True),
-    ("road km per period (all reps)", ("travel_km_per_period",), fmt_num, True),
-    ("specialty match rate", ("specialty_match_rate",), fmt_pct, False),
-    ("value-seniority fit (Spearman)", ("value_seniority_fit",), _ratio, False),
-    ("accounts with leaving reps", ("leaving_rep_accounts",), fmt_num, True),
+    ("workload Gini", ("workload", "gini"), _ratio),
+    ("workload CV", ("workload", "cv"), _ratio),
+    ("workload max/min ratio", ("workload", "max_min_ratio"), lambda x: fmt_num(x, 2)),
+    ("workload Jain index (1 = equal)", ("workload", "jain"), _ratio),
+    ("reps inside the load band", ("workload", "in_band_share"), fmt_pct),
+    ("highest utilisation", ("utilisation_max",), fmt_pct),
+    ("lowest utilisation", ("utilisation_min",), fmt_pct),
+    ("value Gini", ("value_gini",), _ratio),
+    ("mean one-way road km per account", ("travel_km_mean",), lambda x: fmt_num(x, 1)),
+    ("p95 road km", ("travel_km_p95",), lambda x: fmt_num(x, 1)),
+    ("road km per period (all reps)", ("travel_km_per_period",), fmt_num),
+    ("specialty match rate", ("specialty_match_rate",), fmt_pct),
+    ("value-seniority fit (Spearman)", ("value_seniority_fit",), _ratio),
+    ("accounts with leaving reps", ("leaving_rep_accounts",), fmt_num),
 )
 
 
@@ -242,13 +250,13 @@ def fairness_table(p: PlanData) -> str:
     """Every before/after metric in metrics.json the page knows a label for."""
     before, after = p.metrics.get("before", {}), p.metrics.get("after", {})
     rows = []
-    for label, path, fmt, lower in FAIRNESS_ROWS:
+    for label, path, fmt in FAIRNESS_ROWS:
         b, a = _dig(before, path), _dig(after, path)
         if b is None and a is None:
             continue
         rows.append(
             f"<tr><td>{e(label)}</td><td class=num>{e(fmt(b))}</td>"
-            f'<td class="num {_better(b, a, lower)}">{e(fmt(a))}</td></tr>'
+            f'<td class="num {_better(b, a, ".".join(path))}">{e(fmt(a))}</td></tr>'
         )
     if not rows:
         return "<p>No metrics in metrics.json.</p>"

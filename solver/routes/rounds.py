@@ -13,6 +13,7 @@ re-solves. The travel term of the objective stays the round-trip km.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from collections.abc import Callable
@@ -60,8 +61,7 @@ def solve_with_routes(
         if change <= STABLE:
             break
         shares = {**shares, **_damped(shares, measured)}
-    plan.certificate["route_rounds"] = rounds
-    return plan
+    return dataclasses.replace(plan, certificate=plan.certificate.replace(route_rounds=rounds))
 
 
 def _damped(used: dict[str, float], measured: dict[str, float]) -> dict[str, float]:

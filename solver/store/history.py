@@ -18,7 +18,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from solver.errors import EXIT_INVALID_INPUT, EXIT_WRITE, SolverError
+from solver.metrics import better_side
 from solver.outputs import check_output_file
 from solver.plan import Plan
 from solver.scenario import Scenario, as_scenario, flatten
@@ -175,7 +176,7 @@ class RunDiff:
     a: int
     b: int
     moves: pd.DataFrame  # customer_id, rep_a, rep_b
-    metrics: pd.DataFrame  # metric, a, b, change (b - a where numeric)
+    metrics: pd.DataFrame  # metric, a, b, change (b - a where numeric), better ('a', 'b', '=')
     reps: pd.DataFrame  # rep_id, accounts_a, accounts_b, ..., only reps that differ
 
 
@@ -425,7 +426,7 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 def json_safe(value: Any) -> Any:
     """Plain JSON data: numpy scalars/arrays unboxed, dates as ISO text, NaN/inf as None."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # dicts and the typed records (solver.results.record)
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | np.ndarray):
         return [json_safe(v) for v in value]
@@ -551,8 +552,9 @@ def _metrics_side_by_side(a: RunRecord, b: RunRecord) -> pd.DataFrame:
     for name in names:
         va, vb = fa.get(name), fb.get(name)
         change = vb - va if _is_number(va) and _is_number(vb) else None
-        rows.append({"metric": name, "a": va, "b": vb, "change": change})
-    return pd.DataFrame(rows, columns=["metric", "a", "b", "change"])
+        better = better_side(name, va, vb) if change is not None else ""
+        rows.append({"metric": name, "a": va, "b": vb, "change": change, "better": better})
+    return pd.DataFrame(rows, columns=["metric", "a", "b", "change", "better"])
 
 
 def _reps_side(a: RunRecord, b: RunRecord) -> pd.DataFrame:
