@@ -40,38 +40,43 @@ def metric(unit: str, better: Direction | None, optional: bool = False) -> Any:
 
 @dataclass(frozen=True, eq=False)
 class Spread(Record):
-    """How evenly a measure spreads over the active reps (of utilisation, for workload)."""
+    """How evenly a measure spreads over the active reps (of utilisation, for workload):
+    Gini 0..1, CV, max/min, Jain 1/k..1 (1 = even), share of reps inside the band."""
 
-    gini: float = metric("ratio 0..1", LOWER)
+    gini: float = metric("ratio", LOWER)
     cv: float = metric("ratio", LOWER)
     max_min_ratio: float = metric("ratio", LOWER)
-    jain: float = metric("ratio 0..1 (1 = even)", HIGHER)
-    in_band_share: float = metric("share of reps", HIGHER)
+    jain: float = metric("ratio", HIGHER)
+    in_band_share: float = metric("share", HIGHER)
 
 
 @dataclass(frozen=True, eq=False)
 class Metrics(Record):
     """The metrics of one assignment (after the plan, or before it: today's owners).
 
+    Units: ``share`` a fraction 0..1, ``km`` road km (one way per account for mean and p95,
+    driven per period in all for ``travel_km_per_period``), ``h`` hours per period,
+    ``h or accounts`` the scenario's ``workload_unit``, ``rho`` Spearman's -1..1.
+
     Churn (``moves``, ``value_moved``, ``value_moved_share``) is measured against today's
     owners and absent from the "before" side; ``released_protections`` is on the plan's side.
     """
 
     workload: Spread = metric("utilisation", None)
-    workload_hours_total: float = metric("h per period", LOWER)
-    utilisation_max: float = metric("share of capacity", LOWER)
-    utilisation_min: float = metric("share of capacity", HIGHER)
-    value_gini: float = metric("ratio 0..1", LOWER)
-    travel_km_mean: float = metric("road km one way", LOWER)
-    travel_km_p95: float = metric("road km one way", LOWER)
-    travel_km_per_period: float = metric("road km per period", LOWER)
-    specialty_match_rate: float = metric("share of accounts", HIGHER)
-    value_seniority_fit: float = metric("Spearman rho -1..1", HIGHER)
-    balance_deviation: float = metric("h or accounts (workload_unit)", LOWER)
+    workload_hours_total: float = metric("h", LOWER)
+    utilisation_max: float = metric("share", LOWER)
+    utilisation_min: float = metric("share", HIGHER)
+    value_gini: float = metric("ratio", LOWER)
+    travel_km_mean: float = metric("km", LOWER)
+    travel_km_p95: float = metric("km", LOWER)
+    travel_km_per_period: float = metric("km", LOWER)
+    specialty_match_rate: float = metric("share", HIGHER)
+    value_seniority_fit: float = metric("rho", HIGHER)
+    balance_deviation: float = metric("h or accounts", LOWER)
     leaving_rep_accounts: int = metric("accounts", LOWER)
     moves: int | None = metric("accounts", LOWER, optional=True)
     value_moved: float | None = metric("value", LOWER, optional=True)
-    value_moved_share: float | None = metric("share of value", LOWER, optional=True)
+    value_moved_share: float | None = metric("share", LOWER, optional=True)
     released_protections: int | None = metric("accounts", None, optional=True)
 
 

@@ -75,6 +75,8 @@ def _pg_url() -> str:
         pytest.skip(f"PostgreSQL at {PG_ENV} is unreachable: {str(exc).splitlines()[0]}")
     else:
         metadata.drop_all(engine)  # a clean slate: the test database is ours
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     finally:
         engine.dispose()
     return url

@@ -6,8 +6,11 @@ written in one transaction with bulk (executemany) inserts: a failed write leave
 of that run behind.
 
 Tables: ``runs`` (one row per run: timestamps, label, engine, status, objective, bound,
-gap and the scenario, input fingerprints, metrics and certificate as JSON),
-``run_assignments`` (one row per customer) and ``run_reps`` (one row per rep).
+gap, why the search ended, the bound's source, wall time and the scenario, input
+fingerprints, metrics and certificate as JSON), ``run_assignments`` (one row per customer),
+``run_reps`` (one row per rep) and ``run_files`` (the plan folder's files). The schema is
+versioned (:mod:`solver.store.schema`): an older database is upgraded when opened, a newer
+one refused.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import datetime as dt
 import json
 import math
 import os
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ from solver.metrics import better_side
 from solver.outputs import check_output_file
 from solver.plan import Plan
 from solver.scenario import Scenario, as_scenario, flatten
+from solver.store.schema import upgrade
 
 DEFAULT_DB = "territory.db"
 ENV_DB = "TERRITORY_DB"
@@ -65,6 +68,10 @@ runs = sa.Table(
     sa.Column("fingerprints", _JSON, nullable=False),
     sa.Column("metrics", _JSON, nullable=False),
     sa.Column("certificate", _JSON, nullable=False),
+    # from schema version 0002: typed certificate entries, queryable without the JSON
+    sa.Column("stop_reason", sa.String, nullable=True),
+    sa.Column("bound_source", sa.String, nullable=True),
+    sa.Column("wall_s", sa.Float, nullable=True),
 )
 
 run_assignments = sa.Table(
@@ -251,8 +258,9 @@ class RunStore:
             ) from None
         if url.get_backend_name() == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        where = url.database if url.get_backend_name() == "sqlite" else self.shown_url
         with self._errors("open"):
-            create_schema(self.engine)
+            upgrade(self.engine, str(where))
 
     def close(self) -> None:
         """Release the database connections."""
@@ -368,26 +376,6 @@ class RunStore:
         return RunDiff(ra.id, rb.id, moves, _metrics_side_by_side(ra, rb), _reps_side(ra, rb))
 
 
-def create_schema(engine: Engine, attempts: int = 3) -> None:
-    """Create the tables and indexes that are missing. Safe when several processes open a
-    new database at once: ``IF NOT EXISTS`` DDL, retried for PostgreSQL's catalog race and
-    a SQLite database locked beyond its busy timeout."""
-    if set(metadata.tables) <= set(sa.inspect(engine).get_table_names()):
-        return  # nothing to create: also works on a read-only database
-    for attempt in range(attempts):
-        try:
-            with engine.begin() as conn:
-                for table in metadata.sorted_tables:
-                    conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
-                    for index in table.indexes:
-                        conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
-            return
-        except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-
-
 class _ErrorContext:
     """Turn database errors into :class:`StoreError` with a readable message."""
 
@@ -473,6 +461,9 @@ def _run_row(
         "fingerprints": cert.get("input_fingerprints") or {},
         "metrics": metrics,
         "certificate": cert,
+        "stop_reason": cert.get("stop_reason"),
+        "bound_source": cert.get("bound_source"),
+        "wall_s": _number(cert.get("wall_s")),
     }
 
 
