@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +27,6 @@ from solver.store.history import (
     RunStore,
     StoreError,
     database_url,
-    metadata,
     record_run,
     run_assignments,
     run_reps,
@@ -36,7 +34,6 @@ from solver.store.history import (
 )
 from tests.instances import SMALL_SCENARIO, make_instance
 
-PG_ENV = "TERRITORY_TEST_PG_URL"
 SCENARIO_B = {**SMALL_SCENARIO, "weights": {"travel": 5.0}}
 runner = CliRunner()
 
@@ -61,33 +58,12 @@ def plans(instance) -> tuple[solver.Plan, solver.Plan]:
     return a, b
 
 
-def _pg_url() -> str:
-    """The test PostgreSQL URL, or skip (unset or unreachable)."""
-    url = os.environ.get(PG_ENV, "").strip()
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set (no PostgreSQL server configured)")
-    pytest.importorskip("psycopg", reason="psycopg 3 is not installed")
-    engine = sa.create_engine(database_url(url), connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect():
-            pass
-    except sa.exc.SQLAlchemyError as exc:
-        pytest.skip(f"PostgreSQL at {PG_ENV} is unreachable: {str(exc).splitlines()[0]}")
-    else:
-        metadata.drop_all(engine)  # a clean slate: the test database is ours
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        engine.dispose()
-    return url
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path: Path) -> str:
     """Database URL or path for one backend."""
     if request.param == "sqlite":
         return str(tmp_path / "runs.db")
-    return _pg_url()
+    return request.getfixturevalue("pg_url")
 
 
 def _count(store: RunStore, table: sa.Table) -> int:

@@ -36,7 +36,7 @@ from solver.metrics import better_side
 from solver.outputs import check_output_file
 from solver.plan import Plan
 from solver.scenario import Scenario, as_scenario, flatten
-from solver.store.schema import upgrade
+from solver.store.schema import current_version, refuse_newer, upgrade
 
 DEFAULT_DB = "territory.db"
 ENV_DB = "TERRITORY_DB"
@@ -204,13 +204,24 @@ def database_url(url_or_path: str | os.PathLike[str] | None = None) -> str:
 
 def check_database(url_or_path: str | os.PathLike[str] | None = None) -> None:
     """Before a solve: a SQLite database must be a regular file or a new path in a
-    writable folder (its journal goes beside it); a server database is checked when used."""
+    writable folder (its journal goes beside it), and not of a newer schema version than
+    this code's; a server database is checked when used."""
     try:
         url = sa.make_url(database_url(url_or_path))
     except sa.exc.ArgumentError:
         return  # RunStore says what is wrong with it
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        check_output_file(Path(url.database), "the run database")
+        path = Path(url.database)
+        check_output_file(path, "the run database")
+        if path.is_file():
+            engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+            try:
+                with engine.connect() as conn:
+                    refuse_newer(current_version(conn), str(path))
+            except sa.exc.SQLAlchemyError:
+                pass  # not readable as a database: RunStore says so when recording
+            finally:
+                engine.dispose()
 
 
 def _shown(url: str) -> str:

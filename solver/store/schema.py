@@ -70,17 +70,18 @@ def upgrade(engine: Engine, where: str) -> None:
         found = current_version(conn)
     if found == head():
         return
-    _refuse_newer(found, where)
+    refuse_newer(found, where)
     with _upgrade_lock(engine) as conn:
         found = current_version(conn)  # another process may have upgraded it meanwhile
-        _refuse_newer(found, where)
+        refuse_newer(found, where)
         if found != head():
             config = _config()
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
 
-def _refuse_newer(found: str | None, where: str) -> None:
+def refuse_newer(found: str | None, where: str) -> None:
+    """Raise :class:`NewerVersionError` when ``found`` is a version this code does not know."""
     if found is not None and found not in known_versions():
         raise NewerVersionError("the run database", where, found, head())
 
