@@ -118,7 +118,7 @@ def _open(url: str) -> None:
 
 
 def test_processes_opening_a_new_database_at_once_upgrade_it_once(empty_db: str) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork")  # each child opens its own connections
     with ctx.Pool(4) as pool:
         pool.map(_open, [empty_db] * 4)
     assert _version(empty_db) == [schema.head()]
