@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 2 usage, 3 invalid input, 4 infeasible, 5 plan breaks rules,
 6 no plan within the time limit, 7 too large / out of memory, 8 an output cannot be
-written, 130 Ctrl-C, 143 SIGTERM
+written, 9 a file or database of a newer version, 130 Ctrl-C, 143 SIGTERM
 (with the best plan so far written, marked interrupted, when there was one).
 """
 
