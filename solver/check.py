@@ -88,16 +88,30 @@ def _read_assignment(plan: pd.DataFrame | str | Path, facts: Facts) -> tuple[np.
 
 
 def check_matrix_plan(
-    workload: np.ndarray, capacity: np.ndarray, rep: np.ndarray
+    workload: np.ndarray,
+    capacity: np.ndarray,
+    rep: np.ndarray,
+    min_load: np.ndarray | None = None,
 ) -> list[Violation]:
-    """Check a plain generalized-assignment plan: each customer once, capacities hold."""
+    """Check a plain generalized-assignment plan: each customer once, every rep's load
+    within [min_load, capacity] (no floor when ``min_load`` is None)."""
     n, m = workload.shape
     if rep.shape != (n,) or rep.min(initial=0) < 0 or rep.max(initial=0) >= m:
         return [Violation("coverage", "some customer has no rep or an unknown rep")]
     load = np.bincount(rep, weights=workload[np.arange(n), rep], minlength=m)
-    return [
+    out = [
         Violation(
             "capacity", f"rep r{j} uses {load[j]:g}, capacity {capacity[j]:g}", rep_id=f"r{j}"
         )
         for j in np.flatnonzero(load > capacity + 1e-6)
     ]
+    if min_load is not None:
+        out += [
+            Violation(
+                "min_load",
+                f"rep r{j} carries {load[j]:g}, its floor is {min_load[j]:g}",
+                rep_id=f"r{j}",
+            )
+            for j in np.flatnonzero(load < min_load - 1e-6)
+        ]
+    return out

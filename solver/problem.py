@@ -87,10 +87,7 @@ class Problem:
 
     def restricted(self, keep: np.ndarray) -> Problem:
         """The same problem on the pairs where ``keep`` is true (every customer must keep one)."""
-        blocks = tuple(
-            RowBlock(b.rule, b.kind, b.row[keep], b.coeff[keep], b.upper, b.labels)
-            for b in self.blocks
-        )
+        blocks = tuple(b.with_pairs(keep) for b in self.blocks)
         return dataclasses.replace(
             self,
             pair_customer=self.pair_customer[keep],
@@ -128,7 +125,12 @@ class Problem:
         forced, reason = _forced(facts, scenario, rules)
         cands = build_candidates(facts, scenario, rules, forced)
         pairs = cands.pairs
-        blocks = tuple(b for r in rules if (b := r.rows(pairs, scenario, forced)) is not None)
+        blocks = tuple(
+            block
+            for rule in rules
+            if (made := rule.rows(pairs, scenario, forced)) is not None
+            for block in ((made,) if isinstance(made, RowBlock) else made)
+        )
         weight = scenario.weights.balance
         problem = cls(
             customers=customers_df,
@@ -160,11 +162,14 @@ class Problem:
         cost: np.ndarray,
         workload: np.ndarray,
         capacity: np.ndarray,
+        min_load: np.ndarray | None = None,
         maximize: bool = False,
         scenario: Scenario | dict | None = None,
     ) -> Problem:
         """A plain generalized-assignment problem: customer i to rep j costs cost[i, j] and
         uses workload[i, j] of rep j's capacity[j]; every customer goes to exactly one rep.
+        With ``min_load`` (length m, 0 = no floor) each rep's load must also reach it:
+        ``min_load[j] <= sum_i workload[i, j] x[i, j] <= capacity[j]`` (a load band).
 
         With ``maximize`` the cost is a profit: the plan maximises it, and the plan's
         objective and bound are reported as profits.
@@ -175,6 +180,14 @@ class Problem:
         n, m = cost.shape
         if workload.shape != (n, m) or capacity.shape != (m,):
             raise ValueError("cost and workload must be n x m, capacity of length m")
+        floor = np.zeros(m) if min_load is None else np.asarray(min_load, dtype=float)
+        if floor.shape != (m,) or not np.all(np.isfinite(floor)) or np.any(floor < 0):
+            raise ValueError("min_load must be of length m, finite and >= 0")
+        if np.any(floor > capacity):
+            j = int(np.flatnonzero(floor > capacity)[0])
+            raise ValueError(f"min_load of rep r{j} ({floor[j]:g}) is above its capacity")
+        if np.any(workload < 0):
+            raise ValueError("workload must be >= 0")
         scenario = as_scenario(scenario)
         cust = np.repeat(np.arange(n), m)
         rep = np.tile(np.arange(m), n)
@@ -186,6 +199,7 @@ class Problem:
             workload.ravel().copy(),
             capacity.copy(),
             tuple(f"r{j}" for j in range(m)),
+            floor.copy(),
         )
         return cls(
             customers=pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)]}),
@@ -211,6 +225,7 @@ def load_inputs(
     issues = []
     raw: dict[str, RawTable] = {}
     fmt = scenario.input
+    customer_columns, rep_columns = scenario.band_columns()
     for name, data in (("reps", reps), ("customers", customers)):
         try:
             table = read_table(data, name, sep=fmt.sep, decimal=fmt.decimal, encoding=fmt.encoding)
@@ -222,7 +237,7 @@ def load_inputs(
     reps_df = customers_df = None
     if "reps" in raw:
         try:
-            reps_df = validate_reps(raw["reps"])
+            reps_df = validate_reps(raw["reps"], rep_columns)
         except InputError as exc:
             issues += exc.issues
     if "customers" in raw:
@@ -230,7 +245,11 @@ def load_inputs(
         known = reps_df if reps_df is not None else _readable_rep_ids(raw.get("reps"))
         try:
             customers_df = validate_customers(
-                raw["customers"], known, scenario.as_of, scenario.rules.leaving_rep_protection
+                raw["customers"],
+                known,
+                scenario.as_of,
+                scenario.rules.leaving_rep_protection,
+                customer_columns,
             )
         except InputError as exc:
             unknowable = "reps" not in raw  # no rep list at all: rep references can't be judged

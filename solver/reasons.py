@@ -103,7 +103,8 @@ def _runner_up(problem: Problem, rep: np.ndarray) -> np.ndarray:
 def _blocking_rule(
     problem: Problem, rep: np.ndarray, customers: np.ndarray, alt: np.ndarray
 ) -> np.ndarray:
-    """Per customer, the first row rule (capacity, account cap, move budget) that the
+    """Per customer, the first row rule (capacity, account cap, move budget, a balance
+    band or rep floor, whose floor the rep left would fall below) that the
     single move to pair ``alt`` would break in the plan ``rep``; '' when none would."""
     out = np.full(len(customers), "", dtype=object)
     chosen = problem.pair_index(rep)
@@ -115,7 +116,11 @@ def _blocking_rule(
         after = np.where(inside, used[np.maximum(row, 0)] + block.coeff[q], 0.0)
         after -= np.where(inside & (block.row[p] == row), block.coeff[p], 0.0)
         over = inside & (after > block.upper[np.maximum(row, 0)] + 1e-9)
-        out[(out == "") & over] = block.rule
+        src = block.row[p]
+        leaves = (src >= 0) & (src != row)
+        rest = used[np.maximum(src, 0)] - block.coeff[p]
+        under = leaves & (rest < block.lower[np.maximum(src, 0)] - 1e-9)
+        out[(out == "") & (over | under)] = block.rule
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -141,6 +142,57 @@ class Columns(_Frozen):
         return tuple(value.items()) if isinstance(value, Mapping) else value
 
 
+#: measures a [[balance]] table knows by name; any other name is a numeric customer column
+BUILTIN_MEASURES = ("workload", "accounts", "value")
+#: shares a [[balance]] table knows by name; any other name is a numeric rep column
+BUILTIN_SHARES = ("capacity", "equal")
+
+
+class BalanceBand(_Frozen):
+    """One ``[[balance]]`` table: a measure each active rep's book is balanced on.
+
+    ``measure``: "workload" (hours, or accounts with ``workload_unit = "accounts"``),
+    "accounts", "value" or a numeric customer column. ``share``: each active rep's fair
+    share of the plan's total, "capacity" (``capacity_hours``), "equal", or a numeric rep
+    column (quota, FTE). ``band = [lo, hi]`` (hard): each active rep's measure within
+    lo x share x total .. hi x share x total. See :mod:`solver.constraints.bands` for the
+    total of the workload measure.
+    """
+
+    measure: str = Field("workload", min_length=1)
+    share: str = Field("capacity", min_length=1)
+    band: tuple[float, float] | None = None
+
+    @field_validator("measure", "share")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name a measure or column")
+        return value.strip()
+
+    @field_validator("band")
+    @classmethod
+    def _sound_band(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is None:
+            return value
+        lo, hi = value
+        if not all(map(math.isfinite, value)):
+            raise ValueError("band limits must be finite numbers, e.g. [0.85, 1.15]")
+        if lo < 0:
+            raise ValueError(f"the floor {lo:g} is below 0: a rep cannot carry less than nothing")
+        if lo > 1:
+            raise ValueError(
+                f"the floor {lo:g} is above 1: every rep would need more than its fair share "
+                "of the total, which no plan can give (use e.g. [0.85, 1.15])"
+            )
+        if hi < 1:
+            raise ValueError(
+                f"the ceiling {hi:g} is below 1: every rep would have to carry less than its "
+                "fair share of the total, which no plan can do (use e.g. [0.85, 1.15])"
+            )
+        return value
+
+
 class Scenario(_Frozen):
     """Everything about a solve except the data: weights, rules, as-of date, engine, limits."""
 
@@ -170,6 +222,8 @@ class Scenario(_Frozen):
     travel: Travel = Travel()
     input: InputFormat = InputFormat()
     columns: Columns = Columns()
+    #: ``[[balance]]`` tables: hard bands on any number of measures
+    balance: tuple[BalanceBand, ...] = ()
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -182,6 +236,12 @@ class Scenario(_Frozen):
             except ValueError as exc:
                 raise ValueError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
         return value
+
+    def band_columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(customer columns, rep columns) the ``[[balance]]`` tables read by name."""
+        measures = {b.measure for b in self.balance} - set(BUILTIN_MEASURES)
+        shares = {b.share for b in self.balance} - set(BUILTIN_SHARES)
+        return tuple(sorted(measures)), tuple(sorted(shares))
 
     @property
     def source(self) -> str:

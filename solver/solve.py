@@ -156,8 +156,9 @@ def _certificate(run: PortfolioRun, result: EngineResult, note: str) -> Certific
 def _assert_valid(problem: Problem, plan: Plan) -> None:
     if problem.facts is None:
         n, m = problem.n, problem.m
+        block = problem.blocks[0]
         violations = check_matrix_plan(
-            problem.pair_workload.reshape(n, m), problem.blocks[0].upper, plan.rep_index
+            problem.pair_workload.reshape(n, m), block.upper, plan.rep_index, block.lower
         )
     else:
         violations = check_plan(

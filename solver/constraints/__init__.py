@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from solver.constraints.bands import BandRule
 from solver.constraints.base import HardRule, RowBlock, Violation
 from solver.constraints.capacity import AccountCapRule, HoursCapacityRule
 from solver.constraints.disruption import DisruptionRule
@@ -30,6 +31,7 @@ RULES: tuple[HardRule, ...] = (
     KeyAccountRule(),
     HoursCapacityRule(),
     AccountCapRule(),
+    BandRule(),
     DisruptionRule(lambda pairs, scenario: eligible_mask(pairs, scenario)),
 )
 

@@ -13,9 +13,11 @@ MAX_LISTED = 10
 
 
 def relax_hints(rule_names: Iterable[str]) -> list[str]:
-    """What to relax for each named rule (its ``relax`` text), in order, without repeats."""
+    """What to relax for each named rule (its ``relax`` text), in order, without repeats;
+    a row family ``rule[part]`` (``balance_band[value]``) takes its rule's text."""
     hints = {rule.name: rule.relax for rule in RULES}
-    return [hints[name] for name in dict.fromkeys(rule_names) if hints.get(name)]
+    names = dict.fromkeys(name.split("[")[0] for name in rule_names)
+    return [hints[name] for name in names if hints.get(name)]
 
 
 def infeasible(reasons: list[str], suggestions: list[str]) -> InfeasibleError:

@@ -41,6 +41,9 @@ REP_COLUMNS = (
     "region",
     "max_travel_km",
     "active",
+    "min_hours",
+    "min_accounts",
+    "min_value",
 )
 CONTRACT = {"customers": CUSTOMER_COLUMNS, "reps": REP_COLUMNS}
 

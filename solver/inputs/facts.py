@@ -57,6 +57,13 @@ class Facts:
     road_factor: float
     speed_kmh: float
     travel_share: np.ndarray  # per rep: share of round-trip travel time counted (1 = star)
+    #: per rep absolute floors (NaN = none): hours, accounts, value
+    min_hours: np.ndarray
+    min_accounts: np.ndarray
+    min_value: np.ndarray
+    #: numeric customer / rep columns named by [[balance]] tables (measures, shares)
+    customer_columns: dict[str, np.ndarray]
+    rep_columns: dict[str, np.ndarray]
 
     @property
     def n(self) -> int:
@@ -92,6 +99,7 @@ class Facts:
         protected = np.where(lapsed, -1, holder)
         released = np.where(lapsed, holder, -1)
         region = customers["region"].astype(str).to_numpy() if "region" in customers else None
+        customer_cols, rep_cols = scenario.band_columns()
         return cls(
             customer_ids=customers["customer_id"].to_numpy(dtype=object),
             rep_ids=reps["rep_id"].to_numpy(dtype=object),
@@ -126,11 +134,23 @@ class Facts:
             travel_share=np.array(
                 [scenario.travel.shares.get(r, 1.0) for r in reps["rep_id"]], dtype=float
             ),
+            min_hours=_optional(reps, "min_hours"),
+            min_accounts=_optional(reps, "min_accounts"),
+            min_value=_optional(reps, "min_value"),
+            customer_columns={c: customers[c].to_numpy(float) for c in customer_cols},
+            rep_columns={c: reps[c].to_numpy(float) for c in rep_cols},
         )
 
     def rep_strength(self) -> np.ndarray:
         """Rep strength in 0..1: half seniority ((s - 1) / 4), half performance."""
         return 0.5 * (self.seniority - 1.0) / 4.0 + 0.5 * self.performance
+
+
+def _optional(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A typed optional numeric column; all NaN when the frame has none."""
+    if column in frame.columns:
+        return frame[column].to_numpy(float)
+    return np.full(len(frame), np.nan)
 
 
 def _tenure_years(owner_since: pd.Series, as_of) -> np.ndarray:

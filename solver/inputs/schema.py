@@ -26,6 +26,8 @@ DEFAULT_EFFORT_BY_TIER = {"A": 24.0, "B": 12.0, "C": 6.0}
 TIER_SHARES = (0.10, 0.40)
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "f"}
+#: optional per-rep absolute floors (blank = none): hours, accounts, value of the book
+REP_FLOORS = ("min_hours", "min_accounts", "min_value")
 
 
 class _Collector:
@@ -147,8 +149,10 @@ def _located_rows(
     return out
 
 
-def validate_reps(table: RawTable) -> pd.DataFrame:
-    """Typed reps frame (index = position) or :class:`InputError` listing every problem."""
+def validate_reps(table: RawTable, numeric: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Typed reps frame (index = position) or :class:`InputError` listing every problem.
+    ``numeric``: further columns that must hold a number >= 0 in every row (a balance
+    band's share column)."""
     col = _Collector(table)
     frame = table.frame
     out = _located_rows(col, frame, "rep_id", ("capacity_hours",), "reps")
@@ -172,6 +176,13 @@ def validate_reps(table: RawTable) -> pd.DataFrame:
     travel = _number(col, frame, "max_travel_km", False)
     _range(col, travel, "max_travel_km", 1e-9, np.inf, "must be > 0")
     out["max_travel_km"] = travel
+    for name in REP_FLOORS:  # blank = no floor
+        floor = _number(col, frame, name, False)
+        _range(col, floor, name, 0, np.inf, "must be >= 0")
+        out[name] = floor
+    not_int = out["min_accounts"].notna().to_numpy() & (out["min_accounts"].fillna(0) % 1 != 0)
+    col.add("min_accounts", "must be a whole number", not_int.to_numpy())
+    _measure_columns(col, frame, out, numeric)
     active_text = _text(frame, "active").str.lower()
     bad_bool = ~active_text.isin(TRUE_WORDS | FALSE_WORDS | {""})
     col.add(
@@ -184,9 +195,15 @@ def validate_reps(table: RawTable) -> pd.DataFrame:
 
 
 def validate_customers(
-    table: RawTable, reps: pd.DataFrame, as_of: dt.date, leaving_protection: str = "release"
+    table: RawTable,
+    reps: pd.DataFrame,
+    as_of: dt.date,
+    leaving_protection: str = "release",
+    numeric: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Typed customers frame, checked against ``reps``; raises :class:`InputError`.
+    ``numeric``: further columns that must hold a number >= 0 in every row (a balanced
+    measure such as ``potential``).
 
     A protection in force held by a leaving rep is an error only when ``leaving_protection``
     is "error"; by default it lapses with the rep (see :func:`protection_holds`).
@@ -243,6 +260,7 @@ def validate_customers(
     leaving = holds & prot.map(lambda r: not active.get(r, True)).to_numpy(dtype=bool)
     if leaving_protection != "error":
         leaving[:] = False
+    _measure_columns(col, frame, out, numeric)
     col.add(
         "protected_rep",
         f"protection in force on {as_of} is held by a leaving rep (active = false; "
@@ -253,6 +271,21 @@ def validate_customers(
     if col.issues:
         raise InputError(col.issues)
     return out.reset_index(drop=True)
+
+
+def _measure_columns(
+    col: _Collector, frame: pd.DataFrame, out: pd.DataFrame, names: tuple[str, ...]
+) -> None:
+    """Columns a balance band reads: present, a number >= 0 in every row (typed in ``out``)."""
+    for name in names:
+        if name not in frame.columns:
+            col.add(name, "column named by a [[balance]] table is missing")
+            continue
+        values = _number(col, frame, name, False)
+        blank = values.isna().to_numpy() & (_text(frame, name) == "").to_numpy()
+        col.add(name, "a balanced column needs a number in every row (0 if none)", blank)
+        _range(col, values, name, 0, np.inf, "must be >= 0")
+        out[name] = values
 
 
 def protection_holds(customers: pd.DataFrame, as_of: dt.date) -> np.ndarray:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from solver.constraints.base import integral_blocks
 from solver.models.base import EngineResult, EngineStats, rep_from_x
 from solver.models.engine import Context
 from solver.models.incumbents import IncumbentPool
@@ -125,7 +126,7 @@ class BranchAndCut:
         return self.join(JOIN_GRACE_S)
 
     def _model(self):
-        lp = build_lp(self._problem, tuple(b.integral() for b in self._problem.blocks))
+        lp = build_lp(self._problem, integral_blocks(self._problem.blocks))
         h = highs._Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", max(self._deadline - time.perf_counter(), 0.1))

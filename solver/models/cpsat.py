@@ -1,8 +1,9 @@
 """CP-SAT (OR-Tools): the full model on the candidate pairs, warm-started, time-limited.
 
 Integer model: x_p in {0, 1}; exactly one pair per customer; each row block with integer
-coefficients (hours become minutes, coefficients rounded up and limits down, so every
-plan it finds holds in real hours too); balance as d_j >= |L_j - T_j| in minutes, with
+coefficients (hours become minutes; where that rounds, ceilings use coefficients rounded
+up and limits down, floors coefficients rounded down and limits up, so every plan it
+finds holds in real hours too); balance as d_j >= |L_j - T_j| in minutes, with
 T_j = s_j x (total load of the LP solution), fixed. Costs are scaled to integers; the plan
 is re-evaluated exactly afterwards, so rounding never reaches the reported objective.
 
@@ -21,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
+from solver.constraints.base import integral_blocks
 from solver.interrupt import StopRequest, run_stoppable
 from solver.models.base import EngineResult, ModelInfeasible
 from solver.models.engine import Context
@@ -127,12 +129,18 @@ def solve_cpsat(
     for i in range(problem.n):
         model.add_exactly_one(x[starts[i] : starts[i + 1]])
 
-    for block in (b.integral() for b in problem.blocks):
+    for block in integral_blocks(problem.blocks):
         coeff = block.coeff.astype(np.int64)
         upper = block.upper.astype(np.int64)
+        lower = block.lower.astype(np.int64)
         for r, idx in enumerate(block.pairs_by_row()):
+            if lower[r] > 0 and not len(idx):
+                model.add_bool_or([])  # a floor with no account to reach it: infeasible
             if len(idx):
-                model.add(sum(int(coeff[p]) * x[p] for p in idx) <= int(upper[r]))
+                usage = sum(int(coeff[p]) * x[p] for p in idx)
+                model.add(usage <= int(upper[r]))
+                if lower[r] > 0:
+                    model.add(usage >= int(lower[r]))
 
     scale = cost_scale(problem)
     objective = [

@@ -25,6 +25,7 @@ SCALE_TARGET = 1e7  # largest scaled |cost|
 def unsupported(problem: Problem) -> list[str]:
     """What in this problem the flow engine cannot model (empty = it can)."""
     reasons = [f"the {b.rule} rule ({b.kind})" for b in problem.blocks if b.kind != "accounts"]
+    reasons += [f"the floors of the {b.rule} rule" for b in problem.blocks if b.has_floors()]
     if problem.balance is not None and problem.scenario.workload_unit != "accounts":
         reasons.append('workload balance in hours (set workload_unit = "accounts")')
     return reasons

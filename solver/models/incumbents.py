@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.constraints.base import integral_blocks
 from solver.problem import Problem
 
 
@@ -30,7 +31,9 @@ def keeps_rows(problem: Problem, rep: np.ndarray) -> bool:
     if (chosen < 0).any():
         return False
     return all(
-        np.all(b.usage(chosen) <= b.upper + 1e-9) for b in (b.integral() for b in problem.blocks)
+        np.all(usage <= b.upper + 1e-9) and np.all(usage >= b.lower - 1e-9)
+        for b in integral_blocks(problem.blocks)
+        for usage in (b.usage(chosen),)
     )
 
 

@@ -1,11 +1,12 @@
 """Lagrangian lower bound for instances too large for the LP: projected subgradient ascent.
 
-Every limit row k (rep hours, rep accounts, move budget) gets a multiplier mu_k >= 0, and
-the balance term is written as its dual, w |L_j - s_j W| = max over |lambda_j| <= w of
+Every limit row k (rep hours, rep accounts, move budget) gets a multiplier mu_k >= 0 on
+its ceiling b_k and one nu_k >= 0 on its floor l_k (balance bands, rep floors), and the
+balance term is written as its dual, w |L_j - s_j W| = max over |lambda_j| <= w of
 lambda_j (L_j - s_j W). For any such multipliers
 
-    g(mu, lambda) = sum_i min_{p of i} d_p - sum_k mu_k b_k,
-    d_p = c_p + sum_k mu_k a_kp + load_p (lambda_rep(p) - sum_j s_j lambda_j)
+    g(mu, nu, lambda) = sum_i min_{p of i} d_p - sum_k mu_k b_k + sum_k nu_k l_k,
+    d_p = c_p + sum_k (mu_k - nu_k) a_kp + load_p (lambda_rep(p) - sum_j s_j lambda_j)
 
 is a lower bound on the cost of every plan (weak duality: each customer takes exactly one
 pair, and each relaxed term is at most its true value). Its maximum equals the LP bound;
@@ -62,6 +63,9 @@ class _Rows:
         self.problem = problem
         self.blocks = [b for b in problem.blocks if len(b.upper)]
         self.mu = [np.zeros(len(b.upper)) for b in self.blocks]
+        # floors: nu_r >= 0 prices lower_r - sum a x <= 0 (zero on rows without a floor)
+        self.nu = [np.zeros(len(b.upper)) for b in self.blocks]
+        self.floored = [b.lower > 0 for b in self.blocks]
         # per block: each pair's row, pairs in no row pointing at an extra zero multiplier
         self.rows = [np.where(b.row >= 0, b.row, len(b.upper)) for b in self.blocks]
         self.cost = problem.pair_cost
@@ -75,8 +79,8 @@ class _Rows:
     def reduced(self) -> np.ndarray:
         p = self.problem
         d = self.cost.copy()
-        for b, rows, mu in zip(self.blocks, self.rows, self.mu, strict=True):
-            d += np.append(mu, 0.0)[rows] * b.coeff
+        for b, rows, mu, nu in zip(self.blocks, self.rows, self.mu, self.nu, strict=True):
+            d += np.append(mu - nu, 0.0)[rows] * b.coeff
         if self.weight:
             d += p.pair_load * (self.lam - self.shares @ self.lam)[p.pair_rep]
         return d
@@ -89,22 +93,28 @@ class _Rows:
         ties = np.flatnonzero(d <= least[cust])  # pairs are sorted by customer
         first = np.ones(len(ties), dtype=bool)
         first[1:] = cust[ties[1:]] != cust[ties[:-1]]
-        penalty = sum(float(mu @ b.upper) for b, mu in zip(self.blocks, self.mu, strict=True))
+        penalty = sum(
+            float(mu @ b.upper) - float(nu @ b.lower)
+            for b, mu, nu in zip(self.blocks, self.mu, self.nu, strict=True)
+        )
         return float(least.sum()) - penalty, ties[first], d
 
     def subgradient(self, chosen: np.ndarray) -> list[np.ndarray]:
         p = self.problem
         parts = []
-        for b in self.blocks:
-            parts.append(b.usage(chosen) - b.upper)
+        for b, floored in zip(self.blocks, self.floored, strict=True):
+            usage = b.usage(chosen)
+            parts.append(usage - b.upper)
+            parts.append(np.where(floored, b.lower - usage, 0.0))
         if self.weight:
             load = np.bincount(p.pair_rep[chosen], weights=p.pair_load[chosen], minlength=p.m)
             parts.append(np.where(self.active, load - self.shares * load.sum(), 0.0))
         return parts
 
     def step(self, parts: list[np.ndarray], t: float) -> None:
-        for k, mu in enumerate(self.mu):
-            np.maximum(mu + t * parts[k], 0.0, out=mu)
+        for k, (mu, nu) in enumerate(zip(self.mu, self.nu, strict=True)):
+            np.maximum(mu + t * parts[2 * k], 0.0, out=mu)
+            np.maximum(nu + t * parts[2 * k + 1], 0.0, out=nu)
         if self.weight:
             self.lam = np.clip(self.lam + t * parts[-1], -self.weight, self.weight)
             self.lam[~self.active] = 0.0

@@ -2,7 +2,8 @@
 
 Each step frees the accounts of a group of reps, keeps every other account where it is,
 and solves that small assignment exactly with CP-SAT: rows get the room the fixed accounts
-leave them, and the balance targets stay those of the whole plan. A step is kept only when
+leave them on both sides (ceiling less their load, floor less their load), and the
+balance targets stay those of the whole plan. A step is kept only when
 the exact objective of the whole plan drops, so every intermediate plan satisfies every
 hard rule.
 
@@ -34,6 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from solver.constraints import RowBlock
+from solver.constraints.base import integral_blocks
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult, EngineStats
 from solver.models.cpsat import solve_cpsat
@@ -152,7 +154,9 @@ def _subproblem(
     for b in blocks:
         used = b.usage(fixed)
         sub_blocks.append(
-            RowBlock(b.rule, b.kind, b.row[keep], b.coeff[keep], b.upper - used, b.labels)
+            RowBlock(
+                b.rule, b.kind, b.row[keep], b.coeff[keep], b.upper - used, b.labels, b.lower - used
+            )
         )
     fixed_load = np.bincount(rep[~free], weights=problem.pair_load[fixed], minlength=problem.m)
     sub = dataclasses.replace(
@@ -251,7 +255,7 @@ def improve(
     top = cheapest_pairs(problem, problem.pair_cost if score is None else score)
     active = problem.balance.active if problem.balance is not None else np.ones(problem.m, bool)
     sizer = NeighbourhoodSize(largest=max(MIN_NEIGHBOURHOOD_REPS, int(active.sum())))
-    blocks = tuple(b.integral() for b in problem.blocks)
+    blocks = integral_blocks(problem.blocks)
     rep = start.copy()
     best = objective(rep)
     if report is not None:

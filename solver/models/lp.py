@@ -2,7 +2,8 @@
 
 Variables: x_p in [0, 1] per candidate pair; with balance, the total load W >= 0 and, per
 active rep, its load L_j >= 0 and deviation d_j >= 0. Minimise sum_p c_p x_p + w sum_j d_j
-subject to sum_{p of i} x_p = 1 for each customer, every row block, L_j = sum_{p of j}
+subject to sum_{p of i} x_p = 1 for each customer, every row block (its ceilings, and its
+floors written as -sum a x <= -lower), L_j = sum_{p of j}
 load_p x_p, W = sum_p load_p x_p and |L_j - s_j W| <= d_j. Its optimum is a lower bound on
 every plan's cost.
 """
@@ -75,6 +76,17 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
         ub_vals.append(block.coeff[sel])
         b_ub.append(block.upper)
         offset += len(block.upper)
+        floored = block.lower > 0  # a floor as -sum a x <= -lower, only where there is one
+        if floored.any():
+            new_row = np.full(len(block.upper), -1)
+            new_row[floored] = np.arange(int(floored.sum())) + offset
+            r = new_row[np.where(sel, block.row, 0)]
+            on = sel & (r >= 0)
+            ub_rows.append(r[on])
+            ub_cols.append(cols_x[on])
+            ub_vals.append(-block.coeff[on])
+            b_ub.append(-block.lower[floored])
+            offset += int(floored.sum())
 
     n_eq = problem.n
     if bal is not None:

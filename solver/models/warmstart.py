@@ -1,7 +1,9 @@
 """LP-guided start: take each customer's largest LP share, then repair broken rows greedily.
 
 Repair moves one customer at a time off an over-full row to the alternative pair that
-fits every row and costs least per unit of load relieved. Only the few customers the LP
+fits every row and costs least per unit of load relieved; then, for a row below its floor
+(a balance band, a rep's minimum), brings in the account whose move costs least per unit
+of load gained, never taking another row below its floor. Only the few customers the LP
 split between reps usually need it. Returns None when the greedy repair gets stuck.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from solver.constraints.base import integral_blocks
 from solver.models.base import rep_from_x
 from solver.problem import Problem
 
@@ -23,34 +26,36 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
     chosen = problem.pair_index(rep)
     if (chosen < 0).any():
         return None
-    blocks = [b.integral() for b in problem.blocks]  # what the integer engines enforce
+    blocks = integral_blocks(problem.blocks)  # what the integer engines enforce
     usage = [b.usage(chosen) for b in blocks]
     cost = problem.pair_cost
     starts = problem.customer_starts()
+    free = problem.forced < 0
     for _ in range(4 * problem.n + 10):
-        hit = next(
-            (
-                (k, int(r))
-                for k, b in enumerate(blocks)
-                for r in np.flatnonzero(usage[k] > b.upper + EPS)
-            ),
-            None,
-        )
-        if hit is None:
+        over = _broken(blocks, usage, lambda b, u: u > b.upper + EPS)
+        under = None if over else _broken(blocks, usage, lambda b, u: u < b.lower - EPS)
+        if over is None and under is None:
             return problem.pair_rep[chosen]
-        k, r = hit
-        members = np.flatnonzero((blocks[k].row[chosen] == r) & (problem.forced < 0))
-        if not len(members):
-            return None
-        lens = starts[members + 1] - starts[members]
-        owner = np.repeat(members, lens)
-        q = np.arange(len(owner)) - np.repeat(np.cumsum(lens) - lens, lens) + starts[owner]
-        p = chosen[owner]
+        if over is not None:
+            k, r = over
+            members = np.flatnonzero((blocks[k].row[chosen] == r) & free)
+            lens = starts[members + 1] - starts[members]
+            owner = np.repeat(members, lens)
+            q = np.arange(len(owner)) - np.repeat(np.cumsum(lens) - lens, lens) + starts[owner]
+            p = chosen[owner]
+            gain = blocks[k].coeff[p]  # load relieved
+        else:
+            k, r = under
+            q = np.flatnonzero(blocks[k].row == r)
+            owner = problem.pair_customer[q]
+            p = chosen[owner]
+            keep = free[owner] & (blocks[k].row[p] != r)
+            q, owner, p = q[keep], owner[keep], p[keep]
+            gain = blocks[k].coeff[q]  # load brought to the row below its floor
         ok = (q != p) & _fits(blocks, usage, p, q)
         if not ok.any():
             return None
-        relief = np.maximum(blocks[k].coeff[p], EPS)
-        score = np.where(ok, (cost[q] - cost[p]) / relief, np.inf)
+        score = np.where(ok, (cost[q] - cost[p]) / np.maximum(gain, EPS), np.inf)
         best = int(np.argmin(score))
         i, new = int(owner[best]), int(q[best])
         _move(blocks, usage, chosen[i], new)
@@ -58,15 +63,28 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def _broken(blocks, usage, test) -> tuple[int, int] | None:
+    """The first (block, row) where ``test(block, usage)`` holds, or None."""
+    for k, b in enumerate(blocks):
+        rows = np.flatnonzero(test(b, usage[k]))
+        if len(rows):
+            return k, int(rows[0])
+    return None
+
+
 def _fits(blocks, usage, p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Per (p, q): moving a customer from pair p to pair q keeps every row within limits."""
+    """Per (p, q): moving a customer from pair p to pair q keeps every ceiling, and takes
+    no row below its floor (a row already below it may not lose load)."""
     ok = np.ones(len(q), dtype=bool)
     for k, b in enumerate(blocks):
-        rq = b.row[q]
+        rq, rp = b.row[q], b.row[p]
         inside = rq >= 0
-        extra = b.coeff[q] - np.where(b.row[p] == rq, b.coeff[p], 0.0)
+        extra = b.coeff[q] - np.where(rp == rq, b.coeff[p], 0.0)
         room = np.where(inside, b.upper[np.maximum(rq, 0)] - usage[k][np.maximum(rq, 0)], np.inf)
         ok &= ~inside | (extra <= room + EPS)
+        leaves = (rp >= 0) & (rp != rq)
+        rest = usage[k][np.maximum(rp, 0)] - b.coeff[p]
+        ok &= ~leaves | (rest >= b.lower[np.maximum(rp, 0)] - EPS) | (b.coeff[p] <= 0)
     return ok
 
 
