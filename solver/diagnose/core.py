@@ -1,12 +1,12 @@
 """Why no plan exists: a small set of conflicting limits, found with CP-SAT assumptions.
 
-Every limit row (one rep's capacity hours, one rep's account cap, the move budget) is
-enforced only under its own assumption literal, and every customer must get exactly one
-of its eligible reps. When CP-SAT proves this infeasible, it returns a subset of the
-assumptions that is already infeasible; dropping each member in turn and re-solving
-(deletion filter) shrinks it to a minimal core when time allows. The core is reported with
-the customers that can only go to the reps in it, which of them are protected or locked,
-and what to relax.
+Every limit row (one rep's capacity hours, one rep's account cap, the move budget, each
+side of a balance band or rep floor) is enforced only under its own assumption literal,
+and every customer must get exactly one of its eligible reps. When CP-SAT proves this
+infeasible, it returns a subset of the assumptions that is already infeasible; dropping
+each member in turn and re-solving (deletion filter) shrinks it to a minimal core when
+time allows. The core is reported with the customers that can only go to the reps in it,
+which of them are protected or locked, and what to relax.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ LISTED_CUSTOMERS = 8
 #: time for the first solve, and for each deletion test, in seconds
 FIRST_SOLVE_S = 10.0
 DELETION_SOLVE_S = 1.0
-UNITS = {"hours": "h", "moves": "moves"}
+UNITS = {"hours": "h", "moves": "moves", "accounts": "accounts", "value": ""}
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,9 @@ class Limit:
 
     rule: str
     label: str
-    upper: float
+    upper: float  # the limit: a ceiling, or the floor when ``floor``
     unit: str
+    floor: bool = False
 
 
 def _build(problem: Problem) -> tuple[cp_model.CpModel, list[cp_model.IntVar], list[Limit]]:
@@ -47,19 +48,27 @@ def _build(problem: Problem) -> tuple[cp_model.CpModel, list[cp_model.IntVar], l
         model.add_exactly_one(x[starts[i] : starts[i + 1]])
     switches: list[cp_model.IntVar] = []
     limits: list[Limit] = []
+
+    def switched(constraint, limit: Limit) -> None:
+        on = model.new_bool_var(f"{limit.rule}:{limit.label}:{limit.floor}")
+        constraint.only_enforce_if(on)
+        switches.append(on)
+        limits.append(limit)
+
     for exact in problem.blocks:
-        block = exact.integral()
-        for r, idx in enumerate(block.pairs_by_row()):
-            if not len(idx):
-                continue
-            on = model.new_bool_var(f"{block.rule}:{block.labels[r]}")
-            terms = sum(int(block.coeff[p]) * x[p] for p in idx)
-            model.add(terms <= int(block.upper[r])).only_enforce_if(on)
-            switches.append(on)
-            unit = (
-                "h" if block.kind == "hours" else ("moves" if block.kind == "moves" else "accounts")
-            )
-            limits.append(Limit(block.rule, block.labels[r], float(exact.upper[r]), unit))
+        unit = UNITS.get(exact.kind, "")
+        # integer ceilings first; the floors (lower > 0) where the integer rows keep them
+        for k, block in enumerate(exact.integral_blocks()):
+            for r, idx in enumerate(block.pairs_by_row()):
+                terms = sum(int(block.coeff[p]) * x[p] for p in idx)
+                label = block.labels[r]
+                if k == 0 and len(idx):
+                    ceiling = model.add(terms <= int(block.upper[r]))
+                    switched(ceiling, Limit(block.rule, label, float(exact.upper[r]), unit))
+                if block.lower[r] > 0:
+                    floor = model.add(terms >= int(block.lower[r])) if len(idx) else None
+                    floor = floor if floor is not None else model.add_bool_or([])
+                    switched(floor, Limit(block.rule, label, float(exact.lower[r]), unit, True))
     return model, switches, limits
 
 
@@ -100,7 +109,8 @@ def conflict_core(problem: Problem, time_limit_s: float = 30.0) -> list[Limit] |
 def explain_conflict(problem: Problem, core: list[Limit]) -> InfeasibleError:
     """The core in business words: each limit, the accounts trapped by it, what to relax."""
     lines = [
-        f"conflicting limit: {lim.rule} of {lim.label}, at most {lim.upper:,.1f} {lim.unit}"
+        f"conflicting limit: {lim.rule} of {lim.label}, "
+        f"{'at least' if lim.floor else 'at most'} {lim.upper:,.1f} {lim.unit}".rstrip()
         if lim.unit != "moves"
         else f"conflicting limit: {lim.rule} (the move budget), at most {lim.upper:,.0f} "
         "account(s) changing owner by choice"

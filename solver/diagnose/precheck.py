@@ -1,7 +1,9 @@
 """Evident reasons no plan can exist, found while a problem is built (no engine runs).
 
 Customers with no eligible rep, protected or locked work above a rep's limit, an account
-too big for every rep it may go to, total demand above total capacity.
+too big for every rep it may go to, total demand above total capacity, a rep's floor (a
+balance band, min_hours / min_accounts / min_value) above all it may own, floors that
+together need more than the whole book.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:
             _forced_overload(problem, block)
             or _too_big_anywhere(problem, block)
             or _aggregate_overload(problem, block)
+            or _floor_out_of_reach(problem, block)
+            or _floors_above_total(problem, block)
         )
         if reasons:
             suggestions += relax_hints([block.rule]) or ["relax the capacity rules"]
@@ -51,7 +55,41 @@ def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:
 
 
 def _unit(block) -> str:
-    return "h" if block.kind == "hours" else "accounts"
+    return {"hours": "h", "accounts": "accounts"}.get(block.kind, "")
+
+
+def _amount(x: float, block) -> str:
+    return f"{x:,.1f} {_unit(block)}".rstrip()
+
+
+def _floor_out_of_reach(problem: Problem, block) -> list[str]:
+    """Reps whose floor is above what all the accounts they may own carry together."""
+    sel = block.row >= 0
+    reach = np.bincount(block.row[sel], weights=block.coeff[sel], minlength=len(block.upper))
+    out = []
+    for r in np.flatnonzero(reach < block.lower - 1e-9):
+        share = reach[r] / block.lower[r]
+        out.append(
+            f"rep {block.labels[r]} can reach at most {share:.2f} of its floor under "
+            f"{block.rule}: the accounts it may own (eligible, not protected or locked "
+            f"elsewhere) carry {_amount(reach[r], block)} against a floor of "
+            f"{_amount(block.lower[r], block)}"
+        )
+    return out
+
+
+def _floors_above_total(problem: Problem, block) -> list[str]:
+    """The floors together need more than every account on its heaviest pair delivers."""
+    in_block = block.row >= 0
+    most = np.zeros(problem.n)
+    np.maximum.at(most, problem.pair_customer[in_block], block.coeff[in_block])
+    need = float(block.lower.sum())
+    if need > most.sum() + 1e-9:
+        return [
+            f"the floors under {block.rule} total {_amount(need, block)}, but all accounts "
+            f"together carry at most {_amount(float(most.sum()), block)}"
+        ]
+    return []
 
 
 def _forced_overload(problem: Problem, block) -> list[str]:
@@ -61,7 +99,7 @@ def _forced_overload(problem: Problem, block) -> list[str]:
     out = []
     for r in np.flatnonzero(load > block.upper + 1e-9):
         out.append(
-            f"rep {block.labels[r]} holds {load[r]:,.1f} {_unit(block)} of protected or "
+            f"rep {block.labels[r]} holds {_amount(load[r], block)} of protected or "
             f"locked accounts; its {block.rule} limit is {block.upper[r]:,.1f}"
         )
     return out

@@ -133,6 +133,16 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
     return LinearProgram(c, a_ub, b, a_eq, np.concatenate(b_eq).astype(float), upper, n_x)
 
 
+def block_rows(blocks: tuple[RowBlock, ...]) -> list[tuple[int, int, bool]]:
+    """(block index, row, is a floor) of each <= row :func:`build_lp` makes from ``blocks``,
+    in its order (the balance rows follow them)."""
+    out = []
+    for k, block in enumerate(blocks):
+        out += [(k, r, False) for r in range(len(block.upper))]
+        out += [(k, int(r), True) for r in np.flatnonzero(block.lower > 0)]
+    return out
+
+
 @dataclass(frozen=True)
 class Pricing:
     """Column generation for large LPs: from ``min_pairs`` pairs the LP starts from each
