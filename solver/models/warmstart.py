@@ -3,7 +3,8 @@
 Repair moves one customer at a time off an over-full row to the alternative pair that
 fits every row and costs least per unit of load relieved; then, for a row below its floor
 (a balance band, a rep's minimum), brings in the account whose move costs least per unit
-of load gained, never taking another row below its floor. Only the few customers the LP
+of load gained, never taking another row below its floor (or, when no single move can,
+the cheapest swap of an account in for one out). Only the few customers the LP
 split between reps usually need it. Returns None when the greedy repair gets stuck.
 """
 
@@ -16,6 +17,8 @@ from solver.models.base import rep_from_x
 from solver.problem import Problem
 
 EPS = 1e-6
+#: accounts tried on each side of a swap when no single move lifts a row to its floor
+SWAP_CANDIDATES = 30
 
 
 def lp_rounding(problem: Problem, x: np.ndarray) -> np.ndarray | None:
@@ -54,13 +57,58 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
             gain = blocks[k].coeff[q]  # load brought to the row below its floor
         ok = (q != p) & _fits(blocks, usage, p, q)
         if not ok.any():
-            return None
+            swap = _best_swap(problem, blocks, usage, chosen, q, p, under) if under else None
+            if swap is None:
+                return None
+            for i, new in swap:
+                _move(blocks, usage, chosen[i], new)
+                chosen[i] = new
+            continue
         score = np.where(ok, (cost[q] - cost[p]) / np.maximum(gain, EPS), np.inf)
         best = int(np.argmin(score))
         i, new = int(owner[best]), int(q[best])
         _move(blocks, usage, chosen[i], new)
         chosen[i] = new
     return None
+
+
+def _best_swap(problem, blocks, usage, chosen, q, p, under) -> list[tuple[int, int]] | None:
+    """Two moves that lift row ``under`` when no single move can: an account b comes in
+    (pair q), an account a of the row goes to b's old rep; the cheapest pair of moves that
+    keeps every ceiling, keeps every other floor that held, and raises the row. Candidates:
+    the ``SWAP_CANDIDATES`` heaviest accounts in and lightest accounts out."""
+    k, r = under
+    b = blocks[k]
+    into = np.argsort(-b.coeff[q], kind="stable")[:SWAP_CANDIDATES]
+    mine = np.flatnonzero((b.row[chosen] == r) & (problem.forced < 0))
+    mine = mine[np.argsort(b.coeff[chosen[mine]], kind="stable")[:SWAP_CANDIDATES]]
+    keys = problem.pair_customer * problem.m + problem.pair_rep
+    cost = problem.pair_cost
+    held = [u >= blk.lower - EPS for blk, u in zip(blocks, usage, strict=True)]
+    best, best_cost = None, np.inf
+    for t in into:
+        qb, pb = int(q[t]), int(p[t])
+        cb = int(problem.pair_customer[qb])
+        for a in mine:
+            key = a * problem.m + problem.pair_rep[pb]
+            pos = int(np.searchsorted(keys, key))
+            if pos >= len(keys) or keys[pos] != key:
+                continue  # a may not go to b's rep
+            pa = int(chosen[a])
+            trial = [u.copy() for u in usage]
+            _move(blocks, trial, pb, qb)
+            _move(blocks, trial, pa, pos)
+            if trial[k][r] <= usage[k][r] + EPS:
+                continue
+            if not all(
+                np.all(u <= blk.upper + EPS) and np.all(~h | (u >= blk.lower - EPS))
+                for blk, u, h in zip(blocks, trial, held, strict=True)
+            ):
+                continue
+            delta = cost[qb] - cost[pb] + cost[pos] - cost[pa]
+            if delta < best_cost:
+                best, best_cost = [(cb, qb), (int(a), pos)], delta
+    return best
 
 
 def _broken(blocks, usage, test) -> tuple[int, int] | None:
