@@ -118,10 +118,10 @@ def _too_big_anywhere(problem: Problem, block) -> list[str]:
         mine = in_block & (cust == i)
         least = block.coeff[mine].min()
         most = block.upper[block.row[mine]].max()
+        hint = " (check its lat/lon and effort)" if block.kind == "hours" else ""
         out.append(
-            f"customer {problem.customer_ids[i]} needs at least {least:,.1f} "
-            f"{_unit(block)} under {block.rule}; no eligible rep has more than "
-            f"{most:,.1f} (check its lat/lon and effort)"
+            f"customer {problem.customer_ids[i]} needs at least {_amount(least, block)} "
+            f"under {block.rule}; no eligible rep has more than {_amount(most, block)}{hint}"
         )
     return out
 

@@ -204,14 +204,27 @@ class NeighbourhoodSearch:
         return []
 
     def run(self, problem: Problem, start: np.ndarray | None, ctx: Context) -> EngineResult | None:
-        if start is None or ctx.objective is None:
+        if ctx.objective is None:
             return None
         t0 = time.perf_counter()
         relaxation = ctx.relaxation
+        if start is None:  # the repair found no start (tight floors): CP-SAT finds one
+            first = solve_cpsat(
+                problem,
+                FIRST_PLAN_SHARE * ctx.budget.seconds,
+                ctx.seed,
+                ctx.workers,
+                total_load=relaxation.total_load if relaxation is not None else None,
+                deterministic=ctx.budget.deterministic,
+                stop=ctx.stop,
+            )
+            if first is None:
+                return None
+            start = first.rep
         rep, stats = improve(
             problem,
             start,
-            ctx.budget.seconds,
+            ctx.budget.seconds - (time.perf_counter() - t0),
             ctx.seed,
             ctx.workers,
             ctx.objective,
@@ -225,6 +238,10 @@ class NeighbourhoodSearch:
         return EngineResult(
             rep, "feasible", self.name, wall, note=stats.note(), stats=EngineStats(search=stats)
         )
+
+
+#: share of the budget CP-SAT may take to find a first plan when there is no start
+FIRST_PLAN_SHARE = 0.3
 
 
 def improve(
