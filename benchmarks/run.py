@@ -4,6 +4,8 @@ Usage::
 
     python -m benchmarks.run gap --sets orlib --time-limit 10 --engines cpsat,milp \\
         --out benchmarks/results/gap_orlib.csv
+    python -m benchmarks.run gap --sets C,D,E --min-load-alpha 0.5,0.7 ...   # with floors
+    python -m benchmarks.run pfizer --engines auto,milp --time-limit 20
 
 Each instance is solved once per engine, sequentially in this process, through the public
 API (``solver.Problem.from_matrices`` and ``solver.solve_problem``). The result is compared
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import math
 import sys
 import time
@@ -23,9 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 import solver
-from benchmarks import NO_EARLY_STOP
+from benchmarks import NO_EARLY_STOP, pfizer
 from benchmarks.gap_instances import GAP_DIR, GapInstance, best_known, read_orlib, read_single
+from solver.check import check_matrix_plan
+from solver.models.lp import solve_lp
 
 #: CSV columns, in order
 COLUMNS = (
@@ -44,6 +52,8 @@ COLUMNS = (
     "status",
     "plan_by",  # the engine that found the final plan when several offered plans
     "note",
+    "min_load_alpha",
+    "reference",
 )
 SET_CHOICES = ("orlib", "A", "B", "C", "D", "E")
 #: "plain-cpsat" is the rival baseline: CP-SAT on the whole model, no LP hint, no fixing
@@ -60,6 +70,14 @@ class Case:
     set_name: str
     sense: str
     best_known: float | None
+    #: with floors: every rep's load at least this share of its capacity (then the
+    #: reference value is the LP bound: no best-known values exist with floors)
+    min_load_alpha: float | None = None
+
+    def min_load(self) -> np.ndarray | None:
+        if self.min_load_alpha is None:
+            return None
+        return self.min_load_alpha * self.instance.capacity
 
     @property
     def m(self) -> int:
@@ -105,6 +123,32 @@ def load_cases(
     return cases[:limit] if limit is not None else cases
 
 
+def with_floors(cases: Sequence[Case], alphas: Sequence[float]) -> list[Case]:
+    """Each case once per alpha, with min_load = alpha x capacity and the LP bound (with
+    the floors) as its reference value; cases whose LP is infeasible are left out."""
+    out = []
+    for case in cases:
+        for alpha in alphas:
+            floored = dataclasses.replace(case, best_known=None, min_load_alpha=alpha)
+            lp = solve_lp(_problem(floored))
+            if lp.feasible and lp.bound is not None:
+                bound = -lp.bound if case.sense == "max" else lp.bound
+                out.append(dataclasses.replace(floored, best_known=bound))
+    return out
+
+
+def _problem(case: Case) -> solver.Problem:
+    inst = case.instance
+    return solver.Problem.from_matrices(
+        inst.cost,
+        inst.workload,
+        inst.capacity,
+        min_load=case.min_load(),
+        maximize=case.sense == "max",
+        scenario=NO_EARLY_STOP,
+    )
+
+
 def gap_to_best(objective: float, best: float, sense: str) -> float:
     """Relative shortfall against the best-known value, in the instance's sense (fraction)."""
     diff = best - objective if sense == "max" else objective - best
@@ -130,16 +174,12 @@ def solve_case(case: Case, engine: str, time_limit: float) -> dict[str, Any]:
         "status": "error",
         "plan_by": "",
         "note": "",
+        "min_load_alpha": case.min_load_alpha,
+        "reference": "best known" if case.min_load_alpha is None else "LP bound",
     }
     start = time.perf_counter()
     try:
-        problem = solver.Problem.from_matrices(
-            inst.cost,
-            inst.workload,
-            inst.capacity,
-            maximize=case.sense == "max",
-            scenario=NO_EARLY_STOP,
-        )
+        problem = _problem(case)
         if engine == "plain-cpsat":
             row.update(_plain_cpsat(problem, time_limit))
         else:
@@ -303,6 +343,8 @@ def run_gap(args: argparse.Namespace) -> int:
     if args.only:
         names = set(args.only.split(","))
         cases = [c for c in cases if c.instance.name in names]
+    if args.min_load_alpha:
+        cases = with_floors(cases, args.min_load_alpha)
     print(
         f"{len(cases)} instances x {len(args.engines)} engines ({', '.join(args.engines)}), "
         f"time limit {args.time_limit:g} s, instances from {GAP_DIR}",
@@ -364,10 +406,66 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit-instances", type=int, default=None, help="only the first N instances in all"
     )
     gap.add_argument(
+        "--min-load-alpha",
+        type=lambda text: [float(t) for t in text.split(",")],
+        default=None,
+        help="comma-separated, e.g. 0.5,0.7: floors min_load = alpha x capacity (the gap "
+        "is then to the LP bound with the floors)",
+    )
+    gap.add_argument(
         "--out", type=Path, default=Path("benchmarks/results/gap.csv"), help="CSV path"
     )
     gap.set_defaults(func=run_gap)
+    pf = sub.add_parser("pfizer", help="the published Pfizer load-band cases (proved optima)")
+    pf.add_argument("--time-limit", type=float, default=20.0, help="seconds per solve")
+    pf.add_argument(
+        "--engines", type=_list_arg(ENGINE_CHOICES[:-1]), default=["auto"], help="e.g. auto,milp"
+    )
+    pf.add_argument(
+        "--out", type=Path, default=Path("benchmarks/results/pfizer.csv"), help="CSV path"
+    )
+    pf.set_defaults(func=run_pfizer)
     return parser
+
+
+def run_pfizer(args: argparse.Namespace) -> int:
+    """The ``pfizer`` benchmark: each case and band, each engine, against its optimum."""
+    if not pfizer.available():
+        print(f"Pfizer case not found at {pfizer.PFIZER_DIR}; skipping the benchmark.")
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    rows = []
+    print("| instance | objective | band | engine | ours | proved optimum | reached | bound "
+          "| wall s | band held |")  # fmt: skip
+    print("|---|---|---|---|---:|---:|---|---:|---:|---|")
+    for (name, objective, band), optimum in pfizer.OPTIMA.items():
+        case = pfizer.read_case(name)
+        floor, cap = case.band(*band)
+        work = np.tile(case.index, (case.m, 1)).T
+        half = 0.5 * 10.0 ** -pfizer.DECIMALS[name]
+        for engine in args.engines:
+            problem = solver.Problem.from_matrices(
+                case.cost(objective), work, cap, min_load=floor, scenario=NO_EARLY_STOP
+            )
+            plan = solver.solve_problem(problem, time_limit_s=args.time_limit, engine=engine)
+            held = not check_matrix_plan(work, cap, plan.rep_index, floor)
+            row = {
+                "instance": name,
+                "objective_kind": objective,
+                "band": f"[{band[0]:g}, {band[1]:g}]",
+                "engine": engine,
+                "objective": round(plan.objective, 6),
+                "optimum": optimum,
+                "reached": plan.objective <= optimum + half,
+                "bound": round(plan.bound, 6),
+                "wall_s": plan.certificate.get("wall_s"),
+                "band_held": held,
+            }
+            rows.append(row)
+            print(" | ".join(["", *(str(v) for v in row.values()), ""]).strip(), flush=True)
+    pd.DataFrame(rows).to_csv(args.out, index=False)
+    print(f"\nwrote {len(rows)} rows to {args.out}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
