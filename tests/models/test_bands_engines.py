@@ -112,7 +112,7 @@ def test_pfizer_cases_solve_to_their_proved_optima(key):
     problem = solver.Problem.from_matrices(
         case.cost(objective), work, cap, min_load=floor, scenario=EXACT
     )
-    plan = solver.solve_problem(problem, time_limit_s=20)
+    plan = solver.solve_problem(problem, time_limit_s=8)
     assert check_matrix_plan(work, cap, plan.rep_index, floor) == []
     # the optima are published rounded; ours may only be below by HiGHS's 1e-4 MIP gap
     half = 0.5 * 10.0 ** -pfizer.DECIMALS[name]
