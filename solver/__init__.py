@@ -7,6 +7,8 @@ Public API::
     plan.certificate.gap, plan.metrics.after.workload.gini   # typed; also plan.metrics["after"]
     plan.explain(customer_id)
     solver.check_plan(customers, reps, plan_rows, scenario)  # independent hard-rule check
+    solver.assign(plan, new_accounts)   # new accounts placed on a standing plan
+    solver.book_drift(plan)             # drift from balance since the last full rebalance
     solver.solve_problem(solver.Problem.from_matrices(cost, workload, capacity), time_limit_s=10)
 """
 
@@ -24,6 +26,7 @@ from solver.errors import (
 )
 from solver.export import export_changes
 from solver.metrics import Metrics, PlanMetrics
+from solver.placement import assign, book_drift
 from solver.plan import Plan
 from solver.problem import Problem
 from solver.results.certificate import Certificate
@@ -46,6 +49,8 @@ __all__ = [
     "ScenarioError",
     "SolverError",
     "__version__",
+    "assign",
+    "book_drift",
     "check_plan",
     "compare",
     "export_changes",

@@ -22,6 +22,7 @@ EXIT_NO_SOLUTION = 6
 EXIT_TOO_LARGE = 7
 EXIT_WRITE = 8
 EXIT_NEWER_VERSION = 9
+EXIT_UNPLACED = 10  # assign: some new accounts could not be placed (the rest were)
 EXIT_STOPPED = {"SIGINT": 130, "SIGTERM": 143}
 
 

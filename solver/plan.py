@@ -287,8 +287,7 @@ def rules_in_force(problem: Problem) -> list[str]:
 def load_plan(plan_dir: str | Path) -> Plan:
     """The plan in ``plan_dir`` (a folder ``territory solve`` wrote, or a file in it)."""
     files = read_plan(plan_folder(plan_dir))
-    scenario = _scenario(files)
-    problem = Problem.build(_customers(files), _reps(files), scenario)
+    problem = Problem.build(*plan_inputs(files))
     rep_index = {r: j for j, r in enumerate(problem.rep_ids)}
     owners = files.assignments.frame.set_index("customer_id")["rep_id"]
     rep = np.array([rep_index.get(owners.get(c, ""), -1) for c in problem.customer_ids])
@@ -304,6 +303,12 @@ def load_plan(plan_dir: str | Path) -> Plan:
                         "scenario does not allow: the folder's files do not belong together")]
         )  # fmt: skip
     return build_plan(problem, rep, files.certificate)
+
+
+def plan_inputs(files: PlanFiles) -> tuple[pd.DataFrame, pd.DataFrame, Scenario]:
+    """The customers and reps input tables a plan folder carries, and its scenario
+    (customers' ``current_rep`` is the input's, the plan's ``previous_rep``)."""
+    return _customers(files), _reps(files), _scenario(files)
 
 
 def plan_folder(path: str | Path) -> Path:

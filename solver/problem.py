@@ -122,9 +122,28 @@ class Problem:
         customers_df, reps_df = load_inputs(customers, reps, scenario)
         facts = Facts.build(customers_df, reps_df, scenario)
         rules = active_rules(scenario)
-        forced, reason = _forced(facts, scenario, rules)
+        forced, reason = rule_forced(facts, scenario, rules)
         cands = build_candidates(facts, scenario, rules, forced)
-        pairs = cands.pairs
+        problem = cls.from_pairs(customers_df, reps_df, scenario, cands.pairs, forced, reason)
+        fingerprints = input_fingerprints(customers_df, reps_df, scenario)
+        problem = dataclasses.replace(problem, fingerprints=fingerprints)
+        precheck(problem, cands.blocked)
+        return problem
+
+    @classmethod
+    def from_pairs(
+        cls,
+        customers: pd.DataFrame,
+        reps: pd.DataFrame,
+        scenario: Scenario,
+        pairs: PairFacts,
+        forced: np.ndarray,
+        reason: np.ndarray,
+    ) -> Problem:
+        """The problem on validated frames and given candidate pairs: the rules' rows, the
+        terms' prices and the balance, as :meth:`build` makes them (no fingerprints, no
+        pre-check)."""
+        rules = active_rules(scenario)
         blocks = tuple(
             block
             for rule in rules
@@ -132,9 +151,10 @@ class Problem:
             for block in ((made,) if isinstance(made, RowBlock) else made)
         )
         weight = scenario.weights.balance
-        problem = cls(
-            customers=customers_df,
-            reps=reps_df,
+        facts = pairs.facts
+        return cls(
+            customers=customers,
+            reps=reps,
             scenario=scenario,
             pair_customer=pairs.customer,
             pair_rep=pairs.rep,
@@ -147,14 +167,7 @@ class Problem:
             balance=Balance(weight, balance.shares(facts), facts.active) if weight > 0 else None,
             facts=facts,
             pairs=pairs,
-            fingerprints={
-                "customers": fingerprint_frame(customers_df),
-                "reps": fingerprint_frame(reps_df),
-                "scenario": fingerprint_frame(pd.DataFrame([scenario.model_dump(mode="json")])),
-            },
         )
-        precheck(problem, cands.blocked)
-        return problem
 
     @classmethod
     def from_matrices(
@@ -218,6 +231,18 @@ class Problem:
         )
 
 
+def input_fingerprints(
+    customers: pd.DataFrame | str, reps: pd.DataFrame, scenario: Scenario
+) -> dict[str, str]:
+    """What identifies a problem's inputs: the fingerprint of each table (``customers``
+    may be given as an already computed fingerprint) and of the scenario."""
+    return {
+        "customers": customers if isinstance(customers, str) else fingerprint_frame(customers),
+        "reps": fingerprint_frame(reps),
+        "scenario": fingerprint_frame(pd.DataFrame([scenario.model_dump(mode="json")])),
+    }
+
+
 def load_inputs(
     customers: pd.DataFrame | str | Path, reps: pd.DataFrame | str | Path, scenario: Scenario
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -266,7 +291,7 @@ def _readable_rep_ids(table: RawTable | None) -> pd.DataFrame:
     return pd.DataFrame({"rep_id": ids, "active": [True] * len(ids)})
 
 
-def _forced(facts: Facts, scenario: Scenario, rules) -> tuple[np.ndarray, np.ndarray]:
+def rule_forced(facts: Facts, scenario: Scenario, rules) -> tuple[np.ndarray, np.ndarray]:
     """Merge what protection and locks force; two rules forcing different reps is infeasible."""
     forced = np.full(facts.n, -1, dtype=np.int64)
     reason = np.full(facts.n, "", dtype=object)

@@ -33,6 +33,7 @@ from solver.cli.common import (
 from solver.cli.export import export
 from solver.cli.inputs import ColumnsOpt, DecimalOpt, EncodingOpt, SepOpt, apply_input_options
 from solver.cli.meta import package_version, scenario_schema, solve_summary
+from solver.cli.placement import assign, drift
 from solver.cli.progress import live_bar
 from solver.cli.report import report
 from solver.cli.routes import routes
@@ -291,6 +292,8 @@ app.command(name="scenario-schema")(scenario_schema)
 app.add_typer(runs_app, name="runs")
 app.command()(forecast)
 app.command()(routes)
+app.command()(assign)
+app.command()(drift)
 
 
 def _pct(x: float) -> str:

@@ -77,7 +77,8 @@ class Facts:
     def build(cls, customers: pd.DataFrame, reps: pd.DataFrame, scenario: Scenario) -> Facts:
         rep_index = {r: j for j, r in enumerate(reps["rep_id"])}
         spelling: dict[str, str] = {}  # matching key -> first spelling seen, for messages
-        for s in customers["segment"]:
+        distinct = pd.unique(customers["segment"])  # few distinct segments, many accounts
+        for s in distinct:
             if s:
                 spelling.setdefault(segment_key(s), s)
         keys = sorted(spelling)
@@ -110,11 +111,11 @@ class Facts:
             tenure_years=_tenure_years(customers["owner_since"], scenario.as_of),
             effort=customers["effort_hours"].to_numpy(float),
             visits=customers["visits"].to_numpy(float),
-            segment=np.array(
-                [seg_code.get(segment_key(s), -1) for s in customers["segment"]], dtype=np.int64
-            ),
+            segment=customers["segment"]
+            .map({s: seg_code.get(segment_key(s), -1) for s in distinct})
+            .to_numpy(dtype=np.int64),
             tier=customers["tier"].to_numpy(dtype=object),
-            current=np.array([rep_index.get(r, -1) for r in customers["current_rep"]], np.int64),
+            current=customers["current_rep"].map(rep_index).fillna(-1).to_numpy(dtype=np.int64),
             protected=protected,
             released=released,
             c_region=region,

@@ -1,0 +1,191 @@
+"""New accounts onto a standing plan: speed (API and CLI) and quality against the locked
+full re-solve and the routers a CRM would use.
+
+    python -m benchmarks.placement --customers 100000 --reps 1000 --new 1,1000
+    python -m benchmarks.placement --customers 10000 --reps 100 --new 200 --quality
+
+The instance comes from ``tests/instances.py`` (customers in a 300 km square, reps spread
+in it, capacity 1.3 x the estimated load, 2 % protected, one rep leaving) with ``--new``
+more accounts of the same kind; the standing plan is solved once (``--plan-time-limit``)
+and cached under ``benchmarks/instances/``. Speed: ``StandingBook.from_folder`` (reading
+the plan), ``place`` in the API with the book in memory (the batch's own engines and the
+whole call, which also builds the combined plan), and ``territory assign`` end to end in
+a fresh process. Quality (``--quality``): the batch's objective against the full re-solve
+with every standing account locked (exact answer) and against two routers on the same
+room: nearest rep with room, and round-robin over the eligible reps with room.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import solver
+from solver.placement import StandingBook, place
+from solver.placement.layout import build_layout, combined_customers
+from solver.placement.placing import read_new_accounts
+from solver.plan import evaluate
+from tests.instances import make_instance
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / "instances"
+
+
+def scenario(seed: int, limit: float) -> dict:
+    return {"as_of": "2027-01-01", "seed": seed, "time_limit_s": limit,
+            "weights": {"balance": 30.0}}  # fmt: skip
+
+
+def instance(n: int, m: int, extra: int, seed: int, limit: float) -> tuple[Path, pd.DataFrame]:
+    """The standing plan folder (solved once) and ``extra`` new accounts."""
+    folder = CACHE / f"placement-{n}x{m}-seed{seed}"
+    customers, reps = make_instance(n=n + extra, m=m, seed=seed, slack=1.3, protected=n // 50)
+    new = customers.tail(extra).reset_index(drop=True)
+    new = new.assign(customer_id=[f"N{k:06d}" for k in range(extra)], current_rep="",
+                     protected_rep="", protected_until="")  # fmt: skip
+    if not (folder / "plan" / "metrics.json").exists():
+        start = time.perf_counter()
+        plan = solver.solve(customers.head(n), reps, scenario(seed, limit))
+        plan.write(folder / "plan")
+        print(f"standing plan solved in {time.perf_counter() - start:.0f} s: {plan}")
+    return folder, new
+
+
+def timed(fn, repeat: int) -> tuple[list[float], object]:
+    walls, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        walls.append(time.perf_counter() - start)
+    return walls, result
+
+
+def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int) -> None:
+    walls, book = timed(lambda: StandingBook.from_folder(folder / "plan"), 1)
+    print(f"read the plan (StandingBook.from_folder): {walls[0]:.2f} s, {book.n:,} accounts")
+    print("| new accounts | batch engines s (median) | place() s (median) | runs | gap | CLI s |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for k in sizes:
+        walls, result = timed(lambda k=k: place(book, new.head(k)), repeat)
+        batch = [result.batch.wall_s]
+        path = folder / f"new-{k}.csv"
+        new.head(k).to_csv(path, index=False)
+        start = time.perf_counter()
+        cli = subprocess.run(
+            [sys.executable, "-m", "solver", "assign", "--plan", str(folder / "plan"),
+             "--new", str(path), "--out", str(folder / f"out-{k}"), "--quiet"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        cli_s = time.perf_counter() - start
+        if cli.returncode not in (0, 10):
+            print(cli.stderr)
+        gap = result.batch.gap
+        print(
+            f"| {k:,} | {statistics.median(batch):.3f} | {statistics.median(walls):.3f} | "
+            f"{repeat} | {'n/a' if gap is None else f'{gap:.3%}'} | {cli_s:.1f} |"
+        )
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import solver.cli.main"], check=True)
+    print(f"starting the command (imports alone): {time.perf_counter() - start:.1f} s")
+
+
+def routers(layout, order: np.ndarray) -> dict[str, tuple[np.ndarray, int]]:
+    """Nearest rep with room, and round-robin over the eligible reps with room, placing the
+    batch one account at a time in file order on the same room (rows) as the batch."""
+    problem = layout.problem
+    starts = problem.customer_starts()
+    out = {}
+    for name in ("nearest rep with room", "round-robin with room"):
+        rep = layout.standing_rep.copy()
+        chosen = np.full(problem.n, -1)
+        fixed = rep >= 0
+        chosen[fixed] = problem.pair_index(rep)[fixed]
+        used = [b.usage(chosen[fixed]) for b in problem.blocks]
+        turn, missed = 0, 0
+        for i in order:
+            pairs = np.arange(starts[i], starts[i + 1])
+            if name.startswith("nearest"):
+                pairs = pairs[np.argsort(problem.pairs.distance_km[pairs])]
+            else:
+                pairs = np.roll(pairs, -turn % max(len(pairs), 1))
+                turn += 1
+            fit = next((p for p in pairs if _fits(problem.blocks, used, p)), None)
+            if fit is None:
+                missed += 1
+                continue
+            for block, use in zip(problem.blocks, used, strict=True):
+                if block.row[fit] >= 0:
+                    use[block.row[fit]] += block.coeff[fit]
+            rep[i] = problem.pair_rep[fit]
+        out[name] = (rep, missed)
+    return out
+
+
+def _fits(blocks, used, p) -> bool:
+    return all(b.row[p] < 0 or u[b.row[p]] + b.coeff[p] <= b.upper[b.row[p]] + 1e-9
+               for b, u in zip(blocks, used, strict=True))  # fmt: skip
+
+
+def quality(folder: Path, new: pd.DataFrame, k: int, limit: float, ours_limit: float) -> None:
+    book = StandingBook.from_folder(folder / "plan")
+    ours = place(book, new.head(k), time_limit_s=ours_limit)
+    customers = combined_customers(
+        book.customers, read_new_accounts(new.head(k), book, book.scenario)
+    )
+    locks = book.customers[["customer_id", "current_rep"]].to_numpy().tolist()
+    start = time.perf_counter()
+    locked = solver.solve(
+        customers, book.reps,
+        {**book.scenario.model_dump(mode="json"), "time_limit_s": limit, "gap_tolerance": 0.0,
+         "rules": {**book.scenario.rules.model_dump(mode="json"), "locks": locks}},
+    )  # fmt: skip
+    locked_s = time.perf_counter() - start
+    print("| plan | objective | vs ours | unplaced | wall s |")
+    print("|---|---:|---:|---:|---:|")
+    base = ours.plan.objective
+    print(f"| ours (batch gap {ours.batch.gap:.3%}) | {base:,.1f} | 0 | {len(ours.unplaced)} | "
+          f"{ours.batch.wall_s:.2f} |")  # fmt: skip
+    print(f"| full re-solve, standing locked ({locked.certificate['engine']}, gap "
+          f"{locked.gap:.3%}) | {locked.objective:,.1f} | {locked.objective - base:+,.1f} | 0 | "
+          f"{locked_s:.1f} |")  # fmt: skip
+    layout = build_layout(
+        customers, book.reps, ours.plan.problem.scenario,
+        np.concatenate([book.rep, np.full(k, -1)]), np.zeros(book.n + k, dtype=bool),
+    )  # fmt: skip
+    for name, (rep, missed) in routers(layout, np.flatnonzero(layout.in_batch)).items():
+        if missed:
+            print(f"| {name} | n/a | n/a | {missed} | |")
+            continue
+        value = evaluate(layout.problem, rep).total
+        print(f"| {name} | {value:,.1f} | {value - base:+,.1f} | 0 | |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--reps", type=int, default=1_000)
+    parser.add_argument("--new", default="1,1000", help="batch sizes, comma-separated")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plan-time-limit", type=float, default=60.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quality", action="store_true")
+    parser.add_argument("--resolve-time-limit", type=float, default=120.0)
+    parser.add_argument("--place-time-limit", type=float, default=10.0)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.new.split(",")]
+    folder, new = instance(args.customers, args.reps, max(sizes), args.seed, args.plan_time_limit)
+    if args.quality:
+        quality(folder, new, max(sizes), args.resolve_time_limit, args.place_time_limit)
+    else:
+        speed(folder, new, sizes, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Place new accounts on a standing plan at once, by the solve's rules, with a reason each.
+
+``place(book, new)``: read and validate the new accounts against the plan's reps, refuse
+ids the plan already holds, lay out the combined problem (standing accounts pinned), solve
+the batch exactly on the room the standing plan leaves (:mod:`solver.placement.batch`),
+and make the combined plan with :func:`solver.plan.build_plan`: every standing account on
+its rep, every placed new account with its reason and runner-up. Accounts no rep can take
+are left out of the plan and listed with the binding rule and what would free room.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solver.errors import InputError, InputIssue
+from solver.inputs.columns import ColumnWarning, apply_mapping, unread_column_hints
+from solver.inputs.io import csv_bytes, read_table
+from solver.inputs.schema import DEFAULT_EFFORT_BY_TIER, TIER_SHARES, validate_customers
+from solver.outputs import replace_together
+from solver.placement.batch import BatchResult, batch_model, solve_batch
+from solver.placement.layout import Layout, build_layout, combined_customers, with_fingerprints
+from solver.placement.movable import movable_accounts
+from solver.placement.standing import StandingBook
+from solver.placement.unplaced import Unplaced, describe_unplaced
+from solver.plan import Plan, build_plan, rules_in_force
+from solver.scenario import Scenario, as_scenario
+from solver.version import __version__
+
+#: seconds the batch engines may take unless told otherwise
+DEFAULT_TIME_LIMIT_S = 10.0
+
+NewAccounts = pd.DataFrame | str | Path
+UNASSIGNED_FILE = "unassigned.csv"
+UNPLACED_COLUMNS = ("customer_id", "rule", "reason", "free_room")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The combined plan, the batch's own result, and the accounts left unplaced."""
+
+    plan: Plan
+    batch: BatchResult
+    unplaced: list[Unplaced]
+    new_ids: list[str]  # every new account given, placed or not
+    moved: pd.DataFrame  # standing accounts that changed rep: customer_id, from_rep, to_rep, why
+    unplaced_rows: pd.DataFrame  # the unplaced accounts' input rows
+
+    @property
+    def placed(self) -> int:
+        """New accounts placed."""
+        return len(set(self.new_ids) - {u.customer_id for u in self.unplaced})
+
+    def unplaced_table(self) -> pd.DataFrame:
+        """One row per unplaced account: customer_id, rule, reason, free_room, then its
+        input columns (so the file can be fed back once room is made)."""
+        table = pd.DataFrame([u.__dict__ for u in self.unplaced], columns=list(UNPLACED_COLUMNS))
+        rows = self.unplaced_rows.drop(columns=["current_rep"], errors="ignore")
+        return table.merge(rows, on="customer_id", how="left")
+
+    def file_bytes(self) -> dict[str, bytes]:
+        """The plan folder's files plus ``unassigned.csv`` (empty but for its header when
+        every account was placed), the seal last, so they replace an earlier plan together."""
+        files = self.plan.file_bytes()
+        seal = list(files)[-1]
+        body = {k: v for k, v in files.items() if k != seal}
+        return {**body, UNASSIGNED_FILE: csv_bytes(self.unplaced_table()), seal: files[seal]}
+
+    def write(self, out_dir: str | Path) -> None:
+        """Write the plan folder (:meth:`file_bytes`) atomically, as :meth:`Plan.write` does."""
+        replace_together(Path(out_dir), self.file_bytes(), "plan", "the plan")
+
+
+def place(
+    book: StandingBook,
+    new_customers: NewAccounts,
+    scenario: Scenario | dict | str | Path | None = None,
+    allow_moves: int = 0,
+    time_limit_s: float | None = None,
+) -> Placement:
+    """Place ``new_customers`` on ``book`` (see the module docstring); ``scenario`` defaults
+    to the plan's own, ``allow_moves`` standing accounts may move when that places the
+    batch better. Raises InputError for bad or duplicate new accounts."""
+    started = time.perf_counter()
+    scn = book.scenario if scenario is None else as_scenario(scenario)
+    new_df = read_new_accounts(new_customers, book, scn)
+    customers = combined_customers(book.customers, new_df)
+    standing_rep = np.concatenate([book.rep, np.full(len(new_df), -1, dtype=np.int64)])
+    movable = movable_accounts(customers, book, standing_rep, allow_moves)
+    rules = {"max_moves": int(allow_moves) if allow_moves else None, "max_moves_pct": None}
+    batch_scn = scn.replace(rules=rules)
+    limit = DEFAULT_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
+    keep = np.ones(len(customers), dtype=bool)
+    unplaced: list[Unplaced] = []
+    while True:  # each round sets at least one account aside, so this ends
+        layout = build_layout(
+            customers[keep].reset_index(drop=True), book.reps, batch_scn,
+            standing_rep[keep], movable[keep],
+        )  # fmt: skip
+        model = batch_model(layout)
+        result = solve_batch(model, limit, scn.seed, scn.workers, scn.gap_tolerance or 0.0)
+        if not result.unplaced.any():
+            break
+        left_out = model.customers[result.unplaced]
+        rep = _combined_rep(layout, model.customers, result.rep, result.unplaced)
+        unplaced += describe_unplaced(layout, left_out, rep)
+        kept_index = np.flatnonzero(keep)
+        keep[kept_index[left_out]] = False
+    rep = _combined_rep(layout, model.customers, result.rep, result.unplaced)
+    parent = book.certificate.get("input_fingerprints", {}).get("customers")
+    problem = with_fingerprints(layout.problem, scn, parent, new_df)
+    plan = build_plan(problem, rep, _certificate(layout, result, scn, book, started, unplaced))
+    ids = set(new_df["customer_id"])
+    unplaced_ids = {u.customer_id for u in unplaced}  # new accounts, or standing forced off
+    return Placement(
+        plan=plan,
+        batch=result,
+        unplaced=unplaced,
+        new_ids=list(new_df["customer_id"]),
+        moved=_moved(plan, ids),
+        unplaced_rows=customers[customers["customer_id"].isin(unplaced_ids)].reset_index(drop=True),
+    )
+
+
+def _combined_rep(layout: Layout, batch: np.ndarray, rep: np.ndarray, unplaced: np.ndarray):
+    """Rep per customer of the combined problem: standing reps, the batch's choice, -1 for
+    the unplaced."""
+    out = layout.standing_rep.copy()
+    out[batch] = np.where(unplaced, -1, rep)
+    return out
+
+
+def read_new_accounts(data: NewAccounts, book: StandingBook, scenario: Scenario) -> pd.DataFrame:
+    """The new accounts validated against the plan's reps. A customer_id the plan already
+    holds is an input error naming its rows. Tiers left empty are derived from the value
+    rank in the whole book (standing and new), as a solve of all of them would, and the
+    default effort follows that tier."""
+    fmt = scenario.input
+    raw = read_table(data, "customers", sep=fmt.sep, decimal=fmt.decimal, encoding=fmt.encoding)
+    raw = apply_mapping(raw, dict(scenario.columns.customers), "customers")
+    for hint in unread_column_hints([str(c) for c in raw.frame.columns], "customers"):
+        warnings.warn(hint, ColumnWarning, stacklevel=2)
+    rules = scenario.rules
+    new_df = validate_customers(raw, book.reps, scenario.as_of, rules.leaving_rep_protection)
+    standing_ids = set(book.customers["customer_id"])
+    dup = new_df["customer_id"].isin(standing_ids).to_numpy()
+    if dup.any():
+        shown = ", ".join(map(str, new_df["customer_id"][dup][:5]))
+        rows = tuple(raw.row_number(int(k)) for k in np.flatnonzero(dup))
+        rule = "already in the standing plan: a new account needs a new id"
+        raise InputError([InputIssue(raw.source, "customer_id", rule, rows, shown)])
+    return _book_tiers(new_df, raw.frame, book.customers["value"].to_numpy(float))
+
+
+def _book_tiers(new: pd.DataFrame, raw: pd.DataFrame, standing_value: np.ndarray) -> pd.DataFrame:
+    blank_tier = _blank(raw, "tier")
+    if not blank_tier.any() or len(standing_value) == 0:
+        return new
+    value = new["value"].to_numpy(float)
+    everything = np.sort(np.concatenate([standing_value, value]))[::-1]
+    # rank of each new value in the whole book, as a share (1 = the largest)
+    rank = (np.searchsorted(-everything, -value, side="left") + 1) / len(everything)
+    derived = np.where(rank <= TIER_SHARES[0], "A", np.where(rank <= TIER_SHARES[1], "B", "C"))
+    new = new.copy()
+    new.loc[blank_tier, "tier"] = derived[blank_tier]
+    blank_effort = blank_tier & _blank(raw, "effort_hours")
+    new.loc[blank_effort, "effort_hours"] = new.loc[blank_effort, "tier"].map(
+        DEFAULT_EFFORT_BY_TIER
+    )
+    return new
+
+
+def _blank(raw: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in raw:
+        return np.ones(len(raw), dtype=bool)
+    text = raw[column].astype(object).where(raw[column].notna(), "")
+    return (text.astype(str).str.strip() == "").to_numpy()
+
+
+def _moved(plan: Plan, new_ids: set) -> pd.DataFrame:
+    table = plan.assignments
+    moved = table[table["changed"] & ~table["customer_id"].isin(new_ids)]
+    return pd.DataFrame(
+        {
+            "customer_id": moved["customer_id"].to_numpy(),
+            "from_rep": moved["previous_rep"].to_numpy(),
+            "to_rep": moved["rep_id"].to_numpy(),
+            "why": moved["forced_by"].where(moved["forced_by"] != "", moved["reason"]).to_numpy(),
+        }
+    )
+
+
+def _certificate(
+    layout: Layout, result: BatchResult, scenario: Scenario, book: StandingBook,
+    started: float, unplaced: list[Unplaced],
+) -> dict:  # fmt: skip
+    """The combined plan's certificate: the batch's, with its bound lifted by the fixed
+    cost of the standing accounts (a lower bound on every plan that keeps them)."""
+    problem = layout.problem
+    pinned = ~layout.in_batch[problem.pair_customer]
+    fixed = float(problem.pair_cost[pinned].sum())
+    batch = result.certificate()
+    batch["unplaced_accounts"] = [u.__dict__ for u in unplaced]
+    parent = book.certificate
+    return {
+        "status": result.status,
+        "engine": f"placement ({result.engine})",
+        "engine_note": result.note,
+        "interrupted": None,
+        "stop_reason": "batch solved" if result.status == "optimal" else "batch time limit",
+        "gap_tolerance": scenario.gap_tolerance,
+        "bound": None if result.bound is None else result.bound + fixed,
+        "bound_source": result.bound_source + ", plus the standing accounts' fixed cost",
+        "lp_wall_s": 0.0,
+        "engine_wall_s": round(result.wall_s, 3),
+        "wall_s": round(time.perf_counter() - started, 3),
+        "seed": scenario.seed,
+        "time_limit_s": scenario.time_limit_s,
+        "workers": scenario.workers,
+        "deterministic": scenario.deterministic,
+        "as_of": str(scenario.as_of),
+        "candidate_pairs": len(problem.pair_rep),
+        "customers": problem.n,
+        "reps": problem.m,
+        "rules": rules_in_force(problem),
+        "weights": scenario.weights.model_dump(),
+        "scenario": scenario.model_dump(mode="json"),
+        "sense": problem.sense,
+        "version": __version__,
+        "placement": batch,
+        "parent": {
+            "source": book.source,
+            "plan_id": parent.get("plan_id"),
+            "input_fingerprints": parent.get("input_fingerprints", {}),
+            "rebalanced": rebalanced_reference(book),
+        },
+    }
+
+
+def rebalanced_reference(book: StandingBook) -> dict:
+    """What the last full solve behind the book left (carried from plan to plan): its
+    as-of date, engine, account count and workload spread, the reference of drift."""
+    carried = book.certificate.get("parent", {}).get("rebalanced")
+    if carried:
+        return carried
+    after = book.metrics.get("after", {})
+    return {
+        "as_of": book.certificate.get("as_of"),
+        "engine": book.certificate.get("engine"),
+        "plan_id": book.certificate.get("plan_id"),
+        "accounts": book.n,
+        "workload": after.get("workload", {}),
+        "value_gini": after.get("value_gini"),
+    }

@@ -1,0 +1,181 @@
+"""New accounts placed on a standing plan: the standing book stays, every new account is
+placed or listed with its reason, the combined plan holds every hard rule, the batch's
+certificate is valid, and the answer equals the full re-solve with the book locked.
+
+The standing plan: ``make_instance(n=36, m=5, seed=4)`` (reps R0..R4, R4 leaving) solved
+with CP-SAT; the new accounts are six more accounts of ``make_instance(n=42, ...)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import solver
+from solver.placement import StandingBook, book_drift, place
+from solver.placement.layout import combined_customers
+from solver.store.history import record_run
+from tests.instances import make_instance
+
+SCENARIO = {"as_of": "2027-01-01", "time_limit_s": 5, "seed": 1, "engine": "cpsat"}
+N_STANDING, N_NEW = 36, 6
+
+
+def _accounts(total: int = N_STANDING + N_NEW) -> tuple[pd.DataFrame, pd.DataFrame]:
+    customers, reps = make_instance(n=total, m=5, seed=4, slack=1.8)
+    return customers, reps
+
+
+@pytest.fixture(scope="module")
+def standing(tmp_path_factory) -> tuple[solver.Plan, object]:
+    customers, reps = _accounts()
+    plan = solver.solve(customers.head(N_STANDING), reps, SCENARIO)
+    folder = tmp_path_factory.mktemp("standing")
+    plan.write(folder)
+    return plan, folder
+
+
+@pytest.fixture
+def new_accounts() -> pd.DataFrame:
+    customers, _ = _accounts()
+    new = customers.tail(N_NEW).reset_index(drop=True)
+    new["customer_id"] = [f"N{k}" for k in range(N_NEW)]
+    return new.assign(current_rep="", protected_rep="", protected_until="")
+
+
+def test_standing_accounts_keep_their_rep_and_new_ones_get_a_reason(standing, new_accounts):
+    plan, folder = standing
+    result = place(StandingBook.from_folder(folder), new_accounts)
+    table = result.plan.assignments.set_index("customer_id")
+    before = plan.assignments.set_index("customer_id")["rep_id"]
+    assert (table.loc[before.index, "rep_id"] == before).all()
+    assert not table.loc[before.index, "changed"].any()
+    assert result.unplaced == [] and result.placed == N_NEW
+    new = table.loc[new_accounts["customer_id"]]
+    assert new["reason"].str.startswith("new account").all()
+    assert (new["rep_id"] != "R4").all()  # the leaving rep takes nothing
+
+
+def test_combined_plan_passes_the_independent_check(standing, new_accounts):
+    plan, _ = standing
+    combined = solver.assign(plan, new_accounts)
+    customers = combined_customers(plan.problem.customers, new_accounts)
+    violations = solver.check_plan(
+        customers, plan.problem.reps, combined.assignments[["customer_id", "rep_id"]], SCENARIO
+    )
+    assert violations == []
+
+
+def test_batch_certificate_is_valid_and_adds_up_to_the_plan(standing, new_accounts):
+    _, folder = standing
+    result = place(StandingBook.from_folder(folder), new_accounts)
+    batch = result.batch
+    assert batch.bound is not None and batch.bound <= batch.objective + 1e-6
+    assert batch.gap is not None and 0 <= batch.gap <= 0.005 + 1e-9
+    cert = result.plan.certificate
+    # the plan's objective is the batch's plus the fixed cost of the standing accounts,
+    # and its bound the batch's bound plus the same constant
+    fixed = cert["objective"] - batch.objective
+    assert fixed > 0
+    assert cert["bound"] - batch.bound == pytest.approx(fixed, rel=1e-9)
+    assert cert["placement"]["accounts"] == N_NEW
+
+
+def test_placement_equals_the_full_resolve_with_the_book_locked(standing, new_accounts):
+    plan, folder = standing
+    result = place(StandingBook.from_folder(folder), new_accounts)
+    book = plan.assignments[["customer_id", "rep_id"]].to_numpy().tolist()
+    customers = combined_customers(StandingBook.from_plan(plan).customers, new_accounts)
+    locked = solver.solve(
+        customers,
+        plan.problem.reps,
+        {**SCENARIO, "engine": "milp", "time_limit_s": 30, "rules": {"locks": book}},
+    )
+    ours = result.plan
+    assert locked.status == "optimal"
+    # both are optimal for the same model: equal within the batch's gap
+    assert ours.objective == pytest.approx(locked.objective, rel=ours.gap + 1e-6)
+    assert ours.objective >= locked.bound - 1e-6 * abs(locked.bound)
+
+
+def test_unplaceable_accounts_are_listed_with_rule_and_room(standing, new_accounts):
+    _, folder = standing
+    new = new_accounts.copy()
+    new.loc[0, "effort_hours"] = 100_000.0  # more than any rep's capacity
+    reps = StandingBook.from_folder(folder).reps
+    far = {"lat": 64.1, "lon": -21.9}  # Reykjavik: beyond every rep's travel limit
+    new.loc[1, ["lat", "lon"]] = [far["lat"], far["lon"]]
+    book = StandingBook.from_folder(folder)
+    book = StandingBook(
+        book.customers, reps.assign(max_travel_km=800.0), book.scenario, book.rep,
+        book.certificate, book.source, book.metrics,
+    )  # fmt: skip
+    result = place(book, new)
+    listed = {u.customer_id: u for u in result.unplaced}
+    assert set(listed) == {"N0", "N1"}
+    assert listed["N0"].rule == "capacity_hours" and "more room" in listed["N0"].free_room
+    assert listed["N1"].rule == "max_travel" and "max_travel excludes 4" in listed["N1"].reason
+    ids = set(result.plan.assignments["customer_id"])
+    assert "N0" not in ids and "N1" not in ids and {"N2", "N3", "N4", "N5"} <= ids
+    assert list(result.unplaced_table()["customer_id"]) == ["N0", "N1"]
+
+
+def test_a_customer_id_of_the_plan_is_an_input_error_naming_the_row(standing, new_accounts):
+    plan, _ = standing
+    new = new_accounts.copy()
+    new.loc[2, "customer_id"] = plan.assignments["customer_id"].iloc[0]
+    with pytest.raises(solver.InputError) as info:
+        solver.assign(plan, new)
+    issue = info.value.issues[0]
+    assert issue.column == "customer_id" and "already in the standing plan" in issue.rule
+    assert len(issue.rows) == 1
+
+
+def test_allow_moves_moves_at_most_k_and_never_costs_more(standing, new_accounts):
+    _, folder = standing
+    book = StandingBook.from_folder(folder)
+    tight = book.reps.assign(capacity_hours=book.reps["capacity_hours"] * 0.75)
+    book = StandingBook(
+        book.customers, tight, book.scenario, book.rep, book.certificate, book.source,
+        book.metrics,
+    )  # fmt: skip
+    fixed = place(book, new_accounts)
+    moved = place(book, new_accounts, allow_moves=2)
+    assert len(fixed.moved) == 0
+    assert len(moved.moved) <= 2
+    assert len(moved.unplaced) <= len(fixed.unplaced)
+    if len(moved.unplaced) == len(fixed.unplaced):
+        assert moved.plan.objective <= fixed.plan.objective + 1e-6 * abs(fixed.plan.objective)
+
+
+def test_blank_tiers_follow_the_value_rank_of_the_whole_book(standing, new_accounts):
+    plan, _ = standing
+    new = new_accounts.assign(tier="", effort_hours=np.nan)
+    top = float(plan.problem.customers["value"].max()) * 2
+    new.loc[0, "value"] = top
+    new.loc[1, "value"] = 0.0
+    combined = solver.assign(plan, new).assignments.set_index("customer_id")
+    assert combined.loc["N0", "tier"] == "A" and combined.loc["N0", "effort_hours"] == 24.0
+    assert combined.loc["N1", "tier"] == "C" and combined.loc["N1", "effort_hours"] == 6.0
+
+
+def test_assign_on_a_recorded_run_equals_assign_on_the_folder(standing, new_accounts, tmp_path):
+    plan, folder = standing
+    db = tmp_path / "runs.db"
+    run_id = record_run(plan, plan.problem.scenario, str(db))
+    from_run = place(StandingBook.from_run(run_id, str(db)), new_accounts).plan
+    from_folder = place(StandingBook.from_folder(folder), new_accounts).plan
+    columns = ["customer_id", "rep_id", "reason", "cost_total"]
+    pd.testing.assert_frame_equal(from_run.assignments[columns], from_folder.assignments[columns])
+    assert from_run.objective == pytest.approx(from_folder.objective)
+
+
+def test_drift_recommends_a_rebalance_once_the_book_has_grown(standing, new_accounts):
+    plan, _ = standing
+    small = book_drift(solver.assign(plan, new_accounts.head(1)))
+    assert small.new_since == 1 and not small.rebalance_due
+    grown = book_drift(solver.assign(plan, new_accounts))
+    assert grown.new_since == N_NEW and grown.rebalance_due  # 6 of 36 is over 10 %
+    assert "accounts added since" in grown.recommendation()
+    assert {m.measure for m in grown.measures} == {"workload", "accounts", "value"}
