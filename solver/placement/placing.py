@@ -112,9 +112,13 @@ def place(
         kept_index = np.flatnonzero(keep)
         keep[kept_index[left_out]] = False
     rep = _combined_rep(layout, model.customers, result.rep, result.unplaced)
-    parent = book.certificate.get("input_fingerprints", {}).get("customers")
+    parent = (book.certificate.get("input_fingerprints") or {}).get("customers")
     problem = with_fingerprints(layout.problem, scn, parent, new_df)
-    plan = build_plan(problem, rep, _certificate(layout, result, scn, book, started, unplaced))
+    plan = build_plan(
+        problem,
+        rep,
+        _certificate(layout, result, scn, book, started, unplaced, problem.fingerprints),
+    )
     ids = set(new_df["customer_id"])
     unplaced_ids = {u.customer_id for u in unplaced}  # new accounts, or standing forced off
     return Placement(
@@ -197,7 +201,7 @@ def _moved(plan: Plan, new_ids: set) -> pd.DataFrame:
 
 def _certificate(
     layout: Layout, result: BatchResult, scenario: Scenario, book: StandingBook,
-    started: float, unplaced: list[Unplaced],
+    started: float, unplaced: list[Unplaced], fingerprints: dict[str, str],
 ) -> dict:  # fmt: skip
     """The combined plan's certificate: the batch's, with its bound lifted by the fixed
     cost of the standing accounts (a lower bound on every plan that keeps them)."""
@@ -230,13 +234,14 @@ def _certificate(
         "rules": rules_in_force(problem),
         "weights": scenario.weights.model_dump(),
         "scenario": scenario.model_dump(mode="json"),
+        "input_fingerprints": fingerprints,
         "sense": problem.sense,
         "version": __version__,
         "placement": batch,
         "parent": {
             "source": book.source,
             "plan_id": parent.get("plan_id"),
-            "input_fingerprints": parent.get("input_fingerprints", {}),
+            "input_fingerprints": parent.get("input_fingerprints") or {},
             "rebalanced": rebalanced_reference(book),
         },
     }
@@ -245,7 +250,7 @@ def _certificate(
 def rebalanced_reference(book: StandingBook) -> dict:
     """What the last full solve behind the book left (carried from plan to plan): its
     as-of date, engine, account count and workload spread, the reference of drift."""
-    carried = book.certificate.get("parent", {}).get("rebalanced")
+    carried = (book.certificate.get("parent") or {}).get("rebalanced")
     if carried:
         return carried
     after = book.metrics.get("after", {})
@@ -254,6 +259,6 @@ def rebalanced_reference(book: StandingBook) -> dict:
         "engine": book.certificate.get("engine"),
         "plan_id": book.certificate.get("plan_id"),
         "accounts": book.n,
-        "workload": after.get("workload", {}),
+        "workload": dict(after.get("workload") or {}),
         "value_gini": after.get("value_gini"),
     }

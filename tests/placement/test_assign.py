@@ -80,6 +80,7 @@ def test_batch_certificate_is_valid_and_adds_up_to_the_plan(standing, new_accoun
     assert fixed > 0
     assert cert["bound"] - batch.bound == pytest.approx(fixed, rel=1e-9)
     assert cert["placement"]["accounts"] == N_NEW
+    assert set(cert["input_fingerprints"]) == {"customers", "reps", "scenario"}
 
 
 def test_placement_equals_the_full_resolve_with_the_book_locked(standing, new_accounts):
