@@ -89,6 +89,12 @@ class RowBlock:
         )
         return ceilings, floors
 
+    def floors_exact(self) -> bool:
+        """The integer floors accept exactly the plans that keep these floors: the
+        coefficients are whole at the scaling (a whole sum reaches L iff it reaches ceil(L))."""
+        scaled = self.coeff * self._factor()
+        return bool(np.all(np.abs(scaled - np.round(scaled)) < 1e-9))
+
     def _factor(self) -> float:
         """Scale to integers: the first of 1, 60 (hours to minutes) and 100 .. 10^6 that
         makes the coefficients and ceilings whole; else minutes for hours of at least one

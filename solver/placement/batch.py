@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from solver.constraints import RowBlock
-from solver.errors import NoSolutionError, SolverError
+from solver.errors import InfeasibleError, NoSolutionError, SolverError
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult, ModelInfeasible
 from solver.models.engine import Budget, Context
@@ -208,7 +208,36 @@ def _batch_block(
         np.concatenate([block.coeff[real], used[reps_held], np.zeros(nb)]),
         np.maximum(block.upper, row_use),
         block.labels,
+        block.lower,
     )
+
+
+def _floors_out_of_reach(model: BatchModel) -> InfeasibleError:
+    """The unplaced option keeps every ceiling, so an infeasible batch is a floor."""
+    return InfeasibleError(
+        _short_floors(model),
+        [
+            "let standing accounts move (--allow-moves K), or run a full rebalance",
+            "or widen the band (its floor) in the scenario",
+        ],
+    )
+
+
+def _short_floors(model: BatchModel) -> list[str]:
+    """Floors the standing books leave short, in words: the batch cannot close them all
+    (a band's floor grows with the book's total as accounts arrive)."""
+    problem = model.problem
+    held = np.flatnonzero(problem.pair_customer >= model.size)  # aggregate pairs
+    lines = ["the new accounts cannot bring every rep below its floor up to it while the "
+             "standing accounts stay put"]  # fmt: skip
+    for block in problem.blocks:
+        use = block.usage(held)
+        for r in np.flatnonzero(use < block.lower - 1e-9):
+            lines.append(
+                f"{block.labels[r]}: standing accounts carry {use[r]:,.1f} under "
+                f"{block.rule}, its floor is {block.lower[r]:,.1f}"
+            )
+    return lines
 
 
 def _reordered(block: RowBlock, order: np.ndarray) -> RowBlock:
@@ -251,15 +280,17 @@ def solve_batch(
     ctx = Context(Budget(time_limit_s), seed=seed, workers=workers, objective=objective)
     try:
         runs = [engine(BOUND_ENGINE).run(problem, None, ctx)]
-    except ModelInfeasible:  # cannot happen with the unplaced rep; say so if it does
-        raise SolverError(
-            "internal error: the batch model with its unplaced option is infeasible"
-        ) from None
+    except ModelInfeasible:  # the unplaced option keeps every ceiling: a floor is out of reach
+        raise _floors_out_of_reach(model) from None
     ctx = dataclasses.replace(ctx, relaxation=runs[0].relaxation)
     try:
         share = ctx.with_budget(max(CPSAT_SHARE * time_limit_s, 0.5))
         runs.append(engine(PLAN_ENGINE).run(problem, runs[0].rep, share))
     except ModelInfeasible:  # its rows in whole minutes can be tighter than the exact ones
+        # ceilings never make the batch infeasible (an account can stay unplaced), so when
+        # every floor is exact in whole numbers, CP-SAT has proved a floor out of reach
+        if all(b.floors_exact() for b in problem.blocks if b.has_floors()):
+            raise _floors_out_of_reach(model) from None
         runs.append(None)
     best, bound = _best(runs, objective)
     complete = runs[-1] is not None and runs[-1].search_complete  # CP-SAT solved its model

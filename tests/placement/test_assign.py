@@ -180,3 +180,53 @@ def test_drift_recommends_a_rebalance_once_the_book_has_grown(standing, new_acco
     assert grown.new_since == N_NEW and grown.rebalance_due  # 6 of 36 is over 10 %
     assert "accounts added since" in grown.recommendation()
     assert {m.measure for m in grown.measures} == {"workload", "accounts", "value"}
+
+
+def _value_band_plan(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame, dict, object]:
+    """Four reps, 24 accounts, a value band [0.7, 1.4] of equal shares; the standing plan
+    leaves R3 near its floor, which grows with the book's total as accounts arrive."""
+    rng = np.random.default_rng(3)
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"A{i:02d}" for i in range(24)],
+            "lat": 42.0 + rng.uniform(-0.3, 0.3, 24),
+            "lon": -87.8 + rng.uniform(-0.3, 0.3, 24),
+            "value": rng.integers(1_000, 9_000, 24).astype(float),
+        }
+    )
+    reps = pd.DataFrame(
+        {"rep_id": ["R0", "R1", "R2", "R3"], "lat": [42.0] * 4, "lon": [-87.8] * 4,
+         "capacity_hours": [400.0] * 4}
+    )  # fmt: skip
+    scenario = {
+        "as_of": "2027-01-01", "time_limit_s": 5, "seed": 1,
+        "balance": [{"measure": "value", "share": "equal", "band": [0.7, 1.4]}],
+    }  # fmt: skip
+    plan = solver.solve(customers, reps, scenario)
+    plan.write(tmp_path / "standing")
+    return customers, reps, scenario, tmp_path / "standing"
+
+
+def test_new_accounts_keep_every_band_of_the_grown_book(tmp_path):
+    customers, reps, scenario, folder = _value_band_plan(tmp_path)
+    held = solver.Plan.load(folder).assignments.groupby("rep_id")["value"].sum()
+    poorest, total = held.idxmin(), customers["value"].sum()
+    # just enough value that the poorest rep falls below 0.7 x 1/4 of the grown book
+    big = held.min() / (0.7 * 0.25) - total + 200.0
+    new = pd.DataFrame({"customer_id": ["N0"], "lat": [42.3], "lon": [-87.5], "value": [big]})
+    result = place(StandingBook.from_folder(folder), new)
+    everyone = pd.concat([customers, new], ignore_index=True)
+    assert solver.check_plan(everyone, reps, result.plan.assignments, scenario) == []
+    table = result.plan.assignments.set_index("customer_id")
+    assert table.at["N0", "rep_id"] == poorest
+
+
+def test_a_floor_the_new_accounts_cannot_reach_is_reported_not_returned(tmp_path):
+    _, _, _, folder = _value_band_plan(tmp_path)
+    huge = pd.DataFrame(
+        {"customer_id": ["N0"], "lat": [42.0], "lon": [-87.8], "value": [1_000_000.0]}
+    )  # every floor grows past the standing books
+    with pytest.raises(solver.InfeasibleError) as caught:
+        place(StandingBook.from_folder(folder), huge)
+    text = str(caught.value)
+    assert "floor" in text and "R0" in text and "--allow-moves" in text
