@@ -9,8 +9,8 @@ import pytest
 
 from solver.report import outlines as outlines_mod
 from solver.report.labels import overlaps, place_labels
+from solver.report.maps import LABEL_CHAR_W, LABEL_H
 from solver.report.outlines import outlines
-from solver.report.page import LABEL_CHAR_W, LABEL_H
 
 GULF = (-100.0, -93.0, 25.5, 31.0)  # south Texas: Mexico border, Gulf coast, state lines
 

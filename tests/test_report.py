@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import fnmatch
+import hashlib
+import html
 import json
 import re
 import shutil
 import struct
 import subprocess
+import tomllib
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -165,19 +170,19 @@ def plan_counts(plan_dir: Path) -> tuple[int, int, int]:
 def test_hostile_text_is_escaped(page: str) -> None:
     assert HOSTILE_NAME not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<img" not in page and "onerror=&quot;alert(2)&quot;" in page
+    assert "<img" not in page and "onerror=&#34;alert(2)&#34;" in page
     assert "&lt;b onmouseover=alert(3)&gt;Rep&lt;/b&gt;" in page
     assert page.count("<script>") == 1  # only the page's own sorting/filter script
     # the spreadsheet guard is undone: the text reads as the CRM wrote it
-    assert "=cmd|&#x27; /C calc&#x27;!A0" in page
-    assert "&#x27;=cmd" not in page
+    assert "=cmd|&#39; /C calc&#39;!A0" in page
+    assert "&#39;=cmd" not in page
 
 
 def test_page_is_self_contained(page: str) -> None:
     assert not re.search(r"<[^<>]*\s(src|href)\s*=", page, flags=re.IGNORECASE)
     assert "url(" not in page and "@import" not in page
     assert "http://" not in page and "https://" not in page
-    assert "default-src &#x27;none&#x27;" in page  # CSP: the browser may fetch nothing
+    assert "default-src &#39;none&#39;" in page  # CSP: the browser may fetch nothing
 
 
 def test_headline_numbers_and_element_counts(page: str, plan_dir: Path, metrics: dict) -> None:
@@ -362,3 +367,35 @@ def test_plan_without_previous_owners(tmp_path: Path) -> None:
     assert dom.counts["bar-after"] == 4
     assert "rows-moves" not in dom.counts and "All 0 moves." in page
     assert "no rep / unknown" in page
+
+
+def test_script_hash_in_the_policy_matches_the_inline_script(page: str) -> None:
+    """The browser runs the sorting script only if its SHA-256 is the one the policy names."""
+    script = re.search(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    policy = re.search(r"script-src &#39;sha256-([A-Za-z0-9+/=]+)&#39;", page)
+    assert script and policy
+    digest = hashlib.sha256(html.unescape(script.group(1)).encode("utf-8")).digest()
+    assert base64.b64encode(digest).decode() == policy.group(1)
+    assert "move-filter" in script.group(1)  # the page's own script, not an empty one
+
+
+def test_every_data_file_of_the_package_is_shipped() -> None:
+    """Templates and outlines are read at run time: a non-editable install must carry them,
+    so each non-Python file under solver/ matches a package-data pattern (patterns are
+    relative to their package's folder)."""
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]
+    missing = []
+    for path in sorted((root / "solver").rglob("*")):
+        if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        shipped = False
+        for package, globs in patterns.items():
+            folder = root.joinpath(*package.split("."))
+            if folder in path.parents:
+                inside = path.relative_to(folder).as_posix()
+                shipped |= any(fnmatch.fnmatch(inside, g) for g in globs)
+        if not shipped:
+            missing.append(str(path.relative_to(root)))
+    assert not missing, missing

@@ -7,15 +7,28 @@ have are an input error naming file, rows and column (the folders do not belong 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from solver.errors import InputError, InputIssue
 from solver.inputs.io import read_table
-from solver.report.page import MAP_H, MAP_W, PlanData, Section, _projection, _table, e, fmt_num
+from solver.report.sections import (
+    MAP_H,
+    MAP_W,
+    Cell,
+    PlanData,
+    Section,
+    Table,
+    fmt_num,
+    number,
+    projection,
+    render,
+)
 from solver.routes.output import STOP_COLUMNS, SUMMARY_COLUMNS
 
 WEEK_DAYS = 5
@@ -50,19 +63,19 @@ def routes_section(routes_dir: str | Path) -> Section:
     return partial(_section, routes_dir)
 
 
-def _section(routes_dir: str | Path, p: PlanData, colours: dict[str, str]) -> str:
+def _section(routes_dir: str | Path, p: PlanData, colours: dict[str, str]) -> Markup:
     """A sortable per-rep table and the busiest rep's first days out on a map."""
     stops, summary = read_routes(routes_dir, p)
-    return (
-        '<section id="routes"><h2>Routes: routed vs round-trip travel per rep</h2>'
-        f"{_week_map(p, stops)}<div class='scroll'>{_travel_table(summary, colours)}</div>"
-        '<p class="note">Round trips: a separate trip from the base to each visit (the '
-        "plan's travel model). Routed: the same visits driven as daily routes.</p></section>"
+    return render(
+        "routes_section.html.j2",
+        package=__package__,
+        week=_week_map(p, stops),
+        table=_travel_table(summary, colours),
     )
 
 
-def _travel_table(summary: pd.DataFrame, colours: dict[str, str]) -> str:
-    headers = [
+def _travel_table(summary: pd.DataFrame, colours: dict[str, str]) -> Table:
+    headers = (
         ("rep", "text"),
         ("days used", "num"),
         ("routed km", "num"),
@@ -70,32 +83,49 @@ def _travel_table(summary: pd.DataFrame, colours: dict[str, str]) -> str:
         ("saved", "num"),
         ("longest day h", "num"),
         ("visits not fitted", "num"),
-    ]
-
-    def num(value: object, text: str, title: str = "") -> str:
-        tip = f' title="{e(title)}"' if title else ""
-        return f'<td class="num" data-v="{e(value)}"{tip}>{e(text)}</td>'
-
+    )
     rows = []
     for r in summary.itertuples(index=False):
-        dot = f'<i class="dot" style="background:{colours.get(str(r.rep_id), "#999")}"></i>'
-        cells = [
-            f"<td>{dot}{e(r.rep_id)}</td>",
-            num(r.days_used, fmt_num(r.days_used)),
-            num(r.routed_km, fmt_num(r.routed_km)),
-            num(r.star_km, fmt_num(r.star_km)),
-            num(r.saved_km_pct, f"{fmt_num(r.saved_km_pct, 1)} %"),
-            num(r.longest_day_h, fmt_num(r.longest_day_h, 2)),
-            num(r.visits_not_fitted, fmt_num(r.visits_not_fitted), str(r.not_fitted)),
-        ]
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    return _table("routes-table", headers, rows)
+        rows.append(
+            (
+                Cell(str(r.rep_id), dot=colours.get(str(r.rep_id), "#999")),
+                number(r.days_used, fmt_num(r.days_used)),
+                number(r.routed_km, fmt_num(r.routed_km)),
+                number(r.star_km, fmt_num(r.star_km)),
+                number(r.saved_km_pct, f"{fmt_num(r.saved_km_pct, 1)} %"),
+                number(r.longest_day_h, fmt_num(r.longest_day_h, 2)),
+                number(r.visits_not_fitted, fmt_num(r.visits_not_fitted), str(r.not_fitted)),
+            )
+        )
+    return Table("routes-table", headers, tuple(rows))
 
 
-def _week_map(p: PlanData, stops: pd.DataFrame) -> str:
+@dataclass(frozen=True)
+class RouteDay:
+    """One day out on the week map: its colour, tooltip, stops and closed line (pixels)."""
+
+    colour: str
+    tip: str
+    stops: tuple[tuple[float, float], ...]
+    line: tuple[tuple[float, float], ...]  # base, stops in order, base
+
+
+@dataclass(frozen=True)
+class WeekMap:
+    """The first days out of the rep with the most stops, laid out in pixels."""
+
+    rep_id: str
+    caption: str
+    base: tuple[float, float]
+    days: tuple[RouteDay, ...]
+    width: int = MAP_W
+    height: int = MAP_H
+
+
+def _week_map(p: PlanData, stops: pd.DataFrame) -> WeekMap | None:
     """The first five days out of the rep with the most stops: a coloured line per day."""
     if stops.empty:
-        return "<p>No routed stops.</p>"
+        return None
     rep_id = str(stops["rep_id"].value_counts().index[0])
     own = stops[stops["rep_id"] == rep_id]
     first = sorted(own["day"].unique())[:WEEK_DAYS]
@@ -104,40 +134,23 @@ def _week_map(p: PlanData, stops: pd.DataFrame) -> str:
     base = p.reps.set_index("rep_id").loc[rep_id, ["lat", "lon"]].astype(float)
     lat = np.concatenate([[base["lat"]], where.loc[week["customer_id"], "lat"].to_numpy(float)])
     lon = np.concatenate([[base["lon"]], where.loc[week["customer_id"], "lon"].to_numpy(float)])
-    proj = _projection(lat, lon)
+    proj = projection(lat, lon)
     bx, by = proj.xy(np.array([base["lat"]]), np.array([base["lon"]]))
-    parts = [
-        f'<svg id="routes-map" viewBox="0 0 {MAP_W} {MAP_H}" width="{MAP_W}" height="{MAP_H}" '
-        f'role="img" aria-label="routes of {e(rep_id)}"><rect width="{MAP_W}" height="{MAP_H}" '
-        'class="mapbg"/>'
-    ]
-    legend = []
+    home = (float(bx[0]), float(by[0]))
+    days = []
     for k, (day, visits) in enumerate(week.groupby("day", sort=True)):
-        colour = DAY_COLOURS[k % len(DAY_COLOURS)]
         spots = where.loc[visits.sort_values("stop")["customer_id"]]
         x, y = proj.xy(spots["lat"].to_numpy(float), spots["lon"].to_numpy(float))
-        points = " ".join(
-            f"{a:.1f},{b:.1f}" for a, b in zip([bx[0], *x, bx[0]], [by[0], *y, by[0]], strict=True)
-        )
+        points = tuple(zip(x.tolist(), y.tolist(), strict=True))
         left = visits["depart_h"].max()
-        tip = f"day {int(day)}: {len(visits)} stops, the last left at {left:.1f} h"
-        parts.append(
-            f'<g><title>{e(tip)}</title><polyline points="{points}" fill="none" '
-            f'stroke="{colour}" stroke-width="2"/>'
-            + "".join(
-                f'<circle cx="{a:.1f}" cy="{b:.1f}" r="4" fill="{colour}"/>'
-                for a, b in zip(x, y, strict=True)
+        days.append(
+            RouteDay(
+                colour=DAY_COLOURS[k % len(DAY_COLOURS)],
+                tip=f"day {int(day)}: {len(visits)} stops, the last left at {left:.1f} h",
+                stops=points,
+                line=(home, *points, home),
             )
-            + "</g>"
         )
-        legend.append(f'<span class="key"><i style="background:{colour}"></i>{e(tip)}</span>')
-    parts.append(
-        f'<circle cx="{bx[0]:.1f}" cy="{by[0]:.1f}" r="7" fill="#fff" stroke="#111" '
-        f'stroke-width="2"><title>{e(rep_id)} base</title></circle></svg>'
-    )
     shown = ", ".join(str(int(d)) for d in first)
     caption = f"{rep_id} (the rep with the most stops): its first {len(first)} days out ({shown})"
-    return (
-        f'<figure class="map"><figcaption>{e(caption)}</figcaption>{"".join(parts)}</figure>'
-        f'<div class="legend">{"".join(legend)}</div>'
-    )
+    return WeekMap(rep_id, caption, home, tuple(days))
