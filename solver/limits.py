@@ -14,19 +14,24 @@ from pathlib import Path
 import psutil
 
 from solver.errors import TooLargeError
+from solver.models.names import AUTO, CPSAT, ENGINE_CHOICES, FLOW, LNS, MILP
 
 GIB = 2**30
 BASE_BYTES = 400 * 2**20
-#: peak bytes per candidate pair, by engine ("build" = loading and candidate generation)
+#: loading and candidate generation, sized like an engine
+BUILD = "build"
+#: peak bytes per candidate pair, by engine (and BUILD)
 #: measured peak RSS (benchmarks/results/scaling.csv): 338 MB at 655k pairs, 494 MB at 1.43M,
 #: 1.1 GB at 4.86M, i.e. about 0.2 GB + 180 B per pair for load + bound + search
 BYTES_PER_PAIR = {
-    "build": 400,
-    "lns": 400,
-    "flow": 1_000,
-    "cpsat": 7_000,
-    "milp": 3_000,
+    BUILD: 400,
+    LNS: 400,
+    FLOW: 1_000,
+    CPSAT: 7_000,
+    MILP: 3_000,
 }
+#: "auto" sizes itself by the engines its portfolio runs (Portfolio.memory_engine)
+assert set(ENGINE_CHOICES) - {AUTO} <= set(BYTES_PER_PAIR), "every choice needs its rate"
 
 
 #: where a Linux container's memory limit is read (cgroup v2 and v1)
@@ -107,13 +112,18 @@ def check_size(pairs: int, engine: str, memory_limit_gb: float | None = None) ->
     need = estimated_bytes(pairs, engine)
     if need <= memory:
         return
-    hint = {
-        "cpsat": 'use engine = "auto" or "lns" (about 15x less memory per pair)',
-        "milp": 'use engine = "auto" or "lns"',
-    }.get(engine, "lower max_candidates (reps kept per customer), or split the run by region")
     raise TooLargeError(
         f"{pairs:,} candidate pairs need about {need / GIB:.1f} GiB with the {engine} "
         f"engine, above the {memory / GIB:.1f} GiB "
         f"{'allowed by memory_limit_gb' if memory_limit_gb is not None else 'available'}; "
-        f"{hint}"
+        f"{_hint(engine)}"
     )
+
+
+def _hint(engine: str) -> str:
+    """What to change: an engine that needs more memory per pair than the neighbourhood
+    search is told the ratio; otherwise fewer candidate pairs."""
+    rate, lean = BYTES_PER_PAIR.get(engine, 0), BYTES_PER_PAIR[LNS]
+    if rate > lean:
+        return f'use engine = "{AUTO}" or "{LNS}" (about {rate / lean:.0f}x less memory per pair)'
+    return "lower max_candidates (reps kept per customer), or split the run by region"

@@ -43,6 +43,7 @@ from solver.inputs.io import atomic_write
 from solver.inputs.spreadsheet import write_xlsx
 from solver.interrupt import Terminated, exit_at_once, raise_terminated
 from solver.metrics import verdict
+from solver.models.names import ENGINE_CHOICES, spelled_out
 from solver.outputs import check_output_dir
 from solver.scenario import as_scenario, flatten
 from solver.store.history import check_database, record_run
@@ -156,7 +157,7 @@ def solve_cmd(
     scenario: ScenarioOpt = None,
     as_of: AsOfOpt = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds")] = None,
-    engine: Annotated[str | None, typer.Option(help="auto, cpsat, lns, flow or milp")] = None,
+    engine: Annotated[str | None, typer.Option(help=spelled_out(ENGINE_CHOICES))] = None,
     seed: Annotated[int | None, typer.Option(help="random seed")] = None,
     gap: Annotated[
         float | None,

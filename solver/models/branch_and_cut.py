@@ -40,6 +40,7 @@ from solver.models.base import EngineResult, EngineStats, rep_from_x
 from solver.models.engine import Context
 from solver.models.incumbents import IncumbentPool
 from solver.models.lp import build_lp
+from solver.models.names import HIGHS
 from solver.problem import Problem
 
 try:  # scipy's private copy of the HiGHS bindings
@@ -207,7 +208,7 @@ class BranchAndCutEngine:
     """HiGHS branch-and-cut as an engine: on its own (:meth:`run`, blocking until its
     limit or a proof), or beside another engine (:meth:`beside`, in its own thread)."""
 
-    name = "highs"
+    name = HIGHS
 
     def supports(self, problem: Problem) -> list[str]:
         return [] if available() else ["scipy without its HiGHS bindings"]

@@ -26,6 +26,7 @@ from solver.constraints.base import integral_blocks
 from solver.interrupt import StopRequest, run_stoppable
 from solver.models.base import EngineResult, ModelInfeasible
 from solver.models.engine import Context
+from solver.models.names import CPSAT
 from solver.problem import Problem
 
 #: largest scaled |cost| of one pair; keeps the objective well inside int64
@@ -212,7 +213,7 @@ def solve_cpsat(
     return EngineResult(
         rep=rep,
         status="optimal" if proved else "feasible",
-        engine="cpsat",
+        engine=CPSAT,
         wall_s=time.perf_counter() - start,
         engine_bound=_valid_bound(problem, solver.best_objective_bound, scale),
         bound_source=BOUND_SOURCE,
@@ -227,7 +228,7 @@ BOUND_SOURCE = "CP-SAT objective bound, less the cost rounding of its integer mo
 class CpSatEngine:
     """CP-SAT on the whole model, hinted with the start plan; proves small models optimal."""
 
-    name = "cpsat"
+    name = CPSAT
 
     def supports(self, problem: Problem) -> list[str]:
         return []

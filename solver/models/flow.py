@@ -17,6 +17,7 @@ from ortools.graph.python import min_cost_flow
 
 from solver.models.base import EngineResult
 from solver.models.engine import Context, require
+from solver.models.names import FLOW
 from solver.problem import Problem
 
 SCALE_TARGET = 1e7  # largest scaled |cost|
@@ -34,7 +35,7 @@ def unsupported(problem: Problem) -> list[str]:
 class FlowEngine:
     """Min-cost flow: exact when every limit and the balance count accounts."""
 
-    name = "flow"
+    name = FLOW
     bound_source = ""
 
     def supports(self, problem: Problem) -> list[str]:
@@ -89,7 +90,7 @@ def solve_flow(problem: Problem) -> EngineResult | None:
     return EngineResult(
         rep=rep,
         status="optimal",
-        engine="flow",
+        engine=FLOW,
         wall_s=time.perf_counter() - start,
         note=f"costs scaled by {scale:.6g} to integers",
     )

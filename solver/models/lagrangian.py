@@ -30,6 +30,7 @@ import numpy as np
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult
 from solver.models.engine import Context, Relaxation
+from solver.models.names import LAGRANGIAN
 from solver.models.warmstart import repair
 from solver.problem import Problem
 
@@ -185,7 +186,7 @@ class LagrangianBound:
     and its reduced costs. A deterministic run counts ``deterministic_steps`` ascent
     steps instead of the clock."""
 
-    name = "lagrangian"
+    name = LAGRANGIAN
 
     def __init__(self, deterministic_steps: int = 300) -> None:
         self.deterministic_steps = deterministic_steps

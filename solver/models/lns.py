@@ -41,6 +41,7 @@ from solver.models.base import EngineResult, EngineStats
 from solver.models.cpsat import solve_cpsat
 from solver.models.engine import Context
 from solver.models.incumbents import IncumbentPool
+from solver.models.names import LNS
 from solver.problem import Problem
 
 #: reps whose accounts the first step re-optimises
@@ -198,7 +199,7 @@ class SearchStats:
 class NeighbourhoodSearch:
     """The search above as an engine: from the start plan, for the budget."""
 
-    name = "lns"
+    name = LNS
 
     def supports(self, problem: Problem) -> list[str]:
         return []

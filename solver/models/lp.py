@@ -20,6 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from solver.constraints import RowBlock
 from solver.models.base import EngineResult, ModelInfeasible, rep_from_x
 from solver.models.engine import Context, Relaxation
+from solver.models.names import LP, MILP
 from solver.models.warmstart import lp_rounding
 from solver.problem import Problem
 
@@ -344,7 +345,7 @@ class LpBound:
     """The LP relaxation as an engine: its bound, its rounded and repaired solution as the
     start plan, and its reduced costs. An infeasible LP proves the model infeasible."""
 
-    name = "lp"
+    name = LP
 
     def supports(self, problem: Problem) -> list[str]:
         return []
@@ -369,7 +370,7 @@ class LpBound:
 class HighsMip:
     """HiGHS branch-and-bound on the whole model (scipy.optimize.milp)."""
 
-    name = "milp"
+    name = MILP
 
     def supports(self, problem: Problem) -> list[str]:
         return []
