@@ -1,4 +1,5 @@
-"""Shared builders: facts of a few hand-made customers and reps, without solving anything."""
+"""Shared builders: facts of a few hand-made customers and reps (without solving anything),
+generalized-assignment matrices for the search tests, and the test PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import solver
+from solver.check import check_matrix_plan
 from solver.inputs.facts import Facts, PairFacts
 from solver.problem import load_inputs
 from solver.scenario import Scenario
 from solver.store.history import database_url
+from tests.instances import NO_EARLY_STOP
 
 #: the test PostgreSQL URL: export TERRITORY_TEST_PG_URL=$(sh scripts/start_postgres.sh)
 PG_ENV = "TERRITORY_TEST_PG_URL"
@@ -64,3 +68,22 @@ def pg_url() -> str:
     finally:
         engine.dispose()
     return url
+
+
+def tight_gap(
+    n: int, m: int, seed: int, slack: float = 0.8, scenario: dict | None = None
+) -> solver.Problem:
+    """A random generalized-assignment matrix in the style of Yagiura's type D: costs fall as
+    workloads rise, and rep j's capacity is ``slack`` x (sum of its workloads / m)."""
+    rng = np.random.default_rng(seed)
+    work = rng.integers(1, 101, size=(n, m)).astype(float)
+    cost = 111.0 - work + rng.integers(-10, 11, size=(n, m))
+    capacity = np.floor(slack * work.sum(axis=0) / m)
+    scenario = {**NO_EARLY_STOP, **(scenario or {})}
+    return solver.Problem.from_matrices(cost, work, capacity, scenario=scenario)
+
+
+def matrix_violations(problem: solver.Problem, rep: np.ndarray) -> list:
+    """The independent checker's findings for a plan of a ``from_matrices`` problem."""
+    workload = problem.pair_workload.reshape(problem.n, problem.m)
+    return check_matrix_plan(workload, problem.blocks[0].upper, rep)

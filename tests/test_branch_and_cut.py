@@ -14,8 +14,8 @@ from solver.models.branch_and_cut import BranchAndCut
 from solver.models.cpsat import solve_cpsat
 from solver.models.incumbents import IncumbentPool, keeps_rows
 from solver.plan import evaluate
+from tests.conftest import matrix_violations, tight_gap
 from tests.instances import SMALL_SCENARIO, make_instance
-from tests.test_lns import matrix_violations, tight_gap
 
 pytestmark = pytest.mark.skipif(
     not branch_and_cut.available(), reason="scipy without its HiGHS bindings"

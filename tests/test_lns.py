@@ -8,31 +8,12 @@ import numpy as np
 import pytest
 
 import solver
-from solver.check import check_matrix_plan
 from solver.models import lns
 from solver.models.lp import solve_lp
 from solver.models.warmstart import lp_rounding
 from solver.plan import evaluate
-from tests.instances import NO_EARLY_STOP, SMALL_SCENARIO, make_instance
-
-
-def tight_gap(
-    n: int, m: int, seed: int, slack: float = 0.8, scenario: dict | None = None
-) -> solver.Problem:
-    """A random generalized-assignment matrix in the style of Yagiura's type D: costs fall as
-    workloads rise, and rep j's capacity is ``slack`` x (sum of its workloads / m)."""
-    rng = np.random.default_rng(seed)
-    work = rng.integers(1, 101, size=(n, m)).astype(float)
-    cost = 111.0 - work + rng.integers(-10, 11, size=(n, m))
-    capacity = np.floor(slack * work.sum(axis=0) / m)
-    scenario = {**NO_EARLY_STOP, **(scenario or {})}
-    return solver.Problem.from_matrices(cost, work, capacity, scenario=scenario)
-
-
-def matrix_violations(problem: solver.Problem, rep: np.ndarray) -> list:
-    """The independent checker's findings for a plan of a ``from_matrices`` problem."""
-    workload = problem.pair_workload.reshape(problem.n, problem.m)
-    return check_matrix_plan(workload, problem.blocks[0].upper, rep)
+from tests.conftest import matrix_violations, tight_gap
+from tests.instances import SMALL_SCENARIO, make_instance
 
 
 def test_relatedness_counts_the_cheapest_other_reps():

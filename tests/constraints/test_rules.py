@@ -4,8 +4,9 @@ pairs, with no engine and no solve."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from solver.constraints import RULES, eligible_mask
+from solver.constraints import RULES, RowBlock, eligible_mask
 from solver.constraints.capacity import AccountCapRule, HoursCapacityRule
 from solver.constraints.eligibility import (
     KeyAccountRule,
@@ -16,6 +17,7 @@ from solver.constraints.eligibility import (
 from solver.constraints.leaving import LeavingRule
 from solver.constraints.locks import ForbiddenRule, LockRule
 from solver.constraints.protection import ProtectionRule
+from solver.errors import ScenarioError
 from tests.conftest import all_pairs, build_facts, pairs_of
 from tests.instances import cust, frame, rep
 
@@ -120,3 +122,147 @@ def test_eligibility_combines_every_enabled_pair_rule(as_of_scenario):
     mask = eligible_mask(all_pairs(build_facts(CUSTOMERS, REPS, scn)), scn)
     # max travel (on by default) and region together
     assert mask.tolist() == [True, False, False, True, False, False]
+
+
+# ---------------------------------------------------------------- rules that do not bind
+# R1 and R2 sit 85 km apart on the 40th parallel; customers near R1 are 4 km from it.
+NEAR_R1 = (40.0, -99.95)
+
+
+def two_reps(r1: dict | None = None, r2: dict | None = None):
+    return frame(rep("R1", 40.0, -100.0, **(r1 or {})), rep("R2", 40.0, -99.0, **(r2 or {})))
+
+
+def test_max_travel_counts_great_circle_km_not_road_km(as_of_scenario):
+    customer = frame(cust("C1", 40.0, -99.1))  # 76.7 km great circle (99.7 road km) from R1
+    scn = as_of_scenario()
+    for limit, allowed in ((80.0, True), (50.0, False), (None, True)):
+        extra = {} if limit is None else {"max_travel_km": limit}
+        pairs = pairs_of(build_facts(customer, two_reps(extra), scn), [0])
+        assert MaxTravelRule().allowed(pairs, scn).tolist() == [allowed], limit
+
+
+def test_an_eligibility_rule_is_waived_for_the_customers_forced_rep(as_of_scenario):
+    scn = as_of_scenario(rules={"region": True})
+    customers = frame(cust("C1", *NEAR_R1, region="north"), cust("C2", *NEAR_R1, region="north"))
+    facts = build_facts(customers, two_reps({"region": "south"}), scn)
+    assigned = pairs_of(facts, [0, 0])
+    broken = RegionRule().check(assigned, scn, np.array([0, -1]))  # C1 protected / locked to R1
+    assert [(v.rule, v.customer_id, v.rep_id) for v in broken] == [("region", "C2", "R1")]
+    assert "'north'" in broken[0].message and "'south'" in broken[0].message
+
+
+def test_a_rep_without_a_region_takes_customers_of_any_region(as_of_scenario):
+    scn = as_of_scenario(rules={"region": True})
+    customers = frame(cust("C1", *NEAR_R1, region="north"), cust("C2", *NEAR_R1, region="south"))
+    pairs = all_pairs(build_facts(customers, two_reps({"region": ""}, {"region": "north"}), scn))
+    assert RegionRule().allowed(pairs, scn).tolist() == [True, True, True, False]
+
+
+def test_a_customer_without_a_segment_needs_no_specialty(as_of_scenario):
+    scn = as_of_scenario(rules={"required_specialty": True})
+    customers = frame(cust("C1", *NEAR_R1, segment="health"), cust("C2", *NEAR_R1))
+    reps = two_reps({"specialties": "energy"}, {"specialties": "retail;health"})
+    facts = build_facts(customers, reps, scn)
+    assert RequiredSpecialtyRule().allowed(all_pairs(facts), scn).tolist() == [
+        False, True, True, True,
+    ]  # fmt: skip
+    broken = RequiredSpecialtyRule().check(pairs_of(facts, [0, 0]), scn, np.full(2, -1))
+    assert [(v.customer_id, v.rep_id) for v in broken] == [("C1", "R1")]
+    assert "'health'" in broken[0].message
+
+
+def test_key_account_rule_met_by_every_rep_prunes_nothing(as_of_scenario):
+    customers = frame(cust("C1", *NEAR_R1, tier="A"), cust("C2", *NEAR_R1, tier="B"))
+    reps = two_reps({"seniority": 2}, {"seniority": 4})
+    for minimum, mask in ((2, [True] * 4), (3, [False, True, True, True])):
+        scn = as_of_scenario(rules={"key_account_min_seniority": minimum})
+        pairs = all_pairs(build_facts(customers, reps, scn))
+        assert KeyAccountRule().allowed(pairs, scn).tolist() == mask, minimum
+
+
+def test_an_expired_protection_forces_nothing(as_of_scenario):
+    customers = frame(cust("C1", *NEAR_R1, protected_rep="R2", protected_until="2027-06-30"))
+    for as_of, forced in (("2027-06-30", [1]), ("2027-07-01", [-1])):
+        scn = as_of_scenario(as_of=as_of)
+        rule = ProtectionRule()
+        assert rule.forced(build_facts(customers, two_reps(), scn), scn)[0].tolist() == forced
+    scn = as_of_scenario(rules={"protection": False})
+    assert not ProtectionRule().enabled(scn)
+
+
+def test_a_broken_lock_is_flagged_and_a_kept_one_is_not(as_of_scenario):
+    customers = frame(cust("C1", *NEAR_R1), cust("C2", *NEAR_R1))
+    scn = as_of_scenario(rules={"locks": [["C1", "R2"]]})
+    facts = build_facts(customers, two_reps(), scn)
+    broken = LockRule().check(pairs_of(facts, [0, 0]), scn, NO_FORCE[:2])
+    assert [(v.rule, v.customer_id) for v in broken] == [("lock", "C1")]
+    assert "locked to R2" in broken[0].message
+    assert LockRule().check(pairs_of(facts, [1, 0]), scn, NO_FORCE[:2]) == []
+
+
+def test_locks_naming_two_reps_or_unknown_ids_are_scenario_errors(as_of_scenario):
+    customers = frame(cust("C1", *NEAR_R1))
+    twice = as_of_scenario(rules={"locks": [["C1", "R1"], ["C1", "R2"]]})
+    with pytest.raises(ScenarioError, match="two different reps"):
+        LockRule().forced(build_facts(customers, two_reps(), twice), twice)
+    unknown = as_of_scenario(rules={"forbidden": [["C9", "R1"]]})
+    facts = build_facts(customers, two_reps(), unknown)
+    with pytest.raises(ScenarioError) as info:
+        ForbiddenRule().allowed(all_pairs(facts), unknown)
+    assert [(i.column, i.rule) for i in info.value.issues] == [
+        ("rules.forbidden[0]", "unknown customer_id")
+    ]
+
+
+def test_a_forbidden_pair_in_a_plan_is_flagged(as_of_scenario):
+    customers = frame(cust("C1", *NEAR_R1), cust("C2", *NEAR_R1))
+    scn = as_of_scenario(rules={"forbidden": [["C1", "R1"]]})
+    facts = build_facts(customers, two_reps(), scn)
+    broken = ForbiddenRule().check(pairs_of(facts, [0, 0]), scn, NO_FORCE[:2])
+    assert [(v.rule, v.customer_id) for v in broken] == [("forbidden_pair", "C1")]
+    assert ForbiddenRule().check(pairs_of(facts, [1, 0]), scn, NO_FORCE[:2]) == []
+    assert not ForbiddenRule().enabled(as_of_scenario())
+
+
+def test_no_rep_leaving_masks_no_pair(as_of_scenario):
+    scn = as_of_scenario()
+    pairs = all_pairs(build_facts(CUSTOMERS, REPS, scn))
+    assert LeavingRule().allowed(pairs, scn).all()
+
+
+def test_account_cap_rows_cover_capped_reps_only(as_of_scenario):
+    scn = as_of_scenario()
+    customers = frame(*(cust(f"C{i}", *NEAR_R1) for i in (1, 2, 3)))
+    facts = build_facts(customers, two_reps(r2={"max_accounts": 1}), scn)
+    pairs = all_pairs(facts)
+    block = AccountCapRule().rows(pairs, scn, np.full(3, -1))
+    assert block is not None and block.labels == ("R2",)
+    assert block.row.tolist() == [-1, 0] * 3 and block.upper.tolist() == [1.0]
+    assert (
+        AccountCapRule().rows(all_pairs(build_facts(customers, two_reps(), scn)), scn, None) is None
+    )
+    # three accounts on R1 are within a cap of 3 and, without a cap, within any
+    roomy = build_facts(customers, two_reps({"max_accounts": 3}), scn)
+    assert AccountCapRule().check(pairs_of(roomy, [0, 0, 0]), scn, np.full(3, -1)) == []
+
+
+def test_capacity_hours_with_room_to_spare_flags_nothing(as_of_scenario):
+    # each account ~10.2 h on R1 (10 h effort + 2 x 4.3 km x 1.3 / 60 km/h)
+    scn = as_of_scenario()
+    customers = frame(*(cust(f"C{i}", *NEAR_R1, effort_hours=10.0) for i in (1, 2, 3)))
+    for capacity, over in ((40.0, []), (25.0, ["R1"])):
+        facts = build_facts(customers, two_reps({"capacity_hours": capacity}), scn)
+        found = HoursCapacityRule().check(pairs_of(facts, [0, 0, 0]), scn, np.full(3, -1))
+        assert [v.rep_id for v in found] == over, capacity
+
+
+def test_integral_rows_count_minutes_and_round_to_the_safe_side():
+    block = RowBlock("capacity_hours", "hours", np.array([0, 0, 1]), np.array([0.26, 1.5, 2.0]),
+                     np.array([1.76, 2.0]), ("R1", "R2"))  # fmt: skip
+    whole = block.integral()
+    # coefficients round up (15.6 -> 16 minutes), limits down (105.6 -> 105 minutes)
+    assert whole.coeff.tolist() == [16.0, 90.0, 120.0] and whole.upper.tolist() == [105.0, 120.0]
+    assert not block.integral_is_exact()
+    assert RowBlock("x", "hours", np.array([0]), np.array([0.25]), np.array([1.5]), ("R",)
+                    ).integral_is_exact()  # fmt: skip

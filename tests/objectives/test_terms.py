@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solver.objectives import balance
+from solver.objectives import SEPARABLE_TERMS, TERM_NAMES, balance
 from solver.objectives.continuity import ContinuityTerm
 from solver.objectives.specialty import SpecialtyTerm
 from solver.objectives.travel import TravelTerm
@@ -72,3 +72,48 @@ def test_balance_cost_is_the_weighted_distance_from_capacity_shares(as_of_scenar
     np.testing.assert_allclose(balance.targets(assigned, scn), [1.5, 1.5])
     assert balance.cost(assigned, scn) == pytest.approx(10.0 * (1.5 + 1.5))
     assert balance.cost(pairs_of(facts, [0, 1, 0]), scn) == pytest.approx(10.0 * (0.5 + 0.5))
+
+
+def test_every_term_has_a_name_a_unit_and_a_scenario_weight(as_of_scenario):
+    scn = as_of_scenario()
+    assert TERM_NAMES == ("travel", "specialty", "value_fit", "continuity", "balance")
+    for term in SEPARABLE_TERMS:
+        assert term.unit and term.weight(scn) == getattr(scn.weights, term.name)
+
+
+def test_value_fit_is_the_same_on_reps_of_equal_strength(as_of_scenario):
+    # seniority 3 and performance 0.5, or seniority 5 and performance 0: strength 0.5 both
+    reps = frame(
+        rep("R1", 32.0, -97.0, seniority=3, performance=0.5),
+        rep("R2", 33.0, -97.0, seniority=5, performance=0.0),
+    )
+    pairs = all_pairs(build_facts(CUSTOMERS, reps, as_of_scenario()))
+    price = ValueFitTerm().price(pairs).reshape(3, 2)
+    np.testing.assert_allclose(price[:, 0], price[:, 1])
+    np.testing.assert_allclose(price[:, 0], [0.25, 0.75, 0.5])  # value / 200 x (1 - 0.5)
+
+
+def test_continuity_costs_the_same_on_every_rep_when_the_current_rep_leaves(as_of_scenario):
+    reps = frame(*REPS.to_dict("records"), rep("R3", 32.5, -97.0, active=False))
+    customers = frame(cust("C1", 32.0, -97.0, value=300.0, current_rep="R3"),
+                      cust("C2", 33.0, -97.0, value=100.0))  # fmt: skip
+    price = ContinuityTerm().price(all_pairs(build_facts(customers, reps, as_of_scenario())))
+    # the move is paid whatever the new rep (1 + 300 / 200), so the term does not steer
+    assert price.reshape(2, 3).tolist() == [[2.5, 2.5, 0.0], [0.0, 0.0, 0.0]]
+
+
+def test_balance_targets_follow_capacity_shares_of_active_reps(as_of_scenario):
+    reps = frame(
+        rep("R1", 32.0, -97.0, capacity_hours=200.0),
+        rep("R2", 32.0, -97.0, capacity_hours=100.0),
+        rep("R3", 32.0, -97.0, capacity_hours=500.0, active=False),
+    )
+    customers = frame(*(cust(f"C{i}", 32.0, -97.0, effort_hours=3.0, visits=0) for i in range(3)))
+    scn = as_of_scenario(weights={"balance": 1.0})
+    facts = build_facts(customers, reps, scn)
+    np.testing.assert_allclose(balance.shares(facts), [2 / 3, 1 / 3, 0.0])
+    # all 9 h on the leaving rep R3: targets 6 h and 3 h, and R3's own load is not priced
+    on_r3 = pairs_of(facts, [2, 2, 2])
+    np.testing.assert_allclose(balance.targets(on_r3, scn), [6.0, 3.0, 0.0])
+    np.testing.assert_allclose(balance.deviation(on_r3, scn), [6.0, 3.0, 0.0])
+    assert balance.cost(pairs_of(facts, [0, 0, 1]), scn) == pytest.approx(0.0)

@@ -12,7 +12,7 @@ from solver.errors import InputError
 from solver.report.page import render_report
 from solver.routes import route_plan
 from solver.routes.report_section import routes_section
-from tests.routes.test_routes import FAST, account, rep, write_plan
+from tests.routes.conftest import FAST, account, rep, write_plan
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 runner = CliRunner()

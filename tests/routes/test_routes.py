@@ -28,45 +28,9 @@ from solver.routes.geometry import Geometry
 from solver.routes.output import STOP_COLUMNS, SUMMARY_COLUMNS
 from solver.routes.repair import split_invalid
 from tests.instances import make_instance
+from tests.routes.conftest import FAST, LAT, LON, account, rep, write_plan
 
-FAST = 0.1  # PyVRP seconds per rep
-LAT, LON = 32.0, -97.0
 runner = CliRunner()
-
-
-def write_plan(
-    folder: Path, accounts: list[dict], reps: list[dict], travel: dict | None = None
-) -> Path:
-    """A plan folder as ``territory solve`` writes it, with only the columns routes read."""
-    folder.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(accounts)
-    frame.insert(2, "previous_rep", frame["rep_id"])
-    frame.to_csv(folder / "assignments.csv", index=False)
-    pd.DataFrame(reps).to_csv(folder / "reps.csv", index=False)
-    scenario = {"travel": travel} if travel else {}
-    (folder / "metrics.json").write_text(json.dumps({"certificate": {"scenario": scenario}}))
-    return folder
-
-
-def account(cid: str, rep: str, dlat: float, dlon: float, visits=1, effort=1.0) -> dict:
-    return {
-        "customer_id": cid,
-        "rep_id": rep,
-        "lat": LAT + dlat,
-        "lon": LON + dlon,
-        "visits": visits,
-        "effort_hours": effort,
-    }
-
-
-def rep(rid: str, capacity: float, dlat: float = 0.0, dlon: float = 0.0, active=True) -> dict:
-    return {
-        "rep_id": rid,
-        "active": active,
-        "lat": LAT + dlat,
-        "lon": LON + dlon,
-        "capacity_hours": capacity,
-    }
 
 
 def check_routes(result: RoutesResult, plan: Path, hours: float) -> None:
