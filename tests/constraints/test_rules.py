@@ -191,16 +191,6 @@ def test_an_expired_protection_forces_nothing(as_of_scenario):
     assert not ProtectionRule().enabled(scn)
 
 
-def test_a_broken_lock_is_flagged_and_a_kept_one_is_not(as_of_scenario):
-    customers = frame(cust("C1", *NEAR_R1), cust("C2", *NEAR_R1))
-    scn = as_of_scenario(rules={"locks": [["C1", "R2"]]})
-    facts = build_facts(customers, two_reps(), scn)
-    broken = LockRule().check(pairs_of(facts, [0, 0]), scn, NO_FORCE[:2])
-    assert [(v.rule, v.customer_id) for v in broken] == [("lock", "C1")]
-    assert "locked to R2" in broken[0].message
-    assert LockRule().check(pairs_of(facts, [1, 0]), scn, NO_FORCE[:2]) == []
-
-
 def test_locks_naming_two_reps_or_unknown_ids_are_scenario_errors(as_of_scenario):
     customers = frame(cust("C1", *NEAR_R1))
     twice = as_of_scenario(rules={"locks": [["C1", "R1"], ["C1", "R2"]]})
@@ -213,16 +203,6 @@ def test_locks_naming_two_reps_or_unknown_ids_are_scenario_errors(as_of_scenario
     assert [(i.column, i.rule) for i in info.value.issues] == [
         ("rules.forbidden[0]", "unknown customer_id")
     ]
-
-
-def test_a_forbidden_pair_in_a_plan_is_flagged(as_of_scenario):
-    customers = frame(cust("C1", *NEAR_R1), cust("C2", *NEAR_R1))
-    scn = as_of_scenario(rules={"forbidden": [["C1", "R1"]]})
-    facts = build_facts(customers, two_reps(), scn)
-    broken = ForbiddenRule().check(pairs_of(facts, [0, 0]), scn, NO_FORCE[:2])
-    assert [(v.rule, v.customer_id) for v in broken] == [("forbidden_pair", "C1")]
-    assert ForbiddenRule().check(pairs_of(facts, [1, 0]), scn, NO_FORCE[:2]) == []
-    assert not ForbiddenRule().enabled(as_of_scenario())
 
 
 def test_no_rep_leaving_masks_no_pair(as_of_scenario):
@@ -266,3 +246,21 @@ def test_integral_rows_count_minutes_and_round_to_the_safe_side():
     assert not block.integral_is_exact()
     assert RowBlock("x", "hours", np.array([0]), np.array([0.25]), np.array([1.5]), ("R",)
                     ).integral_is_exact()  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "rules", "kept", "wording"),
+    [
+        (LockRule(), {"locks": [["C1", "R2"]]}, [1, 0], "locked to R2"),
+        (ForbiddenRule(), {"forbidden": [["C1", "R1"]]}, [1, 0], "forbidden pair"),
+    ],
+)
+def test_a_plan_breaking_a_scenario_pair_is_flagged(as_of_scenario, rule, rules, kept, wording):
+    customers = frame(cust("C1", *NEAR_R1), cust("C2", *NEAR_R1))
+    scn = as_of_scenario(rules=rules)
+    facts = build_facts(customers, two_reps(), scn)
+    broken = rule.check(pairs_of(facts, [0, 0]), scn, NO_FORCE[:2])
+    assert [(v.rule, v.customer_id) for v in broken] == [(rule.name, "C1")]
+    assert wording in broken[0].message
+    assert rule.check(pairs_of(facts, kept), scn, NO_FORCE[:2]) == []
+    assert rule.enabled(scn)
