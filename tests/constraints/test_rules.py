@@ -238,11 +238,12 @@ def test_capacity_hours_with_room_to_spare_flags_nothing(as_of_scenario):
 
 
 def test_integral_rows_count_minutes_and_round_to_the_safe_side():
-    block = RowBlock("capacity_hours", "hours", np.array([0, 0, 1]), np.array([0.26, 1.5, 2.0]),
+    # 8/7 h is whole at no power of ten: hours of an hour or more count in minutes
+    block = RowBlock("capacity_hours", "hours", np.array([0, 0, 1]), np.array([8 / 7, 1.5, 2.0]),
                      np.array([1.76, 2.0]), ("R1", "R2"))  # fmt: skip
     whole = block.integral()
-    # coefficients round up (15.6 -> 16 minutes), limits down (105.6 -> 105 minutes)
-    assert whole.coeff.tolist() == [16.0, 90.0, 120.0] and whole.upper.tolist() == [105.0, 120.0]
+    # coefficients round up (68.6 -> 69 minutes), limits down (105.6 -> 105 minutes)
+    assert whole.coeff.tolist() == [69.0, 90.0, 120.0] and whole.upper.tolist() == [105.0, 120.0]
     assert not block.integral_is_exact()
     assert RowBlock("x", "hours", np.array([0]), np.array([0.25]), np.array([1.5]), ("R",)
                     ).integral_is_exact()  # fmt: skip
