@@ -1,7 +1,7 @@
 """Regenerate the case folders of tests/corpus/ from one valid pair, one break per case.
 
 Run ``python tests/corpus/make_corpus.py`` after editing a case here; the written files
-(byte for byte: encodings, BOMs, CRLF) are what tests/test_corpus.py reads. A case with
+(byte for byte: encodings, BOMs, CRLF) are what tests/e2e/test_corpus.py reads. A case with
 ``xfail`` is one the solver currently gets wrong; the expectation is the correct one.
 """
 

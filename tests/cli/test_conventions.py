@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from solver.cli.main import app
 from tests.instances import make_instance
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 

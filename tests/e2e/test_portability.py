@@ -12,7 +12,7 @@ import pytest
 from solver import limits
 from solver.errors import TooLargeError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GIB = 2**30
 
 

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from solver.cli.main import app
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 AS_OF = "2027-01-01"
 runner = CliRunner()
 

@@ -383,7 +383,7 @@ def test_every_data_file_of_the_package_is_shipped() -> None:
     """Templates and outlines are read at run time: a non-editable install must carry them,
     so each non-Python file under solver/ matches a package-data pattern (patterns are
     relative to their package's folder)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]
     missing = []

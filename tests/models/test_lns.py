@@ -131,7 +131,7 @@ def test_progress_hears_each_improvement_and_ends_at_the_plans_cost():
 
 
 def test_auto_hands_an_unproved_cpsat_plan_to_the_search():
-    # one worker: no HiGHS beside the search (tests/test_branch_and_cut.py covers that)
+    # one worker: no HiGHS beside the search (tests/models/test_branch_and_cut.py covers that)
     problem = tight_gap(n=200, m=10, seed=3, scenario={"workers": 1})
     plan = solver.solve_problem(problem, time_limit_s=4.0, engine="auto")
     cert = plan.certificate
