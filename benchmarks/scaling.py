@@ -1,10 +1,13 @@
 """How time, memory and gap grow with size, on realistic generated territory instances.
 
     python -m benchmarks.scaling --sizes 1000x10,3000x30,10000x100,30000x300,100000x1000
+    python -m benchmarks.scaling --shape clustered --sizes 10000x100
 
-Each instance comes from the sample generator (``data/make_sample.py``: accounts at real
-places in TX/OK/LA/AR, every objective term, protections, capacities, account caps, a
-move budget, a leaving rep) with the given seed, cached under ``benchmarks/instances/``.
+Each instance comes, with the given seed, from the sample generator (``--shape sample``,
+the default: ``data/make_sample.py``, accounts at real places in TX/OK/LA/AR, every
+objective term, protections, capacities, account caps, a move budget, a leaving rep) or
+from ``benchmarks/shapes.py`` (``uniform``, ``clustered``), cached under
+``benchmarks/instances/``.
 Each solve runs in its own process, so its peak resident memory is its own; the time limit
 is 60 s per 10,000 accounts (at least 10 s, at most 600 s) unless ``--time-limit`` is
 given. Writes ``benchmarks/results/scaling.csv`` and a log-log plot ``scaling.png``.
@@ -27,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / "instances"
 RESULTS = ROOT / "benchmarks" / "results"
 COLUMNS = [
-    "customers", "reps", "seed", "engine", "time_limit_s", "pairs", "load_s", "bound_s",
+    "customers", "reps", "seed", "shape", "engine", "time_limit_s", "pairs", "load_s", "bound_s",
     "solve_wall_s", "total_s", "peak_rss_mb", "objective", "bound", "gap", "bound_source",
     "note",
 ]  # fmt: skip
@@ -36,8 +39,15 @@ COLUMNS = [
 PLOTTED = {"customers", "pairs", "total_s", "bound_s", "time_limit_s", "peak_rss_mb", "gap"}
 
 
-def instance(customers: int, reps: int, seed: int, cache: Path = CACHE) -> Path:
+def instance(
+    customers: int, reps: int, seed: int, cache: Path = CACHE, shape: str = "sample"
+) -> Path:
     """The generated instance folder (made once, then reused)."""
+    if shape != "sample":
+        from benchmarks.shapes import write_instance
+
+        folder = cache / f"{shape}-{customers}x{reps}-seed{seed}"
+        return write_instance(folder, shape, customers, reps, seed)
     folder = cache / f"{customers}x{reps}-seed{seed}"
     if not (folder / "scenario.toml").exists():
         args = ["--customers", str(customers), "--reps", str(reps), "--seed", str(seed)]
@@ -133,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000x10,3000x30,10000x100")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shape", choices=["sample", "uniform", "clustered"], default="sample")
     parser.add_argument("--engine", default="auto")
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS / "scaling.csv")
@@ -153,11 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes.split(","):
         customers, reps = (int(x) for x in size.lower().split("x"))
         limit = args.time_limit or default_limit(customers)
-        folder = instance(customers, reps, args.seed, args.cache)
+        folder = instance(customers, reps, args.seed, args.cache, args.shape)
         row = {
             "customers": customers,
             "reps": reps,
             "seed": args.seed,
+            "shape": args.shape,
             "engine": args.engine,
             "time_limit_s": limit,
         }

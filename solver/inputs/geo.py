@@ -23,3 +23,10 @@ def travel_km_per_period(
 ) -> np.ndarray:
     """Road km driven per period: visits x round trip (2 x great-circle km x road factor)."""
     return 2.0 * distance_km * road_factor * visits
+
+
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere (n x 3) for WGS84 degrees: their straight-line (chord)
+    distances rank pairs exactly as great-circle distances do (chord = 2 sin(angle / 2))."""
+    p, lmb = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(p) * np.cos(lmb), np.cos(p) * np.sin(lmb), np.sin(p)])

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.inputs.facts import PairFacts
-from solver.objectives.base import SeparableTerm
+from solver.inputs.facts import Facts, PairFacts
+from solver.objectives.base import Floor, SeparableTerm
+from solver.scenario import Scenario
 
 #: tenure beyond this many years adds nothing more
 TENURE_CAP_YEARS = 5.0
@@ -29,3 +30,7 @@ class ContinuityTerm(SeparableTerm):
         tenure = np.minimum(f.tenure_years[pairs.customer], TENURE_CAP_YEARS) / TENURE_CAP_YEARS
         weight = (1.0 + f.value_rel[pairs.customer]) * (1.0 + tenure)
         return np.where(moved, weight, 0.0)
+
+    def floor(self, facts: Facts, scenario: Scenario) -> Floor:
+        """Never below 0 (the weight is >= 0), whatever the distance."""
+        return np.zeros(facts.n), np.zeros(facts.n)

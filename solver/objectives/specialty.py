@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.inputs.facts import PairFacts
-from solver.objectives.base import SeparableTerm
+from solver.inputs.facts import Facts, PairFacts
+from solver.objectives.base import Floor, SeparableTerm
+from solver.scenario import Scenario
 
 
 class SpecialtyTerm(SeparableTerm):
@@ -22,3 +23,7 @@ class SpecialtyTerm(SeparableTerm):
         has = seg >= 0
         miss[has] = ~f.covers[seg[has], pairs.rep[has]]
         return miss
+
+    def floor(self, facts: Facts, scenario: Scenario) -> Floor:
+        """Never below 0 (the weight is >= 0), whatever the distance."""
+        return np.zeros(facts.n), np.zeros(facts.n)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.inputs.facts import PairFacts
-from solver.objectives.base import SeparableTerm
+from solver.inputs.facts import Facts, PairFacts
+from solver.objectives.base import Floor, SeparableTerm
+from solver.scenario import Scenario
 
 
 class ValueFitTerm(SeparableTerm):
@@ -21,3 +22,8 @@ class ValueFitTerm(SeparableTerm):
     def price(self, pairs: PairFacts) -> np.ndarray:
         f = pairs.facts
         return f.value_rel[pairs.customer] * (1.0 - f.rep_strength()[pairs.rep])
+
+    def floor(self, facts: Facts, scenario: Scenario) -> Floor:
+        """The price on the strongest rep: weight x value / mean x (1 - max strength)."""
+        weakest_gap = float(np.min(1.0 - facts.rep_strength(), initial=1.0))
+        return np.zeros(facts.n), self.weight(scenario) * facts.value_rel * weakest_gap
