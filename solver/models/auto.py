@@ -83,6 +83,8 @@ class Params:
     beside_max_pairs: int = 100_000
     #: seconds the conflict core may take when a solve ends without any plan
     core_time_s: float = 30.0
+    #: exact shifts between the neighbourhood search's CP-SAT steps (``models/moves.py``)
+    local_moves: bool = True
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,7 @@ class PortfolioRun:
                 pool=self.pool,
                 objective=objective,
                 relaxation=self.relaxation,
+                local_moves=self.params.local_moves,
             )
             try:
                 result = ENGINES[name].run(problem, start, ctx)

@@ -76,6 +76,7 @@ class Context:
     pool: IncumbentPool | None = None
     objective: Callable[[np.ndarray], float] | None = None  # exact cost of a plan
     relaxation: Relaxation | None = None
+    local_moves: bool = True  # the neighbourhood search also runs exact shifts
 
     def with_budget(self, seconds: float) -> Context:
         return dataclasses.replace(self, budget=Budget(seconds, self.budget.deterministic))

@@ -41,6 +41,7 @@ from solver.models.base import EngineResult, EngineStats
 from solver.models.cpsat import solve_cpsat
 from solver.models.engine import Context
 from solver.models.incumbents import IncumbentPool
+from solver.models.moves import descend
 from solver.models.names import LNS
 from solver.problem import Problem
 
@@ -187,12 +188,14 @@ class SearchStats:
     start_cost: float = math.nan
     end_cost: float = math.nan
     size: int = 0  # reps in the last neighbourhood
+    shifts: int = 0  # accounts moved by the exact local moves (in kept plans)
 
     def note(self) -> str:
         text = (
             f"{self.steps} neighbourhoods, {self.improving_steps} improving, "
             f"last of {self.size} reps; start {self.start_cost:,.1f} -> {self.end_cost:,.1f}"
         )
+        text += f"; {self.shifts} shifts" if self.shifts else ""
         return text + (f"; plans taken from HiGHS: {self.adopted}" if self.adopted else "")
 
 
@@ -234,6 +237,7 @@ class NeighbourhoodSearch:
             score=relaxation.excess if relaxation is not None else None,
             report=ctx.progress,
             pool=ctx.pool,
+            moves=ctx.local_moves,
         )
         wall = time.perf_counter() - t0
         return EngineResult(
@@ -257,6 +261,7 @@ def improve(
     score: np.ndarray | None = None,
     report: Callable[[float, float], None] | None = None,
     pool: IncumbentPool | None = None,
+    moves: bool = True,
 ) -> tuple[np.ndarray, SearchStats]:
     """Improve the plan ``start`` until the time limit; ``objective(rep)`` is the exact cost.
 
@@ -265,7 +270,9 @@ def improve(
     progress bar, a benchmark's time log). Returns the best plan and its
     :class:`SearchStats`. With a ``pool`` shared
     with engines in other threads, each improvement is offered to it and each step starts
-    from the pool's plan when that is cheaper (counted as ``adopted``).
+    from the pool's plan when that is cheaper (counted as ``adopted``). With ``moves``,
+    improving shifts (``models/moves.py``) run on the start plan and after each improving
+    step, on the accounts of the step's reps and the pairs onto them.
     """
     deadline = time.perf_counter() + time_limit_s
     step_budget = math.ceil(time_limit_s / STEP_LIMIT_S) if deterministic else None
@@ -276,10 +283,27 @@ def improve(
     blocks = integral_blocks(problem.blocks)
     rep = start.copy()
     best = objective(rep)
+    limit = None if deterministic else deadline
+
+    def shifted(plan: np.ndarray, cost: float, pairs: np.ndarray | None) -> tuple:
+        trial, made = descend(problem, plan, pairs, deadline=limit)
+        if made:
+            trial_cost = objective(trial)
+            if trial_cost < cost - 1e-9 * max(1.0, abs(cost)):
+                stats.shifts += made
+                if pool is not None:
+                    pool.offer(trial, "neighbourhood search", trial_cost)
+                if report is not None:
+                    report(trial_cost, math.nan)
+                return trial, trial_cost
+        return plan, cost
+
     if report is not None:
         report(best, math.nan)
     related = relatedness(problem, rep, top)
     stats = SearchStats(start_cost=best)
+    if moves:
+        rep, best = shifted(rep, best, None)
     order: list[int] = []
     while not (stop is not None and stop.is_set()):
         if step_budget is None and time.perf_counter() >= deadline - 0.05:
@@ -325,6 +349,9 @@ def improve(
             if cost < best - 1e-9 * max(1.0, abs(best)):
                 rep, best, improved = trial, cost, True
                 stats.improving_steps += 1
+                if moves:
+                    touched = in_set[problem.pair_rep] | in_set[rep[problem.pair_customer]]
+                    rep, best = shifted(rep, best, np.flatnonzero(touched))
                 if pool is not None:
                     pool.offer(rep, "neighbourhood search", best)
                 related = relatedness(problem, rep, top)

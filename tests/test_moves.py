@@ -1,0 +1,107 @@
+"""Exact local moves: priced exactly, never breaking a row (floors included), checked plans."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import solver
+from benchmarks.shapes import make_clustered
+from solver.constraints import RowBlock
+from solver.models.moves import descend, shift_deltas, state_of
+from solver.plan import evaluate
+
+
+@dataclasses.dataclass(frozen=True)
+class FlooredBlock(RowBlock):
+    """A row block with per-row floors, as the blocks with ``lower`` will have."""
+
+    lower: np.ndarray | None = None
+
+
+@pytest.fixture(scope="module")
+def built() -> tuple[solver.Problem, np.ndarray, pd.DataFrame, pd.DataFrame]:
+    customers, reps = make_clustered(1200, 24, 3)
+    scenario = {
+        "as_of": "2027-01-01",
+        "rules": {"max_moves_pct": 20.0},
+        "gap_tolerance": None,
+        "stall_share": None,
+    }
+    problem = solver.Problem.build(customers, reps, scenario)
+    params = solver.models.auto.Params(local_moves=False)
+    plan = solver.solve_problem(problem, time_limit_s=2, params=params)
+    return problem, plan.rep_index.copy(), customers, reps
+
+
+def _within_rows(problem: solver.Problem, rep: np.ndarray) -> bool:
+    chosen = problem.pair_index(rep)
+    for block in problem.blocks:
+        usage = block.usage(chosen)
+        lower = getattr(block, "lower", None)
+        if (usage > block.upper + 1e-6).any():
+            return False
+        if lower is not None and (usage < lower - 1e-6).any():
+            return False
+    return True
+
+
+def test_every_shift_is_priced_exactly_balance_included(built) -> None:
+    problem, rep, _, _ = built
+    state = state_of(problem, rep)
+    new, delta = shift_deltas(problem, state, problem.pair_cost)
+    base = evaluate(problem, rep).total
+    assert problem.balance is not None and problem.balance.weight > 0
+    for k in np.random.default_rng(0).choice(len(new), 300, replace=False):
+        trial = rep.copy()
+        trial[problem.pair_customer[new[k]]] = problem.pair_rep[new[k]]
+        assert evaluate(problem, trial).total - base == pytest.approx(delta[k], abs=1e-6)
+        assert _within_rows(problem, trial)
+
+
+def test_shifts_improve_the_plan_and_it_passes_the_checker(built) -> None:
+    problem, rep, customers, reps = built
+    improved, made = descend(problem, rep)
+    assert made > 0
+    assert evaluate(problem, improved).total < evaluate(problem, rep).total
+    forced = problem.forced >= 0
+    np.testing.assert_array_equal(improved[forced], rep[forced])
+    table = pd.DataFrame({"customer_id": problem.customer_ids, "rep_id": problem.rep_ids[improved]})
+    assert solver.check_plan(customers, reps, table, problem.scenario) == []
+
+
+def test_a_floor_keeps_every_account_of_a_rep_at_its_floor(built) -> None:
+    problem, rep, _, _ = built
+    chosen = problem.pair_index(rep)
+    capacity = next(b for b in problem.blocks if b.rule == "capacity_hours")
+    usage = capacity.usage(chosen)
+    floors = np.zeros(len(capacity.upper))
+    held = np.argsort(usage)[-5:]  # the five busiest reps may not lose any hours
+    floors[held] = usage[held]
+    floored = FlooredBlock(**dataclasses.asdict(capacity), lower=floors)
+    blocks = tuple(floored if b is capacity else b for b in problem.blocks)
+    with_floor = dataclasses.replace(problem, blocks=blocks)
+    state = state_of(with_floor, rep)
+    new, _ = shift_deltas(with_floor, state, problem.pair_cost)
+    leaving = rep[with_floor.pair_customer[new]]
+    assert not np.isin(leaving, held).any()
+    unfloored, _ = shift_deltas(problem, state_of(problem, rep), problem.pair_cost)
+    assert np.isin(rep[problem.pair_customer[unfloored]], held).any()
+    improved, _ = descend(with_floor, rep)
+    assert _within_rows(with_floor, improved)
+
+
+def test_plain_assignment_problems_without_balance() -> None:
+    rng = np.random.default_rng(4)
+    cost = rng.integers(10, 50, (40, 5)).astype(float)
+    work = rng.integers(5, 25, (40, 5)).astype(float)
+    start = np.argmin(work, axis=1)
+    load = np.bincount(start, weights=work[np.arange(40), start], minlength=5)
+    problem = solver.Problem.from_matrices(cost, work, np.maximum(load, work.sum() / 5 * 0.5))
+    improved, made = descend(problem, start)
+    assert _within_rows(problem, improved)
+    assert evaluate(problem, improved).total <= evaluate(problem, start).total
+    assert made == 0 or evaluate(problem, improved).total < evaluate(problem, start).total
