@@ -168,6 +168,8 @@ def descend(
         good = np.flatnonzero(delta < -1e-9)
         applied = 0
         for p in new[good[np.argsort(delta[good], kind="stable")][:SHIFTS_PER_ROUND]]:
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
             again, change = shift_deltas(problem, state, cost, np.array([p]))
             if len(again) and change[0] < -1e-9:
                 apply_shift(problem, state, int(p))
