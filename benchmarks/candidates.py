@@ -16,14 +16,10 @@ Writes ``benchmarks/results/candidates.csv``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from benchmarks.scaling import RESULTS, ROOT
+from benchmarks.scaling import RESULTS, child_row, write_rows
 
 COLUMNS = ["shape", "customers", "reps", "k", "method", "round", "candidates_s", "peak_rss_mb",
            "pairs", "pairs_hash"]  # fmt: skip
@@ -64,17 +60,7 @@ def run_in_child(shape: str, n: int, m: int, seed: int, k: int | None, index: bo
         "a = json.loads(sys.argv[1]); print(json.dumps(build_one(*a)))"
     )
     args = json.dumps([shape, n, m, seed, k, index])
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, args], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"candidate build {shape} {n}x{m} failed")
-    row = json.loads(output.strip().splitlines()[-1])
-    row["peak_rss_mb"] = round(usage.ru_maxrss / 1024)
-    return row
+    return child_row(code, [args], f"candidate build {shape} {n}x{m}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,11 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{row['pairs_hash']} |",
                         flush=True,
                     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(args.out, COLUMNS, rows)
     return 0
 
 

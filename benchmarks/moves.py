@@ -14,11 +14,10 @@ best-known value (Yagiura) and the search's note (shifts made). Writes
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 from benchmarks import NO_EARLY_STOP
-from benchmarks.scaling import RESULTS
+from benchmarks.scaling import RESULTS, write_rows
 
 COLUMNS = ["instance", "round", "local_moves", "time_limit_s", "wall_s", "objective", "bound",
            "gap", "best_known", "gap_to_best_known", "note"]  # fmt: skip
@@ -81,11 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{to_best} | {row['note']} |",
                     flush=True,
                 )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(args.out, COLUMNS, rows)
     return 0
 
 

@@ -93,21 +93,33 @@ def run_in_child(folder: Path, limit: float, engine: str) -> dict:
         "import json, sys; from pathlib import Path; from benchmarks.scaling import solve_one; "
         "print(json.dumps(solve_one(Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3])))"
     )
+    return child_row(code, [str(folder), str(limit), engine], f"solve of {folder.name}")
+
+
+def child_row(code: str, args: list[str], what: str) -> dict:
+    """Run ``python -c code args`` from the project root; the JSON object its last output
+    line prints, plus ``peak_rss_mb``, that process's own peak resident memory."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(folder), str(limit), engine],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout is not None
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"solve of {folder.name} failed with exit code {proc.returncode}")
+        raise SystemExit(f"{what} failed with exit code {proc.returncode}")
     row = json.loads(output.strip().splitlines()[-1])
     row["peak_rss_mb"] = round(usage.ru_maxrss / 1024)
     return row
+
+
+def write_rows(path: Path, columns: list[str], rows: list[dict]) -> None:
+    """The rows as a CSV file at ``path`` (folders made as needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -180,11 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['bound_s']} | {row['total_s']} | {row['peak_rss_mb']:,} | {row['gap']:.3%} |",
             flush=True,
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(args.out, COLUMNS, rows)
     plot(rows, args.out.with_suffix(".png"))
     return 0
 

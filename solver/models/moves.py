@@ -98,16 +98,15 @@ def _balance_delta(
     below = new_total * cum_s[k] - cum_l[k]
     above = (cum_l[-1] - cum_l[k]) - new_total * (cum_s[-1] - cum_s[k])
     spread = below + above + zero_share
+
     # replace reps a and b by their loads after the move
-    before = (
-        np.abs(load[a] - s[a] * new_total) * act[a] + np.abs(load[b] - s[b] * new_total) * act[b]
-    )
-    after = (
-        np.abs(load[a] - la - s[a] * new_total) * act[a]
-        + np.abs(load[b] + lb - s[b] * new_total) * act[b]
-    )
+    def gap(rep: np.ndarray, change: np.ndarray) -> np.ndarray:
+        return np.abs(load[rep] + change - s[rep] * new_total) * act[rep]
+
+    zero = np.zeros(len(a))
+    swapped = gap(a, -la) + gap(b, lb) - gap(a, zero) - gap(b, zero)
     now = float(np.abs(load - s * total)[act].sum())
-    return bal.weight * (spread - before + after - now)
+    return bal.weight * (spread + swapped - now)
 
 
 def shift_deltas(

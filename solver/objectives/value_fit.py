@@ -25,5 +25,5 @@ class ValueFitTerm(SeparableTerm):
 
     def floor(self, facts: Facts, scenario: Scenario) -> Floor:
         """The price on the strongest rep: weight x value / mean x (1 - max strength)."""
-        weakest_gap = float(np.min(1.0 - facts.rep_strength(), initial=1.0))
-        return np.zeros(facts.n), self.weight(scenario) * facts.value_rel * weakest_gap
+        least = float(np.min(1.0 - facts.rep_strength(), initial=1.0))
+        return np.zeros(facts.n), self.weight(scenario) * facts.value_rel * least
