@@ -191,11 +191,11 @@ class SearchStats:
     shifts: int = 0  # accounts moved by the exact local moves (in kept plans)
 
     def note(self) -> str:
+        shifts = f"{self.shifts} accounts shifted, " if self.shifts else ""
         text = (
-            f"{self.steps} neighbourhoods, {self.improving_steps} improving, "
+            f"{self.steps} neighbourhoods, {self.improving_steps} improving, {shifts}"
             f"last of {self.size} reps; start {self.start_cost:,.1f} -> {self.end_cost:,.1f}"
         )
-        text += f"; {self.shifts} shifts" if self.shifts else ""
         return text + (f"; plans taken from HiGHS: {self.adopted}" if self.adopted else "")
 
 
