@@ -34,7 +34,7 @@ def build_one(shape: str, n: int, m: int, seed: int, k: int | None, index: bool)
     from solver.candidates import build_candidates
     from solver.constraints import active_rules
     from solver.inputs.facts import Facts
-    from solver.problem import rule_forced, load_inputs
+    from solver.problem import load_inputs, rule_forced
     from solver.scenario import as_scenario
 
     customers, reps, settings = SHAPES[shape](n, m, seed)

@@ -10,7 +10,7 @@ from benchmarks.shapes import make_clustered
 from solver.candidates import _floors, _nearest, build_candidates
 from solver.constraints import HardRule, active_rules
 from solver.inputs.facts import Facts
-from solver.problem import rule_forced, load_inputs
+from solver.problem import load_inputs, rule_forced
 from solver.scenario import as_scenario
 from tests.instances import make_instance
 

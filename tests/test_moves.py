@@ -10,16 +10,8 @@ import pytest
 
 import solver
 from benchmarks.shapes import make_clustered
-from solver.constraints import RowBlock
 from solver.models.moves import descend, shift_deltas, state_of
 from solver.plan import evaluate
-
-
-@dataclasses.dataclass(frozen=True)
-class FlooredBlock(RowBlock):
-    """A row block with per-row floors, as the blocks with ``lower`` will have."""
-
-    lower: np.ndarray | None = None
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +73,7 @@ def test_a_floor_keeps_every_account_of_a_rep_at_its_floor(built) -> None:
     floors = np.zeros(len(capacity.upper))
     held = np.argsort(usage)[-5:]  # the five busiest reps may not lose any hours
     floors[held] = usage[held]
-    floored = FlooredBlock(**dataclasses.asdict(capacity), lower=floors)
+    floored = dataclasses.replace(capacity, lower=floors)
     blocks = tuple(floored if b is capacity else b for b in problem.blocks)
     with_floor = dataclasses.replace(problem, blocks=blocks)
     state = state_of(with_floor, rep)
