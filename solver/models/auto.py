@@ -39,6 +39,7 @@ from solver.models.branch_and_cut import BOUND_SOURCE, JOIN_GRACE_S, BranchAndCu
 from solver.models.engine import Budget, Context, Relaxation, Report
 from solver.models.incumbents import IncumbentPool
 from solver.models.lagrangian import LagrangianBound
+from solver.models.names import AUTO, CPSAT, FLOW, HIGHS, LAGRANGIAN, LNS, LP, MILP
 from solver.models.registry import ENGINES
 from solver.models.stopping import GAP_REACHED, STALLED, SearchMonitor, StopRules
 from solver.plan import evaluate
@@ -51,8 +52,8 @@ ProgressFactory = Callable[[str, float, float | None], Any]
 #: what the search's stop request holds when HiGHS beside the search proved optimality
 PROVED_BESIDE = "optimality proof"
 #: progress bar label and note wording of the engines that show one
-LABELS = {"cpsat": "CP-SAT", "lns": "neighbourhood search"}
-CHAINED = {"cpsat": "CP-SAT on the whole model"}
+LABELS = {CPSAT: "CP-SAT", LNS: "neighbourhood search"}
+CHAINED = {CPSAT: "CP-SAT on the whole model"}
 
 
 @dataclass(frozen=True)
@@ -114,21 +115,21 @@ def plan_portfolio(problem: Problem, requested: str, params: Params) -> Portfoli
     pairs = len(problem.pair_rep)
     scn = problem.scenario
     dual = problem.facts is not None and pairs >= params.dual_min_pairs
-    bound = "lagrangian" if dual else "lp"
-    if requested != "auto":
-        share = 1.0 if requested in ("cpsat", "milp") else None
+    bound = LAGRANGIAN if dual else LP
+    if requested != AUTO:
+        share = 1.0 if requested in (CPSAT, MILP) else None
         return Portfolio(bound, (Stage(requested, share),), beside=False)
-    if problem.facts is not None and not ENGINES["flow"].supports(problem):
-        return Portfolio(bound, (Stage("flow"),), beside=False)
+    if problem.facts is not None and not ENGINES[FLOW].supports(problem):
+        return Portfolio(bound, (Stage(FLOW),), beside=False)
     if pairs <= params.whole_model_pairs:
-        stages = (Stage("cpsat", params.whole_model_share, hand_on=True), Stage("lns"))
+        stages = (Stage(CPSAT, params.whole_model_share, hand_on=True), Stage(LNS))
     else:
-        stages = (Stage("lns"),)
+        stages = (Stage(LNS),)
     beside = (
         pairs <= params.beside_max_pairs
         and scn.workers >= 2
         and not scn.deterministic
-        and not ENGINES["highs"].supports(problem)
+        and not ENGINES[HIGHS].supports(problem)
     )
     return Portfolio(bound, stages, beside)
 
@@ -209,18 +210,18 @@ class PortfolioRun:
             return
         self.pool = IncumbentPool(self.problem, self.objective)
         on_proof = lambda: self.search_stop.set(PROVED_BESIDE)  # noqa: E731
-        engine = ENGINES["highs"]
+        engine = ENGINES[HIGHS]
         self._beside = engine.beside(self.problem, self.pool, self.time_left(self.limit), on_proof)
 
     def _run_bound(self) -> EngineResult:
         name = self.portfolio.bound
-        share = self.params.dual_share if name == "lagrangian" else 1.0
+        share = self.params.dual_share if name == LAGRANGIAN else 1.0
         ctx = Context(
             Budget(share * self.limit, self.scn.deterministic),
             stop=self.stop,
             objective=self.objective,
         )
-        if name == "lagrangian":
+        if name == LAGRANGIAN:
             engine = LagrangianBound(self.params.deterministic_dual_steps)
         else:
             engine = ENGINES[name]
@@ -257,7 +258,7 @@ class PortfolioRun:
     def _run_stage(self, name: str, start: np.ndarray | None, budget: float):
         problem, objective = self.problem, self.objective
         upper = math.inf
-        if name == "cpsat":  # CP-SAT sees only the pairs that can beat the start plan
+        if name == CPSAT:  # CP-SAT sees only the pairs that can beat the start plan
             problem, upper = reduced_cost_fixing(
                 self.problem, self.relaxation, start, self.objective
             )
@@ -355,7 +356,7 @@ class PortfolioRun:
         return EngineResult(
             best.rep,
             "optimal" if proved else "feasible",
-            f"{result.engine}+highs" if result is not None else "highs",
+            f"{result.engine}+{HIGHS}" if result is not None else HIGHS,
             max(result.wall_s if result else 0.0, outcome.wall_s if outcome else 0.0),
             result.engine_bound if result is not None else None,
             result.bound_source if result is not None else "",
