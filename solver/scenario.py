@@ -248,8 +248,9 @@ class Scenario(_Frozen):
         """Where the scenario came from: its TOML path, or 'scenario'."""
         return self._source
 
-    def replace(self, **changes: Any) -> Scenario:
-        """A new scenario with ``changes`` applied; nested tables merge (``weights={...}``)."""
+    def replace(self, *, changed_by: str = "replace()", **changes: Any) -> Scenario:
+        """A new scenario with ``changes`` applied; nested tables merge (``weights={...}``).
+        An invalid change is reported as coming from ``changed_by`` (e.g. the options)."""
         data = self.model_dump()
         for key, value in changes.items():
             if isinstance(value, BaseModel):
@@ -258,7 +259,7 @@ class Scenario(_Frozen):
                 data[key] = {**data[key], **value}
             else:
                 data[key] = value
-        variant = Scenario.from_dict(data, source="replace()")
+        variant = Scenario.from_dict(data, source=changed_by)
         variant._source = self.source
         return variant
 

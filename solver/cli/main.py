@@ -108,7 +108,9 @@ def _scenario(path: Path | None, as_of: dt.datetime | None, **overrides) -> Scen
     changes = {k: v for k, v in overrides.items() if v is not None}
     if as_of is not None:
         changes["as_of"] = as_of.date()
-    return scenario.replace(**changes) if changes else scenario
+    if not changes:
+        return scenario
+    return scenario.replace(changed_by="command-line options", **changes)
 
 
 def _run_solve(

@@ -236,6 +236,14 @@ def test_bad_scenario_exits_3_naming_the_key(files, tmp_path):
     assert "column 'weights.travl': unknown key" in flat(result.stderr)
 
 
+def test_a_bad_option_value_is_blamed_on_the_options_not_the_scenario_file(files, tmp_path):
+    result = files.solve(tmp_path / "plan", "--engine", "fast")
+    assert_clean_exit(result, 3)
+    message = flat(result.stderr)
+    assert "command-line options" in message and "'fast'" in message
+    assert "replace()" not in message
+
+
 def test_protected_work_above_capacity_exits_4(files, tmp_path):
     files.reps_df.loc[0, "capacity_hours"] = 1
     tiny = files.write("tiny_reps.csv", files.reps_df)
