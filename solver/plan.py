@@ -19,6 +19,7 @@ from solver.inputs.facts import PairFacts
 from solver.metrics import MatrixMetrics, PlanMetrics, assignment_metrics
 from solver.models.stopping import gap
 from solver.objectives import balance
+from solver.objectives.bands import costs as soft_costs
 from solver.outputs import replace_together
 from solver.problem import Problem
 from solver.reasons import explain_customer, forced_by, reasons
@@ -60,6 +61,7 @@ def evaluate(problem: Problem, rep: np.ndarray) -> Evaluation:
     terms = {name: float(cost[chosen].sum()) for name, cost in problem.pair_terms.items()}
     if problem.pairs is not None:
         terms[balance.NAME] = balance.cost(problem.pairs.subset(chosen), problem.scenario)
+    terms.update(soft_costs(problem.soft, problem.pair_rep[chosen], chosen, problem.m))
     return Evaluation(chosen, terms)
 
 

@@ -25,6 +25,7 @@ from solver.inputs.io import RawTable, fingerprint_frame, read_table
 from solver.inputs.locations import warn_locations
 from solver.inputs.schema import validate_customers, validate_reps
 from solver.objectives import balance
+from solver.objectives.bands import SoftBand, soft_bands
 from solver.scenario import Scenario, as_scenario
 
 
@@ -55,6 +56,8 @@ class Problem:
     pairs: PairFacts | None = None
     sense: str = "min"
     fingerprints: dict[str, str] = field(default_factory=dict)
+    #: soft balance terms of the ``[[balance]]`` tables (solver.objectives.bands)
+    soft: tuple[SoftBand, ...] = ()
 
     @property
     def n(self) -> int:
@@ -97,6 +100,7 @@ class Problem:
             pair_load=self.pair_load[keep],
             blocks=blocks,
             pairs=self.pairs.subset(keep) if self.pairs is not None else None,
+            soft=tuple(t.subset(keep) for t in self.soft),
         )
 
     @property
@@ -167,6 +171,7 @@ class Problem:
             balance=Balance(weight, balance.shares(facts), facts.active) if weight > 0 else None,
             facts=facts,
             pairs=pairs,
+            soft=soft_bands(pairs, scenario),
         )
 
     @classmethod

@@ -156,12 +156,16 @@ class BalanceBand(_Frozen):
     share of the plan's total, "capacity" (``capacity_hours``), "equal", or a numeric rep
     column (quota, FTE). ``band = [lo, hi]`` (hard): each active rep's measure within
     lo x share x total .. hi x share x total. See :mod:`solver.constraints.bands` for the
-    total of the workload measure.
+    total of the workload measure. ``tolerance`` and ``weight`` (soft, see
+    :mod:`solver.objectives.bands`): a deviation from the target within +-tolerance x target
+    costs nothing, beyond it ``weight`` cost points per percentage point of the target.
     """
 
     measure: str = Field("workload", min_length=1)
     share: str = Field("capacity", min_length=1)
     band: tuple[float, float] | None = None
+    tolerance: float = Field(0.0, ge=0, le=10, allow_inf_nan=False)
+    weight: float = Field(0.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
 
     @field_validator("measure", "share")
     @classmethod
@@ -222,7 +226,7 @@ class Scenario(_Frozen):
     travel: Travel = Travel()
     input: InputFormat = InputFormat()
     columns: Columns = Columns()
-    #: ``[[balance]]`` tables: hard bands on any number of measures
+    #: ``[[balance]]`` tables: hard bands and soft balance terms on any number of measures
     balance: tuple[BalanceBand, ...] = ()
 
     @field_validator("as_of", mode="before")

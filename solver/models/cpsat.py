@@ -4,7 +4,9 @@ Integer model: x_p in {0, 1}; exactly one pair per customer; each row block with
 coefficients (hours become minutes; where that rounds, ceilings use coefficients rounded
 up and limits down, floors coefficients rounded down and limits up, so every plan it
 finds holds in real hours too); balance as d_j >= |L_j - T_j| in minutes, with
-T_j = s_j x (total load of the LP solution), fixed. Costs are scaled to integers; the plan
+T_j = s_j x (total load of the LP solution), fixed; each soft balance band as
+e_j >= a_j x - upper_j and e_j >= lower_j - a_j x with its measure in integer units
+(``SOFT_RESOLUTION`` of them in the largest target). Costs are scaled to integers; the plan
 is re-evaluated exactly afterwards, so rounding never reaches the reported objective.
 
 By default the search uses ``workers`` threads and stops on wall-clock time, so a run cut
@@ -34,6 +36,9 @@ MAX_SCALED_COST = 1e8
 #: minimum scaled balance weight per minute of deviation (rounding error <= 0.5 %)
 MIN_BALANCE_COEFF = 100
 
+#: integer units of a soft band's measure in its largest rep target (rounding <= 1e-5 of it)
+SOFT_RESOLUTION = 100_000
+
 #: probing in presolve costs seconds on assignment models and gains little here
 PROBING_LEVEL = 0
 
@@ -49,6 +54,10 @@ def cost_scale(problem: Problem) -> float:
     scale = 1e6 / top if top > 0 else 1.0
     if problem.balance is not None and problem.balance.weight > 0:
         scale = max(scale, MIN_BALANCE_COEFF * 60.0 / problem.balance.weight)
+    for term in problem.soft:  # a soft band's cost per integer unit, as for the balance
+        top, price = term.target.max(initial=0.0), term.price[term.price > 0]
+        if top > 0 and len(price):
+            scale = max(scale, MIN_BALANCE_COEFF * SOFT_RESOLUTION / top / price.min())
     if top > 0:
         scale = min(scale, MAX_SCALED_COST / top)
     if _integral(problem.pair_cost) and top * max(scale, 1.0) <= MAX_SCALED_COST:
@@ -61,10 +70,34 @@ def _valid_bound(problem: Problem, scaled_bound: float, scale: float) -> float |
     cost per customer (0.5 / scale each, 0 when costs scale exactly); None with balance,
     whose CP-SAT form uses a fixed target and so bounds a different model, and when rows
     were tightened to integers (hours to whole minutes), which also bounds a smaller model."""
-    if problem.balance is not None or not problem.integer_rows_exact():
+    if problem.balance is not None or problem.soft or not problem.integer_rows_exact():
         return None
     exact = _integral(problem.pair_cost * scale)
     return scaled_bound / scale - (0.0 if exact else 0.5 * problem.n / scale)
+
+
+def _add_soft(model, problem: Problem, term, x, scale: float, hint, objective, dev_hint) -> None:
+    """A soft balance band: per priced rep with pairs, e_j >= its distance outside its band,
+    costing price_j per unit (measure in integer units, limits and costs rounded)."""
+    top = float(np.abs(term.target).max(initial=0.0))
+    q = SOFT_RESOLUTION / top if top > 0 else 1.0  # integer units per unit of the measure
+    load = np.round(term.load * q).astype(np.int64)
+    order = np.argsort(problem.pair_rep, kind="stable")
+    bounds = np.searchsorted(problem.pair_rep[order], np.arange(problem.m + 1))
+    for j in np.flatnonzero(term.price > 0):
+        idx = order[bounds[j] : bounds[j + 1]]
+        if not len(idx):
+            continue  # no free account of this rep here: its cost is a constant
+        lo, hi = round(term.lower[j] * q), round(term.upper[j] * q)
+        horizon = int(load[idx].sum()) + abs(lo) + abs(hi) + 1
+        e = model.new_int_var(0, horizon, f"{term.name}{j}")
+        usage = sum(int(load[p]) * x[p] for p in idx)
+        model.add(e >= usage - hi)
+        model.add(e >= lo - usage)
+        objective.append(max(1, round(term.price[j] * scale / q)) * e)
+        if hint is not None:
+            mine = int(load[idx[hint[problem.pair_customer[idx]] == j]].sum())
+            dev_hint[e] = max(0, mine - hi, lo - mine)
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -172,6 +205,8 @@ def solve_cpsat(
             if hint is not None:
                 mine = idx[hint[problem.pair_customer[idx]] == j]
                 dev_hint[dev] = abs(int(load[mine].sum()) - target)
+    for term in problem.soft:
+        _add_soft(model, problem, term, x, scale, hint, objective, dev_hint)
     model.minimize(sum(objective))
 
     if hint is not None:
@@ -201,10 +236,12 @@ def solve_cpsat(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     whole = problem.integer_rows_exact()
-    proved = status == cp_model.OPTIMAL and bal is None and whole
+    proved = status == cp_model.OPTIMAL and bal is None and whole and not problem.soft
     note = f"costs scaled by {scale:.6g} to integers"
     if status == cp_model.OPTIMAL and bal is not None:
         note += "; optimal for the fixed-target balance model, not proved for the exact one"
+    elif status == cp_model.OPTIMAL and problem.soft:
+        note += "; optimal with the soft balance measures rounded, not proved for the exact ones"
     elif status == cp_model.OPTIMAL and not whole:
         note += "; optimal with limits in whole minutes, not proved for the exact limits"
     values = np.array([solver.boolean_value(v) for v in x], dtype=bool)

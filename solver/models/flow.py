@@ -29,6 +29,7 @@ def unsupported(problem: Problem) -> list[str]:
     reasons += [f"the floors of the {b.rule} rule" for b in problem.blocks if b.has_floors()]
     if problem.balance is not None and problem.scenario.workload_unit != "accounts":
         reasons.append('workload balance in hours (set workload_unit = "accounts")')
+    reasons += [f"the soft balance term {t.name}" for t in problem.soft]
     return reasons
 
 

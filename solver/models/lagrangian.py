@@ -8,6 +8,9 @@ lambda_j (L_j - s_j W). For any such multipliers
     g(mu, nu, lambda) = sum_i min_{p of i} d_p - sum_k mu_k b_k + sum_k nu_k l_k,
     d_p = c_p + sum_k (mu_k - nu_k) a_kp + load_p (lambda_rep(p) - sum_j s_j lambda_j)
 
+plus, per soft balance band (solver.objectives.bands) and rep, alpha_j (a_j x - upper_j)
++ beta_j (lower_j - a_j x) with 0 <= alpha_j, beta_j <= price_j (at most price_j x the
+band's excess, since the two brackets are never both positive),
 is a lower bound on the cost of every plan (weak duality: each customer takes exactly one
 pair, and each relaxed term is at most its true value). Its maximum equals the LP bound;
 the ascent gets close to it in seconds per million pairs, with one pass over the pairs per
@@ -75,6 +78,9 @@ class _Rows:
         self.active = bal.active if self.weight else np.zeros(problem.m, dtype=bool)
         self.shares = np.where(self.active, bal.shares, 0.0) if self.weight else None
         self.lam = np.zeros(problem.m)
+        self.soft = problem.soft
+        self.alpha = [np.zeros(problem.m) for _ in self.soft]
+        self.beta = [np.zeros(problem.m) for _ in self.soft]
         self.starts = problem.customer_starts()[:-1]
 
     def reduced(self) -> np.ndarray:
@@ -84,6 +90,8 @@ class _Rows:
             d += np.append(mu - nu, 0.0)[rows] * b.coeff
         if self.weight:
             d += p.pair_load * (self.lam - self.shares @ self.lam)[p.pair_rep]
+        for t, alpha, beta in zip(self.soft, self.alpha, self.beta, strict=True):
+            d += t.load * (alpha - beta)[p.pair_rep]
         return d
 
     def evaluate(self) -> tuple[float, np.ndarray, np.ndarray]:
@@ -98,6 +106,10 @@ class _Rows:
             float(mu @ b.upper) - float(nu @ b.lower)
             for b, mu, nu in zip(self.blocks, self.mu, self.nu, strict=True)
         )
+        penalty += sum(
+            float(alpha @ t.upper) - float(beta @ t.lower)
+            for t, alpha, beta in zip(self.soft, self.alpha, self.beta, strict=True)
+        )
         return float(least.sum()) - penalty, ties[first], d
 
     def subgradient(self, chosen: np.ndarray) -> list[np.ndarray]:
@@ -110,15 +122,24 @@ class _Rows:
         if self.weight:
             load = np.bincount(p.pair_rep[chosen], weights=p.pair_load[chosen], minlength=p.m)
             parts.append(np.where(self.active, load - self.shares * load.sum(), 0.0))
+        for t in self.soft:
+            sums = t.rep_sums(p.pair_rep[chosen], chosen, p.m)
+            on = t.price > 0
+            parts += [np.where(on, sums - t.upper, 0.0), np.where(on, t.lower - sums, 0.0)]
         return parts
 
     def step(self, parts: list[np.ndarray], t: float) -> None:
         for k, (mu, nu) in enumerate(zip(self.mu, self.nu, strict=True)):
             np.maximum(mu + t * parts[2 * k], 0.0, out=mu)
             np.maximum(nu + t * parts[2 * k + 1], 0.0, out=nu)
+        k = 2 * len(self.mu)
         if self.weight:
-            self.lam = np.clip(self.lam + t * parts[-1], -self.weight, self.weight)
+            self.lam = np.clip(self.lam + t * parts[k], -self.weight, self.weight)
             self.lam[~self.active] = 0.0
+            k += 1
+        for j, term in enumerate(self.soft):
+            self.alpha[j] = np.clip(self.alpha[j] + t * parts[k + 2 * j], 0.0, term.price)
+            self.beta[j] = np.clip(self.beta[j] + t * parts[k + 2 * j + 1], 0.0, term.price)
 
 
 def subgradient_bound(

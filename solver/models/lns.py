@@ -174,6 +174,9 @@ def _subproblem(
         forced_reason=np.full(len(free_idx), "", dtype=object),
         facts=None,
         pairs=None,
+        soft=tuple(
+            t.subset(keep).shifted(t.rep_sums(rep[~free], fixed, problem.m)) for t in problem.soft
+        ),
     )
     return sub, free_idx, fixed_load
 

@@ -4,8 +4,10 @@ Variables: x_p in [0, 1] per candidate pair; with balance, the total load W >= 0
 active rep, its load L_j >= 0 and deviation d_j >= 0. Minimise sum_p c_p x_p + w sum_j d_j
 subject to sum_{p of i} x_p = 1 for each customer, every row block (its ceilings, and its
 floors written as -sum a x <= -lower), L_j = sum_{p of j}
-load_p x_p, W = sum_p load_p x_p and |L_j - s_j W| <= d_j. Its optimum is a lower bound on
-every plan's cost.
+load_p x_p, W = sum_p load_p x_p and |L_j - s_j W| <= d_j. Each soft balance band
+(solver.objectives.bands) adds, per priced rep, e_j >= 0 costing price_j with
+sum_{p of j} a_p x_p - e_j <= upper_j and lower_j - sum_{p of j} a_p x_p - e_j <= 0. Its
+optimum is a lower bound on every plan's cost.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
     bal = problem.balance
     active = np.flatnonzero(bal.active) if bal is not None else np.zeros(0, dtype=np.int64)
     n_var = n_x + (1 + 2 * len(active) if bal is not None else 0)
+    soft_reps = [np.flatnonzero(t.price > 0) for t in problem.soft]
+    soft_col = n_var
+    n_var += sum(len(r) for r in soft_reps)
 
     c = np.zeros(n_var)
     c[:n_x] = problem.pair_cost
@@ -119,6 +124,11 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
             b_ub.append(np.zeros(na))
             offset += na
 
+    for term, reps in zip(problem.soft, soft_reps, strict=True):
+        offset, soft_col = _soft_rows(
+            problem, term, reps, soft_col, offset, c, (ub_rows, ub_cols, ub_vals, b_ub)
+        )
+
     a_eq = sp.csr_matrix(
         (np.concatenate(eq_vals), (np.concatenate(eq_rows), np.concatenate(eq_cols))),
         shape=(n_eq, n_var),
@@ -132,6 +142,25 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
     else:
         a_ub, b = sp.csr_matrix((0, n_var)), np.zeros(0)
     return LinearProgram(c, a_ub, b, a_eq, np.concatenate(b_eq).astype(float), upper, n_x)
+
+
+def _soft_rows(problem: Problem, term, reps: np.ndarray, col: int, offset: int, c, ub) -> tuple:
+    """The two rows per priced rep of one soft band, and its excess columns e_j."""
+    ub_rows, ub_cols, ub_vals, b_ub = ub
+    k = len(reps)
+    row_of_rep = np.full(problem.m, -1)
+    row_of_rep[reps] = np.arange(k)
+    r = row_of_rep[problem.pair_rep]
+    on = r >= 0
+    e_cols = col + np.arange(k)
+    c[e_cols] = term.price[reps]
+    for sign, limit in ((1.0, term.upper[reps]), (-1.0, -term.lower[reps])):
+        ub_rows += [r[on] + offset, np.arange(k) + offset]
+        ub_cols += [np.flatnonzero(on), e_cols]
+        ub_vals += [sign * term.load[on], -np.ones(k)]
+        b_ub.append(limit)
+        offset += k
+    return offset, col + k
 
 
 def block_rows(blocks: tuple[RowBlock, ...]) -> list[tuple[int, int, bool]]:

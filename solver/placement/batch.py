@@ -37,6 +37,8 @@ from solver.models.base import EngineResult, ModelInfeasible
 from solver.models.engine import Budget, Context
 from solver.models.registry import engine
 from solver.models.stopping import gap
+from solver.objectives.bands import SoftBand
+from solver.objectives.bands import costs as soft_costs
 from solver.placement.layout import Layout
 from solver.problem import Balance, Problem
 
@@ -122,7 +124,11 @@ def batch_model(layout: Layout) -> BatchModel:
     weight = full.balance.weight if full.balance is not None else 0.0
     top_load = float(np.abs(load).max(initial=0.0))
     # one more account placed changes the batch's other costs by at most this much
-    penalty = (nb + 1) * (spread + 4.0 * weight * top_load) + max(
+    soft_top = sum(
+        2.0 * float(t.price.max(initial=0.0)) * float(np.abs(t.load[real]).max(initial=0.0))
+        for t in full.soft
+    )
+    penalty = (nb + 1) * (spread + 4.0 * weight * top_load + soft_top) + max(
         float(np.abs(cost).max(initial=0)), 1.0
     )
 
@@ -171,8 +177,36 @@ def batch_model(layout: Layout) -> BatchModel:
         else Balance(
             balance.weight, np.append(balance.shares, 0.0), np.append(balance.active, False)
         ),
+        soft=tuple(
+            _batch_soft(t, real, standing, full.pair_rep, reps_held, nb, m, order)
+            for t in full.soft
+        ),
     )
     return BatchModel(problem, batch, reps_held, penalty)
+
+
+def _batch_soft(
+    term: SoftBand,
+    real: np.ndarray,
+    standing: np.ndarray,
+    pair_rep: np.ndarray,
+    reps_held: np.ndarray,
+    nb: int,
+    m: int,
+    order: np.ndarray,
+) -> SoftBand:
+    """A soft balance band on the batch: each standing book carries its rep's sum, the
+    unplaced rep has no term."""
+    held = np.bincount(pair_rep[standing], weights=term.load[standing], minlength=m)
+    load = np.concatenate([term.load[real], held[reps_held], np.zeros(nb)])[order]
+    return dataclasses.replace(
+        term,
+        load=load,
+        target=np.append(term.target, 0.0),
+        lower=np.append(term.lower, 0.0),
+        upper=np.append(term.upper, 0.0),
+        price=np.append(term.price, 0.0),
+    )
 
 
 def _batch_block(
@@ -255,6 +289,7 @@ def batch_cost(problem: Problem, rep: np.ndarray) -> tuple[float, dict[str, floa
         load = np.bincount(rep, weights=problem.pair_load[chosen], minlength=problem.m)
         dev = np.abs(load - bal.shares * load.sum())
         terms["balance"] = float(bal.weight * dev[bal.active].sum())
+    terms.update(soft_costs(problem.soft, rep, chosen, problem.m))
     return float(sum(terms.values())), terms
 
 
