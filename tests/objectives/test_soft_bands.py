@@ -60,7 +60,7 @@ def test_cost_is_the_weight_per_percentage_point_of_the_target_beyond_the_tolera
 
 
 def test_the_same_weight_means_the_same_on_any_scale_of_the_measure():
-    pairs, (term,) = value_term(share="equal", weight=1.0)
+    _, (term,) = value_term(share="equal", weight=1.0)
     # 100 points per whole target of deviation: 1 per percentage point
     assert term.price[:2] * term.target[:2] == pytest.approx([100.0, 100.0])
     assert term.price[2] == 0.0  # the leaving rep carries no term
