@@ -13,6 +13,8 @@ import numpy as np
 from solver.constraints import active_rules
 from solver.inputs.facts import PairFacts
 from solver.objectives import balance
+from solver.objectives.bands import PREFIX as SOFT_PREFIX
+from solver.objectives.bands import SoftBand
 
 if TYPE_CHECKING:
     from solver.problem import Problem
@@ -69,6 +71,25 @@ def balance_delta(problem: Problem, rep: np.ndarray, customers: np.ndarray, alt:
     return out
 
 
+def soft_delta(
+    problem: Problem, term: SoftBand, rep: np.ndarray, customers: np.ndarray, alt: np.ndarray
+) -> np.ndarray:
+    """A soft balance band's cost in the plan ``rep`` minus its cost with customer
+    ``customers[k]`` on pair ``alt[k]`` instead (cost points; only the two reps change:
+    the plan's rep loses the account's measure, the other rep gains it)."""
+    chosen = problem.pair_index(rep)
+    sums = term.rep_sums(rep, chosen, problem.m)
+    a, b = rep[customers], problem.pair_rep[alt]
+    out_a = sums[a] - term.load[chosen[customers]]
+    in_b = sums[b] + term.load[alt]
+
+    def cost(j: np.ndarray, s: np.ndarray) -> np.ndarray:
+        excess = np.maximum(0.0, np.maximum(s - term.upper[j], term.lower[j] - s))
+        return term.price[j] * excess
+
+    return cost(a, sums[a]) + cost(b, sums[b]) - cost(a, out_a) - cost(b, in_b)
+
+
 def term_deltas(
     problem: Problem, rep: np.ndarray, customers: np.ndarray, alt: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -78,14 +99,25 @@ def term_deltas(
     deltas = {name: cost[chosen] - cost[alt] for name, cost in problem.pair_terms.items()}
     if problem.balance is not None:
         deltas[balance.NAME] = balance_delta(problem, rep, customers, alt)
+    for term in problem.soft:
+        deltas[term.name] = soft_delta(problem, term, rep, customers, alt)
     return deltas
+
+
+def term_words(name: str) -> str:
+    """A term in words; a soft band names its measure (``balance[value]``: value balance)."""
+    if name in TERM_WORDS:
+        return TERM_WORDS[name]
+    if name.startswith(SOFT_PREFIX + "["):
+        return f"{name[len(SOFT_PREFIX) + 1 :].split(']')[0]} balance"
+    return name
 
 
 def _decider(deltas: dict[str, np.ndarray], k: int) -> tuple[str, float, float]:
     """(term in words, its delta, total delta) of row k: the term favouring the choice most."""
     name = min(deltas, key=lambda t: deltas[t][k])
     total = float(sum(d[k] for d in deltas.values()))
-    return TERM_WORDS.get(name, name), float(deltas[name][k]), total
+    return term_words(name), float(deltas[name][k]), total
 
 
 def _runner_up(problem: Problem, rep: np.ndarray) -> np.ndarray:
@@ -243,16 +275,20 @@ def explain_customer(problem: Problem, rep: np.ndarray, customer_id: str) -> str
         lines.append(f"compared with its previous rep {reps[prev]} ({len(seg)} eligible reps)")
     else:
         lines.append(f"runner-up: {reps[problem.pair_rep[q]]} ({len(seg)} eligible reps)")
-    lines.append(f"{'term':<18}{'assigned':>12}{'other':>12}{'difference':>12}")
+    w = max([18, *(len(t.name) + 9 for t in problem.soft)])  # label column
+    lines.append(f"{'term':<{w}}{'assigned':>12}{'other':>12}{'difference':>12}")
     for name, values in problem.pair_terms.items():
         lines.append(
-            f"{name:<18}{values[p]:>12.1f}{values[q]:>12.1f}{values[p] - values[q]:>+12.1f}"
+            f"{name:<{w}}{values[p]:>12.1f}{values[q]:>12.1f}{values[p] - values[q]:>+12.1f}"
         )
     deltas = term_deltas(problem, rep, np.array([i]), np.array([q]))
     total = sum(float(d[0]) for d in deltas.values())
     if balance.NAME in deltas:
-        lines.append(f"{'balance (plan)':<18}{'':>12}{'':>12}{deltas[balance.NAME][0]:>+12.1f}")
-    lines.append(f"{'total':<18}{'':>12}{'':>12}{total:>+12.1f}")
+        lines.append(f"{'balance (plan)':<{w}}{'':>12}{'':>12}{deltas[balance.NAME][0]:>+12.1f}")
+    for term in problem.soft:
+        label = f"{term.name} (plan)"
+        lines.append(f"{label:<{w}}{'':>12}{'':>12}{deltas[term.name][0]:>+12.1f}")
+    lines.append(f"{'total':<{w}}{'':>12}{'':>12}{total:>+12.1f}")
     word, delta, _ = _decider(deltas, 0)
     lines.append(f"decided by: {word} ({delta:+.1f})")
     if problem.pairs is not None and problem.balance is not None:

@@ -29,6 +29,7 @@ from solver.interrupt import StopRequest, run_stoppable
 from solver.models.base import EngineResult, ModelInfeasible
 from solver.models.engine import Context
 from solver.models.names import CPSAT
+from solver.objectives.bands import SoftBand
 from solver.problem import Problem
 
 #: largest scaled |cost| of one pair; keeps the objective well inside int64
@@ -76,7 +77,16 @@ def _valid_bound(problem: Problem, scaled_bound: float, scale: float) -> float |
     return scaled_bound / scale - (0.0 if exact else 0.5 * problem.n / scale)
 
 
-def _add_soft(model, problem: Problem, term, x, scale: float, hint, objective, dev_hint) -> None:
+def _add_soft(
+    model: cp_model.CpModel,
+    problem: Problem,
+    term: SoftBand,
+    x: list,
+    scale: float,
+    hint: np.ndarray | None,
+    objective: list,
+    dev_hint: dict,
+) -> None:
     """A soft balance band: per priced rep with pairs, e_j >= its distance outside its band,
     costing price_j per unit (measure in integer units, limits and costs rounded)."""
     top = float(np.abs(term.target).max(initial=0.0))

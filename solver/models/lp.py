@@ -24,6 +24,7 @@ from solver.models.base import EngineResult, ModelInfeasible, rep_from_x
 from solver.models.engine import Context, Relaxation
 from solver.models.names import LP, MILP
 from solver.models.warmstart import lp_rounding
+from solver.objectives.bands import SoftBand
 from solver.problem import Problem
 
 
@@ -144,8 +145,17 @@ def build_lp(problem: Problem, blocks: tuple[RowBlock, ...] | None = None) -> Li
     return LinearProgram(c, a_ub, b, a_eq, np.concatenate(b_eq).astype(float), upper, n_x)
 
 
-def _soft_rows(problem: Problem, term, reps: np.ndarray, col: int, offset: int, c, ub) -> tuple:
-    """The two rows per priced rep of one soft band, and its excess columns e_j."""
+def _soft_rows(
+    problem: Problem,
+    term: SoftBand,
+    reps: np.ndarray,
+    col: int,
+    offset: int,
+    c: np.ndarray,
+    ub: tuple[list, list, list, list],
+) -> tuple[int, int]:
+    """The two rows per priced rep of one soft band and its excess columns e_j (written
+    into ``c`` and the row lists ``ub``); returns the next row offset and column."""
     ub_rows, ub_cols, ub_vals, b_ub = ub
     k = len(reps)
     row_of_rep = np.full(problem.m, -1)

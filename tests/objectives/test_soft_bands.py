@@ -16,6 +16,7 @@ from solver.models.lagrangian import subgradient_bound
 from solver.models.lp import solve_lp
 from solver.objectives.bands import soft_bands
 from solver.plan import evaluate
+from solver.reasons import term_deltas
 from solver.scenario import Scenario
 from tests.conftest import all_pairs, build_facts
 from tests.instances import cust, frame, make_instance, rep
@@ -160,3 +161,34 @@ def test_flow_declares_it_cannot_price_a_soft_band():
     }
     with pytest.raises(solver.SolverError, match="soft balance term balance\\[value\\]"):
         solver.solve(customers, reps, {**scenario, "engine": "flow"})
+
+
+def test_reasons_price_each_soft_band_as_the_moved_plan_costs_and_name_its_measure():
+    customers, reps = make_instance(n=12, m=3, seed=5, protected=0, leaving=False)
+    scenario = {
+        "as_of": "2027-01-01",
+        "time_limit_s": 3,
+        "weights": {"balance": 0.0},
+        "balance": [
+            {"measure": "value", "share": "equal", "tolerance": 0.02, "weight": 400.0},
+            {"measure": "accounts", "tolerance": 0.1, "weight": 5.0},
+        ],
+    }
+    plan = solver.solve(customers, reps, scenario)
+    problem, rep = plan.problem, plan.rep_index
+    base = evaluate(problem, rep).terms
+    starts = problem.customer_starts()
+    for i in range(problem.n):
+        for q in range(starts[i], starts[i + 1]):
+            if problem.pair_rep[q] == rep[i]:
+                continue
+            moved = rep.copy()
+            moved[i] = problem.pair_rep[q]
+            after = evaluate(problem, moved).terms
+            deltas = term_deltas(problem, rep, np.array([i]), np.array([q]))
+            for name in ("balance[value]", "balance[accounts]"):
+                assert deltas[name][0] == pytest.approx(base[name] - after[name], abs=1e-6)
+    # with value balance this heavy, some account's choice is decided by it, in words
+    reasons = " ".join(plan.assignments["reason"].astype(str))
+    texts = [plan.explain(c) for c in problem.customer_ids]
+    assert "value balance" in reasons or any("decided by: value balance" in t for t in texts)
