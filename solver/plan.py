@@ -35,7 +35,7 @@ ASSIGNMENT_COLUMNS = (
 #: the columns of reps.csv the plan computes (rep_id, active and capacity_hours are inputs)
 REP_COLUMNS = (
     "accounts", "workload_hours", "utilisation", "balance_target", "balance_load", "value",
-    "travel_km", "specialty_match_rate", "accounts_before", "workload_hours_before",
+    "value_share", "travel_km", "specialty_match_rate", "accounts_before", "workload_hours_before",
     "utilisation_before", "accounts_gained",
 )  # fmt: skip
 __all__ = ["SCHEMA_VERSION", "TIMING_KEYS", "Plan", "build_plan", "evaluate", "load_plan"]
@@ -219,6 +219,7 @@ def _rep_table(problem: Problem, assigned: PairFacts, previous: np.ndarray) -> p
     had = previous >= 0
     before = PairFacts.of(f, np.flatnonzero(had), previous[had])
     loads = balance.rep_loads(assigned, problem.scenario)
+    value = np.bincount(assigned.rep, weights=f.value[assigned.customer], minlength=m)
     table = pd.DataFrame(
         {
             "rep_id": f.rep_ids,
@@ -229,7 +230,8 @@ def _rep_table(problem: Problem, assigned: PairFacts, previous: np.ndarray) -> p
             "utilisation": np.round(hours / f.capacity, 4),
             "balance_target": np.round(balance.targets(assigned, problem.scenario), 2),
             "balance_load": np.round(loads, 2),
-            "value": np.round(np.bincount(assigned.rep, weights=f.value, minlength=m), 2),
+            "value": np.round(value, 2),
+            "value_share": np.round(value / max(float(value.sum()), 1e-12), 6),
             "travel_km": np.round(
                 np.bincount(assigned.rep, weights=assigned.travel_km, minlength=m), 1
             ),
