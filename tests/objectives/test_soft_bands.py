@@ -4,13 +4,17 @@ against a brute-force search over every assignment."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 import solver
+from solver.cli.main import app
 from solver.errors import ScenarioError
 from solver.models.lagrangian import subgradient_bound
 from solver.models.lp import solve_lp
@@ -192,3 +196,40 @@ def test_reasons_price_each_soft_band_as_the_moved_plan_costs_and_name_its_measu
     reasons = " ".join(plan.assignments["reason"].astype(str))
     texts = [plan.explain(c) for c in problem.customer_ids]
     assert "value balance" in reasons or any("decided by: value balance" in t for t in texts)
+
+
+def test_territory_solve_reads_soft_tables_with_odd_data_and_check_accepts_the_plan(tmp_path):
+    """A user's files: blank optional cells, a tolerance wider than the band, weight 0."""
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,lat,lon,value,effort_hours,segment,current_rep\n"
+        "C1,41.88,-87.63,120000,10,retail,R1\nC2,41.90,-87.65,5000,,retail,R1\n"
+        "C3,41.85,-87.60,8000,6,,R1\nC4,43.04,-87.91,90000,12,energy,R2\n"
+        "C5,43.05,-87.95,3000,,energy,R2\nC6,42.50,-88.00,20000,8,,\n"
+        "C7,41.95,-87.70,15000,5,retail,R1\nC8,43.00,-87.90,60000,9,energy,R2\n"
+        "C9,42.00,-87.80,40000,7,,R3\nC10,42.20,-87.85,2500,4,retail,R3\n"
+    )
+    (tmp_path / "reps.csv").write_text(
+        "rep_id,lat,lon,capacity_hours,seniority,performance,min_value\n"
+        "R1,41.88,-87.63,60,5,0.9,\nR2,43.04,-87.91,60,2,0.4,\nR3,42.10,-87.80,40,1,,\n"
+    )
+    (tmp_path / "s.toml").write_text(
+        'as_of = 2027-01-01\ntime_limit_s = 5\n[[balance]]\nmeasure = "value"\n'
+        'share = "equal"\nband = [0.5, 1.6]\ntolerance = 0.7\nweight = 20.0\n'
+        '[[balance]]\nmeasure = "accounts"\nweight = 0\n'
+        '[[balance]]\nmeasure = "workload"\ntolerance = 0.1\nweight = 5\n'
+    )
+    inputs = ["--customers", str(tmp_path / "customers.csv"), "--reps", str(tmp_path / "reps.csv")]
+    inputs += ["--scenario", str(tmp_path / "s.toml")]
+    out = tmp_path / "plan"
+    solved = CliRunner().invoke(app, ["solve", *inputs, "--out", str(out), "--quiet"])
+    assert solved.exit_code == 0, solved.output
+    cert = json.loads((out / "metrics.json").read_text())["certificate"]
+    assert set(cert["objective_terms"]) >= {"balance", "balance[value]", "balance[workload]"}
+    assert "balance[accounts]" not in cert["objective_terms"]  # weight 0: no term
+    # a tolerance of 0.7 is wider than the band [0.5, 1.6]: inside it nothing is paid
+    assert cert["objective_terms"]["balance[value]"] == 0.0
+    reps = pd.read_csv(out / "reps.csv")
+    assert reps["value_share"].sum() == pytest.approx(1.0, abs=1e-5)
+    checked = CliRunner().invoke(app, ["check", *inputs, "--plan", str(out), "--json"])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["valid"] is True
