@@ -5,8 +5,10 @@ objective: the separable cost of the new pair minus the old, plus the change of 
 balance term weight x sum_j active |L_j - s_j T| (T = total load), in which the move
 changes L of the two reps and T, hence every rep's target. The sum over the reps the move
 leaves alone is read off sorted breakpoints T = L_j / s_j with prefix sums, so each shift
-costs O(log m). A shift is allowed when every row of every block stays within
-``lower <= usage <= upper`` (``lower`` read as no floor when a block has none).
+costs O(log m). A soft balance band (solver.objectives.bands) changes on the two reps
+only: price x its excess outside the band, after the move minus before. A shift is
+allowed when every row of every block stays within ``lower <= usage <= upper``
+(``lower`` read as no floor when a block has none).
 
 Improving shifts are then applied one at a time, cheapest first, each re-priced and
 re-checked against the state left by the ones before it, so the plan keeps every hard row
@@ -36,12 +38,28 @@ class State:
     chosen: np.ndarray
     usage: list[np.ndarray]
     load: np.ndarray
+    soft: list[np.ndarray]  # per soft balance band, its measure per rep
 
 
 def state_of(problem: Problem, rep: np.ndarray) -> State:
     chosen = problem.pair_index(rep)
     load = np.bincount(rep, weights=problem.pair_load[chosen], minlength=problem.m)
-    return State(rep.copy(), chosen, [b.usage(chosen) for b in problem.blocks], load)
+    soft = [t.rep_sums(rep, chosen, problem.m) for t in problem.soft]
+    return State(rep.copy(), chosen, [b.usage(chosen) for b in problem.blocks], load, soft)
+
+
+def _soft_delta(problem: Problem, state: State, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Exact change of every soft balance band when pair ``old`` gives way to ``new``."""
+    a, b = problem.pair_rep[old], problem.pair_rep[new]
+    delta = np.zeros(len(old))
+    for term, sums in zip(problem.soft, state.soft, strict=True):
+
+        def priced(j: np.ndarray, x: np.ndarray, term=term) -> np.ndarray:
+            return term.price[j] * np.maximum(0.0, np.maximum(x - term.upper[j], term.lower[j] - x))
+
+        delta += priced(a, sums[a] - term.load[old]) - priced(a, sums[a])
+        delta += priced(b, sums[b] + term.load[new]) - priced(b, sums[b])
+    return delta
 
 
 def _lower(block) -> np.ndarray:
@@ -130,6 +148,8 @@ def shift_deltas(
         problem.pair_load[old],
         problem.pair_load[new],
     )
+    if problem.soft:
+        delta += _soft_delta(problem, state, old, new)
     return new, delta
 
 
@@ -143,6 +163,9 @@ def apply_shift(problem: Problem, state: State, new: int) -> None:
             usage[block.row[new]] += block.coeff[new]
     state.load[problem.pair_rep[old]] -= problem.pair_load[old]
     state.load[problem.pair_rep[new]] += problem.pair_load[new]
+    for term, sums in zip(problem.soft, state.soft, strict=True):
+        sums[problem.pair_rep[old]] -= term.load[old]
+        sums[problem.pair_rep[new]] += term.load[new]
     state.rep[i] = problem.pair_rep[new]
     state.chosen[i] = new
 
