@@ -352,8 +352,15 @@ def solve_batch(
         runs.append(engine(PROOF_ENGINE).run(problem, start, ctx.with_budget(max(left, 1.0))))
         best, bound = _best(runs, objective)
     if best is None:
+        short = _short_floors(model)[1:]
         raise NoSolutionError(
             f"no plan for the batch within {time_limit_s:g} s; try a longer limit"
+            + (
+                "; these floors may be out of reach without moving standing accounts "
+                "(--allow-moves K): " + "; ".join(short)
+                if short
+                else ""
+            )
         )
     total, terms = batch_cost(problem, best.rep)
     rep = best.rep[: model.size]
