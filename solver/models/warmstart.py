@@ -130,6 +130,8 @@ def _fits(blocks, usage, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         extra = b.coeff[q] - np.where(rp == rq, b.coeff[p], 0.0)
         room = np.where(inside, b.upper[np.maximum(rq, 0)] - usage[k][np.maximum(rq, 0)], np.inf)
         ok &= ~inside | (extra <= room + EPS)
+        if not b.has_floors():
+            continue
         leaves = (rp >= 0) & (rp != rq)
         rest = usage[k][np.maximum(rp, 0)] - b.coeff[p]
         ok &= ~leaves | (rest >= b.lower[np.maximum(rp, 0)] - EPS) | (b.coeff[p] <= 0)
