@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from solver.metrics import MEASURE_STATS, flat_numbers
+
 if TYPE_CHECKING:
     from solver.analysis.compare import Comparison
     from solver.plan import Plan
@@ -42,20 +44,20 @@ def metrics_frame(metrics: Mapping[str, Any]) -> pd.DataFrame:
     """Before and after as a tidy frame: one row per metric (``workload.gini``, ...),
     columns ``metric``, ``measure`` (the balance measure, or '' for a plan-wide metric),
     ``statistic``, ``before``, ``after`` and ``change`` (after - before)."""
-    rows = []
-    after = metrics.get("after", {})
-    before = metrics.get("before", {})
-    for key, value in after.items():
-        if isinstance(value, Mapping):
-            for stat, v in value.items():
-                old = before.get(key, {}).get(stat)
-                rows.append((f"{key}.{stat}", key, stat, old, v))
-        else:
-            rows.append((key, "", key, before.get(key), value))
+    after = flat_numbers(metrics.get("after") or {})
+    before = flat_numbers(metrics.get("before") or {})
+    rows = [(name, *_measure_and_statistic(name), before.get(name), v) for name, v in after.items()]
     frame = pd.DataFrame(rows, columns=["metric", "measure", "statistic", "before", "after"])
     frame[["before", "after"]] = frame[["before", "after"]].astype(float)
     frame["change"] = frame["after"] - frame["before"]
     return frame
+
+
+def _measure_and_statistic(name: str) -> tuple[str, str]:
+    """``workload.gini`` -> (workload, gini); ``measures.value.gini`` -> (value, gini);
+    ``moves`` -> ('', moves)."""
+    head, _, stat = name.rpartition(".")
+    return head.removeprefix(f"{MEASURE_STATS}."), stat
 
 
 def _num(value: Any, digits: int = 3) -> str:

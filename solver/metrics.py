@@ -6,6 +6,13 @@ so reps with different capacities compare fairly:
   max/min = max u / min u;  Jain = (sum u)^2 / (k sum u^2), 1 = perfectly even;
   in_band = share of reps with u within +-10 % of mean u.
 
+Per balance measure (``measures``: workload, accounts, value and every ``[[balance]]``
+measure, :mod:`solver.fairness.measures`) the same statistics are taken of each active
+rep's ratio to its fair share, and in_band is the share of active reps inside the
+measure's band (its hard band, else its tolerance, else +-10 %), as the checker judges it.
+The value-seniority fit (:mod:`solver.fairness.fit`) adds the mean owner strength of key
+and small accounts.
+
 Every metric is a field of :class:`Spread` or :class:`Metrics` that states its unit and
 which direction is better, once: compare, the report, the run history and the command line
 read both from here (:data:`METRICS`, :func:`better_side`, :func:`verdict`). The records
@@ -14,14 +21,16 @@ read like the dicts metrics.json holds (``plan.metrics["after"]["workload"]["gin
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import spearmanr
 
+from solver.fairness.fit import seniority_fit
+from solver.fairness.measures import RepMeasure, rep_measures
 from solver.inputs.facts import PairFacts
 from solver.objectives import balance
 from solver.results.record import Record, entry
@@ -51,6 +60,26 @@ class Spread(Record):
 
 
 @dataclass(frozen=True, eq=False)
+class MeasureSpread(Spread):
+    """A balance measure's spread over the active reps, of each rep's ratio to its fair
+    share (:mod:`solver.fairness.measures`): the statistics of :class:`Spread`, with
+    ``in_band_share`` the share of active reps inside [band_low, band_high] x their target;
+    ``share`` the share rule, ``band_kind`` where the band comes from ("band": the hard
+    band, "tolerance", "default": +-10 %), ``total`` the total shared out (the measure's
+    unit: h or accounts for workload, accounts, the customer column's unit)."""
+
+    band_low: float = metric("ratio", None)
+    band_high: float = metric("ratio", None)
+    share: str = metric("rule", None)
+    band_kind: str = metric("rule", None)
+    total: float = metric("measure", None)
+
+
+#: the statistics of a measure by name, their units and directions (``gini``, ...)
+MEASURE_STATS = "measures"
+
+
+@dataclass(frozen=True, eq=False)
 class Metrics(Record):
     """The metrics of one assignment (after the plan, or before it: today's owners).
 
@@ -60,6 +89,8 @@ class Metrics(Record):
 
     Churn (``moves``, ``value_moved``, ``value_moved_share``) is measured against today's
     owners and absent from the "before" side; ``released_protections`` is on the plan's side.
+    ``strength`` is an owner's strength, 0..1 (half seniority, half performance). Files
+    written before ``measures`` and the owner strengths existed read them as None.
     """
 
     workload: Spread = metric("utilisation", None)
@@ -78,6 +109,21 @@ class Metrics(Record):
     value_moved: float | None = metric("value", LOWER, optional=True)
     value_moved_share: float | None = metric("share", LOWER, optional=True)
     released_protections: int | None = metric("accounts", None, optional=True)
+    strength_tier_a: float | None = metric("strength", HIGHER, optional=True)
+    strength_tier_c: float | None = metric("strength", None, optional=True)
+    strength_top_value: float | None = metric("strength", HIGHER, optional=True)
+    strength_bottom_value: float | None = metric("strength", None, optional=True)
+    measures: dict[str, MeasureSpread] | None = metric("", None, optional=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Metrics:
+        """The record of a metrics object; its ``measures`` typed too."""
+        record = super().from_dict(data)
+        measures = data.get(MEASURE_STATS)
+        if not isinstance(measures, Mapping):
+            return record
+        typed = {k: MeasureSpread.from_dict(v) for k, v in measures.items()}
+        return dataclasses.replace(record, measures=typed)
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,21 +164,46 @@ def _infos(kind: type[Record], prefix: str = "") -> dict[str, MetricInfo]:
     for f in fields(kind):  # type: ignore[arg-type]
         if f.name == "workload":
             out.update(_infos(Spread, f"{prefix}{f.name}."))
-        else:
+        elif f.name != MEASURE_STATS:
             name = f"{prefix}{f.name}"
             out[name] = MetricInfo(name, f.metadata["unit"], f.metadata["better"])
     return out
 
 
-#: every metric by dotted name (``workload.gini``, ``travel_km_mean``, ...)
+#: every metric by dotted name (``workload.gini``, ``travel_km_mean``, ...); the per-measure
+#: statistics (``measures.value.gini``) are found by :func:`metric_info`
 METRICS: dict[str, MetricInfo] = _infos(Metrics) | _infos(MatrixMetrics)
+_MEASURE_INFOS = _infos(MeasureSpread)
+
+
+def metric_info(name: str) -> MetricInfo | None:
+    """Unit and direction of the metric ``name`` (dotted); ``measures.<measure>.<stat>``
+    for any measure (a column name may hold dots); None for a metric this version does
+    not know."""
+    if name.startswith(f"{MEASURE_STATS}."):
+        stat = _MEASURE_INFOS.get(name.rpartition(".")[2])
+        return MetricInfo(name, stat.unit, stat.better) if stat is not None else None
+    return METRICS.get(name)
 
 
 def direction(name: str) -> Direction | None:
     """Which direction of the metric ``name`` (dotted) is the better plan; None: neither,
     or a metric this version does not know."""
-    info = METRICS.get(name)
+    info = metric_info(name)
     return info.better if info is not None else None
+
+
+def flat_numbers(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """The numeric metrics by dotted name: ``{"workload": {"gini": g}, "moves": k}`` ->
+    ``{"workload.gini": g, "moves": k}`` (``measures.value.gini``); text entries (a
+    measure's share rule) and missing ones are left out."""
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        if isinstance(value, Mapping):
+            out.update(flat_numbers(value, f"{prefix}{key}."))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[f"{prefix}{key}"] = float(value)
+    return out
 
 
 def _numbers(a: Any, b: Any) -> tuple[float, float] | None:
@@ -171,6 +242,17 @@ def gini(values: np.ndarray) -> float:
     return float((2 * np.arange(1, k + 1) - k - 1) @ v / (k * v.sum()))
 
 
+def _evenness(v: np.ndarray) -> dict[str, float]:
+    """Gini, CV, max/min ratio and Jain index of the non-negative ``v`` (not empty)."""
+    mean = v.mean()
+    return {
+        "gini": gini(v),
+        "cv": float(v.std() / mean) if mean > 0 else 0.0,
+        "max_min_ratio": float(v.max() / v.min()) if v.min() > 0 else float("inf"),
+        "jain": float(v.sum() ** 2 / (len(v) * (v**2).sum())) if (v**2).sum() > 0 else 1.0,
+    }
+
+
 def spread(values: np.ndarray) -> Spread:
     """Gini, CV, max/min ratio, Jain index and in-band share of ``values``."""
     v = np.asarray(values, dtype=float)
@@ -178,11 +260,27 @@ def spread(values: np.ndarray) -> Spread:
         return Spread(gini=0.0, cv=0.0, max_min_ratio=1.0, jain=1.0, in_band_share=1.0)
     mean = v.mean()
     return Spread(
-        gini=gini(v),
-        cv=float(v.std() / mean) if mean > 0 else 0.0,
-        max_min_ratio=float(v.max() / v.min()) if v.min() > 0 else float("inf"),
-        jain=float(v.sum() ** 2 / (len(v) * (v**2).sum())) if (v**2).sum() > 0 else 1.0,
+        **_evenness(v),
         in_band_share=float(np.mean(np.abs(v - mean) <= BAND * mean)) if mean > 0 else 1.0,
+    )
+
+
+def measure_spread(measure: RepMeasure, active: np.ndarray) -> MeasureSpread:
+    """The spread of one measure's ratios to fair share over the ``active`` reps."""
+    rule, ratio = measure.rule, measure.ratio[active]
+    stats = (
+        _evenness(ratio)
+        if len(ratio)
+        else {"gini": 0.0, "cv": 0.0, "max_min_ratio": 1.0, "jain": 1.0}
+    )
+    return MeasureSpread(
+        **stats,
+        in_band_share=float(measure.in_band[active].mean()) if active.any() else 1.0,
+        band_low=rule.low,
+        band_high=rule.high,
+        share=rule.share,
+        band_kind=rule.kind,
+        total=measure.total,
     )
 
 
@@ -191,9 +289,11 @@ def assignment_metrics(
     scenario,
     previous: np.ndarray | None,
     released_protections: int | None = None,
+    measures: tuple[RepMeasure, ...] | None = None,
 ) -> Metrics:
     """Metrics of an assignment (all customers or a subset); ``previous`` (rep per customer of
-    the whole table, -1 none) gives churn."""
+    the whole table, -1 none) gives churn; ``measures``: its balance measures per rep, when
+    already computed (:func:`solver.fairness.measures.rep_measures`)."""
     f = assigned.facts
     active = f.active
     value = f.value[assigned.customer]
@@ -204,12 +304,9 @@ def assignment_metrics(
     seg = f.segment[assigned.customer]
     has_seg = seg >= 0
     matched = f.covers[seg[has_seg], assigned.rep[has_seg]] if has_seg.any() else np.zeros(0)
-    strength = f.rep_strength()[assigned.rep]
-    fit = (
-        float(spearmanr(value, strength).statistic)
-        if np.ptp(strength) > 0 and np.ptp(value) > 0
-        else 0.0
-    )
+    fit = seniority_fit(assigned)
+    if measures is None:
+        measures = rep_measures(assigned, scenario)
     churn: dict[str, Any] = {}
     if previous is not None:
         before = previous[assigned.customer]
@@ -229,9 +326,14 @@ def assignment_metrics(
         travel_km_p95=float(np.percentile(road_km, 95)) if len(road_km) else 0.0,
         travel_km_per_period=float(assigned.travel_km.sum()),
         specialty_match_rate=float(matched.mean()) if len(matched) else 1.0,
-        value_seniority_fit=fit,
+        value_seniority_fit=fit.spearman,
+        strength_tier_a=fit.tier_a,
+        strength_tier_c=fit.tier_c,
+        strength_top_value=fit.top_value,
+        strength_bottom_value=fit.bottom_value,
         balance_deviation=float(balance.deviation(assigned, scenario).sum()),
         leaving_rep_accounts=int((~active[assigned.rep]).sum()),
         released_protections=released_protections,
+        measures={m.rule.key: measure_spread(m, active) for m in measures},
         **churn,
     )

@@ -15,6 +15,7 @@ from solver import display
 from solver.constraints import active_rules
 from solver.errors import InputError, InputIssue
 from solver.export.plan_files import PlanFiles, plan_file_bytes, read_plan
+from solver.fairness.measures import MeasureRule, RepMeasure, measure_rules, rep_measures
 from solver.inputs.facts import PairFacts
 from solver.metrics import MatrixMetrics, PlanMetrics, assignment_metrics
 from solver.models.stopping import gap
@@ -24,7 +25,7 @@ from solver.outputs import replace_together
 from solver.problem import Problem
 from solver.reasons import explain_customer, forced_by, reasons
 from solver.results.certificate import SCHEMA_VERSION, TIMING_KEYS, Certificate
-from solver.scenario import Scenario
+from solver.scenario import BUILTIN_MEASURES, Scenario
 
 OUTPUT_FILES = ("assignments.csv", "reps.csv", "metrics.json")
 #: the columns of assignments.csv the plan computes (every other column is an input column)
@@ -36,7 +37,7 @@ ASSIGNMENT_COLUMNS = (
 REP_COLUMNS = (
     "accounts", "workload_hours", "utilisation", "balance_target", "balance_load", "value",
     "value_share", "travel_km", "specialty_match_rate", "accounts_before", "workload_hours_before",
-    "utilisation_before", "accounts_gained",
+    "utilisation_before", "accounts_gained", "value_before", "value_share_before",
 )  # fmt: skip
 __all__ = ["SCHEMA_VERSION", "TIMING_KEYS", "Plan", "build_plan", "evaluate", "load_plan"]
 
@@ -159,17 +160,16 @@ def build_plan(
     previous = f.current
     released = int((f.released >= 0).sum())
     had = previous >= 0
+    owned = PairFacts.of(f, np.flatnonzero(had), previous[had])
+    measured = (rep_measures(assigned, problem.scenario), rep_measures(owned, problem.scenario))
     before = None
     if had.any():
-        owned = PairFacts.of(f, np.flatnonzero(had), previous[had])
-        before = assignment_metrics(owned, problem.scenario, None)
-    metrics = PlanMetrics(
-        after=assignment_metrics(assigned, problem.scenario, previous, released), before=before
-    )
+        before = assignment_metrics(owned, problem.scenario, None, measures=measured[1])
+    after = assignment_metrics(assigned, problem.scenario, previous, released, measured[0])
     return Plan(
         assignments=_assignment_table(problem, rep, ev),
-        reps=_rep_table(problem, assigned, previous),
-        metrics=metrics,
+        reps=_rep_table(problem, assigned, owned, measured),
+        metrics=PlanMetrics(after=after, before=before),
         certificate=cert,
         problem=problem,
         rep_index=rep,
@@ -204,7 +204,15 @@ def _assignment_table(problem: Problem, rep: np.ndarray, ev: Evaluation) -> pd.D
     return table
 
 
-def _rep_table(problem: Problem, assigned: PairFacts, previous: np.ndarray) -> pd.DataFrame:
+def _rep_table(
+    problem: Problem,
+    assigned: PairFacts,
+    before: PairFacts,
+    measured: tuple[tuple[RepMeasure, ...], tuple[RepMeasure, ...]],
+) -> pd.DataFrame:
+    """One row per rep: its book after and before (today's owners), and per balance measure
+    the ratio to its fair share (``value_ratio``, ``value_ratio_before``; a customer column
+    measure also its amount, ``balance_<column>``)."""
     f = problem.facts
     assert f is not None
     m = f.m
@@ -216,8 +224,6 @@ def _rep_table(problem: Problem, assigned: PairFacts, previous: np.ndarray) -> p
     match[has] = f.covers[seg[has], assigned.rep[has]]
     with_seg = np.bincount(assigned.rep, weights=has.astype(float), minlength=m)
     matched = np.bincount(assigned.rep, weights=match, minlength=m)
-    had = previous >= 0
-    before = PairFacts.of(f, np.flatnonzero(had), previous[had])
     loads = balance.rep_loads(assigned, problem.scenario)
     value = np.bincount(assigned.rep, weights=f.value[assigned.customer], minlength=m)
     table = pd.DataFrame(
@@ -246,10 +252,30 @@ def _rep_table(problem: Problem, assigned: PairFacts, previous: np.ndarray) -> p
     )
     table["utilisation_before"] = np.round(table["workload_hours_before"] / f.capacity, 4)
     table["accounts_gained"] = table["accounts"] - table["accounts_before"]
+    value_before = np.bincount(before.rep, weights=f.value[before.customer], minlength=m)
+    table["value_before"] = np.round(value_before, 2)
+    table["value_share_before"] = np.round(value_before / max(float(value_before.sum()), 1e-12), 6)
+    for now, then in zip(*measured, strict=True):
+        names = measure_columns(now.rule)
+        if len(names) == 4:  # a customer column: its amount too
+            table[names[2]] = np.round(now.amount, 2)
+            table[names[3]] = np.round(then.amount, 2)
+        table[names[0]] = np.round(now.ratio, 4)
+        table[names[1]] = np.round(then.ratio, 4)
     carried = [c for c in problem.reps.columns if c not in table.columns]
     for column in carried:
         table[column] = problem.reps[column]
     return table
+
+
+def measure_columns(rule: MeasureRule) -> tuple[str, ...]:
+    """The reps.csv columns of a balance measure: its ratio to the fair share after and
+    before (``value_ratio``, ``value_ratio_before``) and, for a customer column, its amount
+    after and before (``balance_potential``, ``balance_potential_before``)."""
+    ratios = (f"{rule.key}_ratio", f"{rule.key}_ratio_before")
+    if rule.measure in BUILTIN_MEASURES:
+        return ratios
+    return (*ratios, f"balance_{rule.key}", f"balance_{rule.key}_before")
 
 
 def _matrix_plan(problem: Problem, rep: np.ndarray, ev: Evaluation, cert: Certificate) -> Plan:
@@ -337,7 +363,9 @@ def _customers(files: PlanFiles) -> pd.DataFrame:
 def _reps(files: PlanFiles) -> pd.DataFrame:
     """The rep input columns of reps.csv (the plan's computed columns left out)."""
     table = files.reps.frame
-    return table[[c for c in table.columns if c not in REP_COLUMNS]]
+    rules = measure_rules(_scenario(files))
+    computed = set(REP_COLUMNS).union(*(measure_columns(r) for r in rules))
+    return table[[c for c in table.columns if c not in computed]]
 
 
 def _scenario(files: PlanFiles) -> Scenario:

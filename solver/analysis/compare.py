@@ -8,15 +8,14 @@ missing from one plan counts as owning nothing there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from solver import display
-from solver.metrics import better_side
+from solver.metrics import better_side, flat_numbers
 
 if TYPE_CHECKING:  # a Plan calls compare() from its own method
     from solver.plan import Plan
@@ -159,21 +158,10 @@ def _reps(plan_b: Plan, plan_a: Plan, moves: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def flat_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
-    """{"workload": {"gini": g}, "moves": k} -> {"workload.gini": g, "moves": k}."""
-    out: dict[str, float] = {}
-    for key, value in metrics.items():
-        if isinstance(value, Mapping):
-            out.update(flat_metrics(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = float(value)
-    return out
-
-
 def _metrics(plan_b: Plan, plan_a: Plan) -> pd.DataFrame:
-    a = flat_metrics(plan_a.metrics["after"])
-    b = flat_metrics(plan_b.metrics["after"])
-    before = flat_metrics(plan_a.metrics.get("before", {}))
+    a = flat_numbers(plan_a.metrics["after"])
+    b = flat_numbers(plan_b.metrics["after"])
+    before = flat_numbers(plan_a.metrics.get("before", {}))
     names = list(dict.fromkeys([*a, *b]))
     frame = pd.DataFrame(
         {

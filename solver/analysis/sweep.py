@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from solver.analysis.compare import flat_metrics
 from solver.analysis.whatif import Case, flatten_variant, key_kind
 from solver.cli.sweep_progress import Tick, sweep_progress
 from solver.errors import InfeasibleError, InputError, NoSolutionError, SolverError
+from solver.metrics import flat_numbers
 from solver.plan import Plan
 
 Variant = Mapping[str, Any] | Case
@@ -174,7 +174,7 @@ def plan_row(plan: Plan) -> dict[str, Any]:
         "stop_reason": cert.get("stop_reason", ""),
     }
     row.update({f"cost_{k}": v for k, v in cert.get("objective_terms", {}).items()})
-    after = flat_metrics(plan.metrics.get("after", {}))
+    after = flat_numbers(plan.metrics.get("after", {}))
     row.update({k.replace(".", "_"): v for k, v in after.items()})
     row["wall_s"] = cert["wall_s"]
     row["error"] = ""

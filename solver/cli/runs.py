@@ -25,9 +25,8 @@ from solver.cli.common import JsonOpt, fail, fail_write, print_json
 from solver.errors import SolverError
 from solver.export.plan_files import plan_file_bytes
 from solver.inputs.io import write_csv
-from solver.metrics import METRICS, verdict
+from solver.metrics import flat_numbers, metric_info, verdict
 from solver.outputs import check_output_dir, check_output_file, replace_together
-from solver.scenario import flatten
 from solver.store.history import RunRecord, RunStore, dumps
 
 out = Console()
@@ -225,13 +224,14 @@ def show(
 
 def _flat_metrics(metrics: dict[str, Any]) -> pd.DataFrame:
     """Before and after per metric, with its unit and the after side's verdict."""
-    after = flatten(metrics.get("after") or {})
-    before = flatten(metrics.get("before") or {})
+    after = flat_numbers(metrics.get("after") or {})
+    before = flat_numbers(metrics.get("before") or {})
     names = list(after) + [k for k in before if k not in after]
+    infos = [metric_info(n) for n in names]
     return pd.DataFrame(
         {
             "metric": names,
-            "unit": [METRICS[n].unit if n in METRICS else "" for n in names],
+            "unit": [info.unit if info is not None else "" for info in infos],
             "before": [before.get(n) for n in names],
             "after": [after.get(n) for n in names],
             "after is": [verdict(n, before.get(n), after.get(n)) for n in names],

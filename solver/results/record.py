@@ -57,8 +57,8 @@ class Record(Mapping[str, Any]):
         yield from getattr(self, "extra", {}).items()
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON object of the record (nested records as dicts)."""
-        return {k: v.as_dict() if isinstance(v, Record) else v for k, v in self._written()}
+        """The JSON object of the record (nested records, and records in a dict, as dicts)."""
+        return {k: _plain(v) for k, v in self._written()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -87,6 +87,14 @@ class Record(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self._written())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.as_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _record_type(cls: type, f: dataclasses.Field) -> type[Record] | None:

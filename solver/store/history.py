@@ -32,10 +32,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from solver.errors import EXIT_INVALID_INPUT, EXIT_WRITE, SolverError
-from solver.metrics import better_side
+from solver.metrics import better_side, flat_numbers
 from solver.outputs import check_output_file
 from solver.plan import Plan
-from solver.scenario import Scenario, as_scenario, flatten
+from solver.scenario import Scenario, as_scenario
 from solver.store.schema import current_version, refuse_newer, upgrade
 
 DEFAULT_DB = "territory.db"
@@ -546,7 +546,7 @@ def _metrics_side_by_side(a: RunRecord, b: RunRecord) -> pd.DataFrame:
             "moves": run["moves"],
         }
         after = (run["metrics"] or {}).get("after", {})
-        return head | flatten(after)
+        return head | flat_numbers(after)
 
     fa, fb = facts(a), facts(b)
     names = list(fa) + [k for k in fb if k not in fa]

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 import solver
-from solver.analysis.compare import Comparison, compare, flat_metrics
+from solver.analysis.compare import Comparison, compare
 from solver.analysis.whatif import Case
+from solver.metrics import flat_numbers
 from solver.plan import build_plan
 from tests.instances import SMALL_SCENARIO, make_instance
 
@@ -247,11 +248,11 @@ def test_compare_gainers_losers_and_metrics_side_by_side(hand_plans):
     assert diff.losers["rep_id"].tolist()[-1] in {"R0", "R2"}
     assert (diff.gainers["value_delta"] > 0).all() and (diff.losers["value_delta"] < 0).all()
     metrics = diff.metrics
-    for name, value in flat_metrics(plan_a.metrics["after"]).items():
+    for name, value in flat_numbers(plan_a.metrics["after"]).items():
         assert metrics.at[name, "a"] == pytest.approx(value)
-    for name, value in flat_metrics(plan_b.metrics["after"]).items():
+    for name, value in flat_numbers(plan_b.metrics["after"]).items():
         assert metrics.at[name, "b"] == pytest.approx(value)
-    for name, value in flat_metrics(plan_a.metrics["before"]).items():
+    for name, value in flat_numbers(plan_a.metrics["before"]).items():
         assert metrics.at[name, "before"] == pytest.approx(value)
     gini = metrics.loc["workload.gini"]
     assert gini["better"] == ("b" if gini["b"] < gini["a"] else "a")

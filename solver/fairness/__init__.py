@@ -1,0 +1,1 @@
+"""Fairness of a book per balance measure and the value-seniority fit (see metrics)."""
