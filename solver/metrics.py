@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 
 from solver.fairness.fit import seniority_fit
-from solver.fairness.measures import RepMeasure, rep_measures
+from solver.fairness.measures import ALWAYS, RepMeasure, rep_measures
 from solver.inputs.facts import PairFacts
 from solver.objectives import balance
 from solver.results.record import Record, entry
@@ -75,7 +75,26 @@ class MeasureSpread(Spread):
     total: float = metric("measure", None)
 
 
-#: the statistics of a measure by name, their units and directions (``gini``, ...)
+def ordered(measures: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The measures of a metrics object in reading order: workload, accounts and value,
+    then the others as they come (metrics.json keeps its keys sorted)."""
+    first = [k for k in ALWAYS if k in measures]
+    return [(k, measures[k]) for k in first + [k for k in measures if k not in ALWAYS]]
+
+
+def band_label(spread: Mapping[str, Any]) -> str:
+    """How a measure's band (a :class:`MeasureSpread` or its dict) reads:
+    "hard [0.85, 1.15]", "tolerance ±5 %" or "±10 %" (the default band)."""
+    low, high, kind = spread.get("band_low"), spread.get("band_high"), spread.get("band_kind")
+    if low is None or high is None:
+        return ""
+    if kind == "band":
+        return f"hard [{low:g}, {high:g}]"
+    half = f"±{round(100 * (high - 1), 2):g} %"
+    return f"tolerance {half}" if kind == "tolerance" else half
+
+
+#: the key of the per-measure spreads in a metrics object (``measures.value.gini``)
 MEASURE_STATS = "measures"
 
 

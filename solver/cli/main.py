@@ -17,11 +17,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
 from solver.cli.common import (
-    VERDICT_STYLE,
     JsonOpt,
     err,
     fail,
@@ -38,14 +36,14 @@ from solver.cli.progress import live_bar
 from solver.cli.report import report
 from solver.cli.routes import routes
 from solver.cli.runs import forecast, runs_app
+from solver.cli.summary import print_summary
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
 from solver.inputs.io import atomic_write
 from solver.inputs.spreadsheet import write_xlsx
 from solver.interrupt import Terminated, exit_at_once, raise_terminated
-from solver.metrics import verdict
 from solver.models.names import ENGINE_CHOICES, spelled_out
 from solver.outputs import check_output_dir
-from solver.scenario import as_scenario, flatten
+from solver.scenario import as_scenario
 from solver.store.history import check_database, record_run
 
 app = typer.Typer(
@@ -136,7 +134,7 @@ def _run_solve(
     except SolverError as exc:
         raise fail(exc) from None
     if not quiet and not as_json:
-        print_summary(plan, out_dir)
+        print_summary(out, plan, out_dir)
     stopped_by = plan.certificate.get("interrupted")
     if stopped_by:
         if as_json:
@@ -297,64 +295,6 @@ app.command()(forecast)
 app.command()(routes)
 app.command()(assign)
 app.command()(drift)
-
-
-def _pct(x: float) -> str:
-    return f"{x:.1%}"
-
-
-def print_summary(plan: Plan, out_dir: Path) -> None:
-    cert = plan.certificate
-    gap = "n/a" if cert["gap"] is None else f"{cert['gap']:.3%}"
-    stopped = f" (interrupted by {cert['interrupted']})" if cert.get("interrupted") else ""
-    out.print(
-        f"[bold]plan[/] {cert['status']}{stopped} by {cert['engine']} in {cert['wall_s']:.1f} s: "
-        f"objective {cert['objective']:,.1f}, lower bound {cert['bound']:,.1f} "
-        f"({cert['bound_source']}), gap {gap}"
-    )
-    after = plan.metrics["after"]
-    before = plan.metrics.get("before")
-    table = Table(title="before vs after", show_edge=False)
-    table.add_column("metric")
-    table.add_column("before", justify="right")
-    table.add_column("after", justify="right")
-    rows = [
-        ("workload Gini (utilisation)", "workload.gini", "{:.3f}".format),
-        ("workload CV", "workload.cv", "{:.3f}".format),
-        ("max / min utilisation", "workload.max_min_ratio", "{:.2f}".format),
-        ("Jain index", "workload.jain", "{:.3f}".format),
-        ("reps within ±10 % of mean load", "workload.in_band_share", _pct),
-        ("highest utilisation", "utilisation_max", _pct),
-        ("lowest utilisation", "utilisation_min", _pct),
-        ("mean travel km (one way)", "travel_km_mean", "{:.1f}".format),
-        ("p95 travel km", "travel_km_p95", "{:.1f}".format),
-        ("specialty match rate", "specialty_match_rate", _pct),
-        ("value-seniority fit (Spearman)", "value_seniority_fit", "{:.3f}".format),
-        ("accounts with leaving reps", "leaving_rep_accounts", str),
-    ]
-    flat_after, flat_before = flatten(after), flatten(before) if before else {}
-    for label, name, fmt in rows:
-        b, a = flat_before.get(name), flat_after[name]
-        shown = fmt(a)
-        colour = VERDICT_STYLE.get(verdict(name, b, a))  # green: better than before
-        table.add_row(
-            label, fmt(b) if b is not None else "", f"[{colour}]{shown}[/]" if colour else shown
-        )
-    out.print(table)
-    if "moves" in after:
-        out.print(
-            f"moves: {after['moves']:,} accounts, value moved {after['value_moved']:,.0f} "
-            f"({_pct(after['value_moved_share'])} of total value)"
-        )
-    released = after.get("released_protections", 0)
-    if released:
-        out.print(
-            f"released protections: {released:,} held by leaving reps (listed in forced_by; "
-            'rules.leaving_rep_protection = "error" refuses them instead)'
-        )
-    if cert.get("stop_reason"):
-        out.print(f"ended: {escape(cert['stop_reason'])}")
-    out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv, metrics.json")
 
 
 def main(prog_name: str | None = None) -> None:

@@ -8,9 +8,11 @@ import math
 import numpy as np
 import pandas as pd
 
-#: colour of accounts without a known rep; bars before / after; the 100 % capacity line
+#: colour of accounts without a known rep; bars before / after; the 100 % capacity line;
+#: the fair-share line and the band of a balance measure
 NO_REP = "#9aa0a6"
 BEFORE_BAR, AFTER_BAR, CAPACITY_LINE = "#b8bec6", "#2f6fad", "#c0392b"
+FAIR_LINE, BAND_FILL = "#1e7b45", "#e3f3e8"
 MISSING = "–"
 
 

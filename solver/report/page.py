@@ -26,8 +26,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from solver.inputs.io import atomic_write
-from solver.metrics import verdict
-from solver.report.chart import workload_chart
+from solver.metrics import band_label, ordered, verdict
+from solver.report.chart import BarChart, measure_chart, workload_chart
 from solver.report.formats import finite, fmt_num, fmt_pct, fmt_ratio, rep_colours
 from solver.report.maps import account_maps
 from solver.report.plan_data import PlanData, load_plan
@@ -134,8 +134,22 @@ FAIRNESS_ROWS = (
     ("p95 road km", ("travel_km_p95",), lambda x: fmt_num(x, 1)),
     ("road km per period (all reps)", ("travel_km_per_period",), fmt_num),
     ("specialty match rate", ("specialty_match_rate",), fmt_pct),
-    ("value-seniority fit (Spearman)", ("value_seniority_fit",), fmt_ratio),
     ("accounts with leaving reps", ("leaving_rep_accounts",), fmt_num),
+)
+#: the value-seniority fit: key accounts with experienced reps (strength 0..1)
+FIT_ROWS = (
+    ("value-seniority fit (Spearman's rho, value vs owner strength)", ("value_seniority_fit",)),
+    ("mean owner strength, tier-A accounts", ("strength_tier_a",)),
+    ("mean owner strength, tier-C accounts", ("strength_tier_c",)),
+    ("mean owner strength, top 20 % of accounts by value", ("strength_top_value",)),
+    ("mean owner strength, bottom 20 % of accounts by value", ("strength_bottom_value",)),
+)
+#: the statistics of each balance measure, in table order
+MEASURE_STATS = (
+    ("Gini", "gini", fmt_ratio),
+    ("CV", "cv", fmt_ratio),
+    ("max / min", "max_min_ratio", lambda x: fmt_num(x, 2)),
+    ("reps in band", "in_band_share", fmt_pct),
 )
 
 
@@ -145,15 +159,46 @@ def _dig(d: dict, path: tuple[str, ...]) -> object:
     return None if isinstance(d, dict) else d
 
 
-def fairness_rows(p: PlanData) -> list[Change]:
-    """Every before/after metric in metrics.json the page knows a label for."""
+def fairness_rows(p: PlanData, table=FAIRNESS_ROWS) -> list[Change]:
+    """Every before/after metric in metrics.json the page knows a label for (of
+    ``table``: label, path, format; the format defaults to three decimals)."""
     before, after = p.metrics.get("before", {}), p.metrics.get("after", {})
     rows = []
-    for label, path, fmt in FAIRNESS_ROWS:
+    for label, path, *fmt in table:
         b, a = _dig(before, path), _dig(after, path)
         if b is None and a is None:
             continue
-        rows.append(_change(label, b, a, ".".join(path), fmt))
+        rows.append(_change(label, b, a, ".".join(path), *fmt))
+    return rows
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One balance measure on the page: its rule, its statistics and its chart."""
+
+    key: str
+    share: str
+    band: str
+    stats: tuple[Change, ...]
+    chart: BarChart | None
+
+
+def measure_rows(p: PlanData, colours: dict[str, str]) -> list[MeasureRow]:
+    """Every balance measure in metrics.json, before -> after, with its per-rep chart."""
+    after = p.metrics.get("after", {}).get("measures") or {}
+    before = p.metrics.get("before", {}).get("measures") or {}
+    rows = []
+    for key, spread in ordered(after):
+        if not isinstance(spread, dict):
+            continue
+        then = before.get(key) or {}
+        band = band_label(spread)
+        stats = tuple(
+            _change(label, then.get(stat), spread.get(stat), f"measures.{key}.{stat}", fmt)
+            for label, stat, fmt in MEASURE_STATS
+        )
+        chart = measure_chart(p.reps, colours, key, spread, band)
+        rows.append(MeasureRow(str(key), str(spread.get("share", "")), band, stats, chart))
     return rows
 
 
@@ -187,6 +232,9 @@ def render_report(plan_dir: str | Path, sections: Sequence[Section] = ()) -> str
         ),
         headline=headline(p),
         fairness=fairness_rows(p),
+        measures=measure_rows(p, colours),
+        measure_stats=[label for label, _, _ in MEASURE_STATS],
+        fit=fairness_rows(p, FIT_ROWS),
         chart=workload_chart(p.reps, colours),
         maps=account_maps(p.assignments, p.reps, colours, MAX_MAP_POINTS),
         extra=Markup("").join(section(p, colours) for section in sections),

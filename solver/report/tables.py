@@ -95,7 +95,9 @@ REP_COLUMNS = (  # (header, reps.csv column, formatter)
     ("capacity h", "capacity_hours", lambda v: fmt_num(v, 1)),
     ("util. before", "utilisation_before", fmt_pct),
     ("util. after", "utilisation", fmt_pct),
+    ("value before", "value_before", fmt_num),
     ("value", "value", fmt_num),
+    ("value share", "value_share", fmt_pct),
     ("travel km", "travel_km", fmt_num),
     ("specialty match", "specialty_match_rate", fmt_pct),
 )
