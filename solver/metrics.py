@@ -193,6 +193,8 @@ def _infos(kind: type[Record], prefix: str = "") -> dict[str, MetricInfo]:
 #: statistics (``measures.value.gini``) are found by :func:`metric_info`
 METRICS: dict[str, MetricInfo] = _infos(Metrics) | _infos(MatrixMetrics)
 _MEASURE_INFOS = _infos(MeasureSpread)
+#: the statistics of a measure (``gini``, ``in_band_share``, ...)
+MEASURE_STAT_NAMES = tuple(_MEASURE_INFOS)
 
 
 def metric_info(name: str) -> MetricInfo | None:

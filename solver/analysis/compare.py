@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from solver import display
-from solver.metrics import better_side, flat_numbers
+from solver.metrics import MEASURE_STATS, better_side, flat_numbers
 
 if TYPE_CHECKING:  # a Plan calls compare() from its own method
     from solver.plan import Plan
@@ -83,12 +83,30 @@ class Comparison:
         ):
             if key in m.index:
                 lines.append(f"{label} {m.at[key, 'a']:.3f} -> {m.at[key, 'b']:.3f}")
+        lines += self._measure_lines()
         for title, frame in (("gains most", self.gainers), ("loses most", self.losers)):
             if len(frame):
                 lines.append(
                     f"{title}: " + ", ".join(_rep_line(r) for _, r in frame.head(3).iterrows())
                 )
         return "\n".join(lines)
+
+    def _measure_lines(self) -> list[str]:
+        """Per balance measure: Gini and the share of reps in band, a -> b."""
+        m, lines = self.metrics, []
+        keys = dict.fromkeys(
+            name.removeprefix(f"{MEASURE_STATS}.").rpartition(".")[0]
+            for name in m.index
+            if name.startswith(f"{MEASURE_STATS}.")
+        )
+        for key in keys:
+            gini, band = (f"{MEASURE_STATS}.{key}.{s}" for s in ("gini", "in_band_share"))
+            if gini in m.index and band in m.index:
+                lines.append(
+                    f"{key}: Gini {m.at[gini, 'a']:.3f} -> {m.at[gini, 'b']:.3f}, reps in band "
+                    f"{m.at[band, 'a']:.0%} -> {m.at[band, 'b']:.0%}"
+                )
+        return lines
 
     def __repr__(self) -> str:
         return display.comparison_repr(self)

@@ -29,7 +29,15 @@ import psutil
 from solver.analysis.whatif import Case, flatten_variant, key_kind
 from solver.cli.sweep_progress import Tick, sweep_progress
 from solver.errors import InfeasibleError, InputError, NoSolutionError, SolverError
-from solver.metrics import flat_numbers
+from solver.metrics import (
+    HIGHER,
+    LOWER,
+    MEASURE_STAT_NAMES,
+    MEASURE_STATS,
+    METRICS,
+    direction,
+    flat_numbers,
+)
 from solver.plan import Plan
 
 Variant = Mapping[str, Any] | Case
@@ -181,18 +189,39 @@ def plan_row(plan: Plan) -> dict[str, Any]:
     return row
 
 
+def sense(column: str) -> str | None:
+    """ "min" or "max": the better direction of the plan metric in sweep column ``column``
+    (``workload_gini``, ``measures_value_in_band_share``: dots became underscores); None
+    when the column is no plan metric or has no better side."""
+    names = {name.replace(".", "_"): name for name in METRICS}
+    if column in names:
+        better = direction(names[column])
+    elif column.startswith(f"{MEASURE_STATS}_"):
+        ends = [s for s in MEASURE_STAT_NAMES if column.endswith(f"_{s}")]
+        stat = max(ends, key=len, default=None)  # in_band_share, not share
+        better = direction(f"{MEASURE_STATS}.m.{stat}") if stat else None
+    else:
+        return None
+    return {LOWER: "min", HIGHER: "max"}.get(better or "")
+
+
 def pareto(
     frame: pd.DataFrame,
     objectives: Sequence[str] | Mapping[str, str] = tuple(TRADEOFF_OBJECTIVES),
     column: str = "pareto",
 ) -> pd.DataFrame:
     """A copy of ``frame`` with a bool ``column``: True where no other row is at least as
-    good in every objective and strictly better in one (objectives minimised unless
-    mapped to ``"max"``). Rows missing an objective are never efficient and dominate none;
-    an objective no row has (every variant failed) becomes a column of NaN.
+    good in every objective and strictly better in one. A mapping gives each objective's
+    sense ("min" or "max"); in a list, a plan metric takes its better direction
+    (:func:`sense`: ``specialty_match_rate`` and ``measures_value_in_band_share`` are
+    maximised) and any other column is minimised. Rows missing an objective are never
+    efficient and dominate none; an objective no row has (every variant failed) becomes a
+    column of NaN.
     """
     senses = (
-        dict(objectives) if isinstance(objectives, Mapping) else dict.fromkeys(objectives, "min")
+        dict(objectives)
+        if isinstance(objectives, Mapping)
+        else {name: sense(name) or "min" for name in objectives}
     )
     bad = [s for s in senses.values() if s not in ("min", "max")]
     if bad:
