@@ -143,3 +143,20 @@ def python_process(code: str, args: list[str]) -> subprocess.Popen:
         text=True,
         env=env,
     )
+
+
+#: two [[balance]] tables: value by equal shares within a hard band, a customer column
+#: (potential) by a rep column (quota) within a tolerance
+TWO_BALANCE_TABLES = [
+    {"measure": "value", "share": "equal", "band": [0.7, 1.3]},
+    {"measure": "potential", "share": "quota", "tolerance": 0.05, "weight": 10.0},
+]
+
+
+def banded_instance(n: int = 60, m: int = 5, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`make_instance` with a ``potential`` customer column and a ``quota`` rep
+    column for :data:`TWO_BALANCE_TABLES`."""
+    customers, reps = make_instance(n=n, m=m, seed=seed)
+    customers["potential"] = np.round(customers["value"] * np.linspace(0.2, 2.0, n))
+    reps["quota"] = np.linspace(1.0, 2.0, m)
+    return customers, reps
