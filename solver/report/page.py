@@ -181,6 +181,7 @@ class MeasureRow:
     band: str
     stats: tuple[Change, ...]
     chart: BarChart | None
+    note: str = ""  # said instead of the chart (a measure that is 0 on every account)
 
 
 def measure_rows(p: PlanData, colours: dict[str, str]) -> list[MeasureRow]:
@@ -197,8 +198,10 @@ def measure_rows(p: PlanData, colours: dict[str, str]) -> list[MeasureRow]:
             _change(label, then.get(stat), spread.get(stat), f"measures.{key}.{stat}", fmt)
             for label, stat, fmt in MEASURE_STATS
         )
-        chart = measure_chart(p.reps, colours, key, spread, band)
-        rows.append(MeasureRow(str(key), str(spread.get("share", "")), band, stats, chart))
+        empty = spread.get("total") == 0
+        chart = None if empty else measure_chart(p.reps, colours, key, spread, band)
+        note = f"{key} is 0 on every account: nothing to balance, no chart." if empty else ""
+        rows.append(MeasureRow(str(key), str(spread.get("share", "")), band, stats, chart, note))
     return rows
 
 
