@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from solver.metrics import MEASURE_STATS, flat_numbers
+from solver.metrics import MEASURES_KEY, flat_numbers
 
 if TYPE_CHECKING:
     from solver.analysis.compare import Comparison
@@ -57,7 +57,7 @@ def _measure_and_statistic(name: str) -> tuple[str, str]:
     """``workload.gini`` -> (workload, gini); ``measures.value.gini`` -> (value, gini);
     ``moves`` -> ('', moves)."""
     head, _, stat = name.rpartition(".")
-    return head.removeprefix(f"{MEASURE_STATS}."), stat
+    return head.removeprefix(f"{MEASURES_KEY}."), stat
 
 
 def _num(value: Any, digits: int = 3) -> str:

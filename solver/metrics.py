@@ -95,7 +95,7 @@ def band_label(spread: Mapping[str, Any]) -> str:
 
 
 #: the key of the per-measure spreads in a metrics object (``measures.value.gini``)
-MEASURE_STATS = "measures"
+MEASURES_KEY = "measures"
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,7 +138,7 @@ class Metrics(Record):
     def from_dict(cls, data: Mapping[str, Any]) -> Metrics:
         """The record of a metrics object; its ``measures`` typed too."""
         record = super().from_dict(data)
-        measures = data.get(MEASURE_STATS)
+        measures = data.get(MEASURES_KEY)
         if not isinstance(measures, Mapping):
             return record
         typed = {k: MeasureSpread.from_dict(v) for k, v in measures.items()}
@@ -183,7 +183,7 @@ def _infos(kind: type[Record], prefix: str = "") -> dict[str, MetricInfo]:
     for f in fields(kind):  # type: ignore[arg-type]
         if f.name == "workload":
             out.update(_infos(Spread, f"{prefix}{f.name}."))
-        elif f.name != MEASURE_STATS:
+        elif f.name != MEASURES_KEY:
             name = f"{prefix}{f.name}"
             out[name] = MetricInfo(name, f.metadata["unit"], f.metadata["better"])
     return out
@@ -201,7 +201,7 @@ def metric_info(name: str) -> MetricInfo | None:
     """Unit and direction of the metric ``name`` (dotted); ``measures.<measure>.<stat>``
     for any measure (a column name may hold dots); None for a metric this version does
     not know."""
-    if name.startswith(f"{MEASURE_STATS}."):
+    if name.startswith(f"{MEASURES_KEY}."):
         stat = _MEASURE_INFOS.get(name.rpartition(".")[2])
         return MetricInfo(name, stat.unit, stat.better) if stat is not None else None
     return METRICS.get(name)

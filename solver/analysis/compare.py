@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from solver import display
-from solver.metrics import MEASURE_STATS, better_side, flat_numbers
+from solver.metrics import MEASURES_KEY, better_side, flat_numbers
 
 if TYPE_CHECKING:  # a Plan calls compare() from its own method
     from solver.plan import Plan
@@ -95,12 +95,12 @@ class Comparison:
         """Per balance measure: Gini and the share of reps in band, a -> b."""
         m, lines = self.metrics, []
         keys = dict.fromkeys(
-            name.removeprefix(f"{MEASURE_STATS}.").rpartition(".")[0]
+            name.removeprefix(f"{MEASURES_KEY}.").rpartition(".")[0]
             for name in m.index
-            if name.startswith(f"{MEASURE_STATS}.")
+            if name.startswith(f"{MEASURES_KEY}.")
         )
         for key in keys:
-            gini, band = (f"{MEASURE_STATS}.{key}.{s}" for s in ("gini", "in_band_share"))
+            gini, band = (f"{MEASURES_KEY}.{key}.{s}" for s in ("gini", "in_band_share"))
             if gini in m.index and band in m.index:
                 lines.append(
                     f"{key}: Gini {m.at[gini, 'a']:.3f} -> {m.at[gini, 'b']:.3f}, reps in band "

@@ -33,7 +33,7 @@ from solver.metrics import (
     HIGHER,
     LOWER,
     MEASURE_STAT_NAMES,
-    MEASURE_STATS,
+    MEASURES_KEY,
     METRICS,
     direction,
     flat_numbers,
@@ -196,10 +196,10 @@ def sense(column: str) -> str | None:
     names = {name.replace(".", "_"): name for name in METRICS}
     if column in names:
         better = direction(names[column])
-    elif column.startswith(f"{MEASURE_STATS}_"):
+    elif column.startswith(f"{MEASURES_KEY}_"):
         ends = [s for s in MEASURE_STAT_NAMES if column.endswith(f"_{s}")]
         stat = max(ends, key=len, default=None)  # in_band_share, not share
-        better = direction(f"{MEASURE_STATS}.m.{stat}") if stat else None
+        better = direction(f"{MEASURES_KEY}.m.{stat}") if stat else None
     else:
         return None
     return {LOWER: "min", HIGHER: "max"}.get(better or "")
