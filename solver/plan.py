@@ -261,7 +261,8 @@ def _rep_table(
             table[names[2]] = np.round(now.amount, 2)
             table[names[3]] = np.round(then.amount, 2)
         table[names[0]] = np.round(now.ratio, 4)
-        table[names[1]] = np.round(then.ratio, 4)
+        # no account had an owner: no ratio before (blank, not "at its fair share")
+        table[names[1]] = np.round(then.ratio, 4) if len(before.rep) else np.nan
     carried = [c for c in problem.reps.columns if c not in table.columns]
     for column in carried:
         table[column] = problem.reps[column]

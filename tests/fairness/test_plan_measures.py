@@ -131,3 +131,15 @@ def test_the_console_summary_has_a_row_per_measure_and_the_fit(tmp_path: Path) -
     fit = lines["owner strength, tier-A accounts"]
     assert f"{data['before']['strength_tier_a']:.3f}" in fit
     assert f"{data['after']['strength_tier_a']:.3f}" in fit
+
+
+def test_a_new_book_has_no_ratio_before():
+    customers, reps = banded_instance(n=30)
+    customers["current_rep"] = ""
+    customers["protected_rep"] = ""
+    customers["protected_until"] = ""
+    plan = solver.solve(customers, reps, SCENARIO)
+    assert plan.metrics.before is None
+    for key in ("workload", "value", "potential"):
+        assert plan.reps[f"{key}_ratio_before"].isna().all()
+        assert plan.reps.loc[plan.reps["active"], f"{key}_ratio"].gt(0).all()
