@@ -12,7 +12,8 @@ an input figure the checker recomputes) when a ``[[balance]]`` table names the m
 otherwise the active reps' own total of the assignment measured. A rep is *in band* when
 M_j lies within [lo x t_j, hi x t_j] with the checker's rounding slack: [lo, hi] is the
 table's hard band when set, else 1 -+ its tolerance, else 1 -+ :data:`DEFAULT_BAND`.
-Without a table, workload is shared by capacity and accounts and value equally.
+Without a table, workload and accounts are shared by capacity (a part-time rep is
+not judged short of accounts), value equally (reps are paid on what they sell).
 
 A rep whose target is 0 (share 0) is measured against the mean target; when every target
 is 0 (a measure column that is empty or all zero) every rep counts as at its fair share.
@@ -31,7 +32,7 @@ from solver.scenario import Scenario
 #: half-width of the band of a measure without a hard band or tolerance (+-10 %)
 DEFAULT_BAND = 0.10
 #: the measures every plan reports, with their share rule when no table names them
-ALWAYS = {"workload": "capacity", "accounts": "equal", "value": "equal"}
+ALWAYS = {"workload": "capacity", "accounts": "capacity", "value": "equal"}
 
 
 @dataclass(frozen=True)

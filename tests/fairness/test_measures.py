@@ -71,7 +71,7 @@ def test_workload_accounts_and_value_are_always_measured_with_their_default_shar
     scn = scenario()
     rules = {r.key: r for r in measure_rules(scn)}
     assert list(rules) == ["workload", "accounts", "value"]
-    assert [rules[k].share for k in rules] == ["capacity", "equal", "equal"]
+    assert [rules[k].share for k in rules] == ["capacity", "capacity", "equal"]
     assert all((r.low, r.high, r.kind) == (0.9, 1.1, "default") for r in rules.values())
     scn = scenario({"measure": "potential", "share": "quota", "tolerance": 0.05, "weight": 5})
     scn = Scenario.from_dict({**scn.model_dump(), "balance": [*scn.model_dump()["balance"],
