@@ -35,6 +35,8 @@ class InputIssue:
     rule: str
     rows: tuple[int, ...] = ()
     detail: str = ""
+    #: what ``column`` names: a table's "column", or a scenario's "key"
+    label: str = "column"
 
     def __str__(self) -> str:
         where = self.source
@@ -44,7 +46,7 @@ class InputIssue:
             label = "row" if len(self.rows) == 1 else "rows"
             where += f", {label} {shown}{more}"
         if self.column:
-            where += f", column '{self.column}'"
+            where += f", {self.label} '{self.column}'"
         text = f"{where}: {self.rule}"
         return f"{text} ({self.detail})" if self.detail else text
 

@@ -332,7 +332,7 @@ def read_pair_file(path: Path, key: str, scenario_file: Path) -> list[tuple[str,
         table = read_table(path, key, max_bytes=SCENARIO_FILE_LIMIT)
     except InputError as exc:
         detail = "; ".join(str(i) for i in exc.issues)
-        issue = InputIssue(str(scenario_file), key, f"cannot read {path}", (), detail)
+        issue = InputIssue(str(scenario_file), key, f"cannot read {path}", (), detail, "key")
         raise ScenarioError([issue]) from None
     frame = table.frame
     issues = [
@@ -363,9 +363,26 @@ def read_pair_file(path: Path, key: str, scenario_file: Path) -> list[tuple[str,
 def _issues_from(exc: ValidationError, source: str) -> list[InputIssue]:
     issues = []
     for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"])
-        rule = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        key = scenario_key(err["loc"])
+        rule = "unknown key" if err["type"] == "extra_forbidden" else _plain(err["msg"])
         given = err.get("input")
         detail = "" if err["type"] == "extra_forbidden" else f"got {given!r}"
-        issues.append(InputIssue(source, key, rule, (), detail))
+        issues.append(InputIssue(source, key, rule, (), detail, label="key"))
     return issues
+
+
+def scenario_key(loc: tuple[str | int, ...]) -> str:
+    """A pydantic error location as the user wrote it: ``("balance", 1, "band")`` is
+    ``balance[2].band``, the band of the second ``[[balance]]`` table (counted from 1)."""
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part + 1}]"
+        else:
+            key += f".{part}" if key else str(part)
+    return key
+
+
+def _plain(message: str) -> str:
+    """pydantic's message without its "Value error, " prefix (our validators' own words)."""
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

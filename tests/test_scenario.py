@@ -125,7 +125,7 @@ def test_unknown_nested_key(tmp_path):
     issue = error.issues[0]
     assert issue.column == "weights.travl"
     assert issue.rule == "unknown key"
-    assert f"{path}, column 'weights.travl': unknown key" in str(error)
+    assert f"{path}, key 'weights.travl': unknown key" in str(error)
 
 
 def test_unknown_table(tmp_path):
@@ -183,7 +183,7 @@ def test_bad_value_names_the_key(tmp_path, toml, key, rule_part, given):
     assert issue.column == key
     assert rule_part in issue.rule
     assert issue.detail == f"got {given}"
-    assert f"column '{key}'" in str(error)
+    assert f"key '{key}'" in str(error)
 
 
 def test_boolean_for_a_number_is_a_wrong_type(tmp_path):
@@ -360,7 +360,20 @@ def test_unknown_customer_in_locks_names_the_entry(tmp_path):
     customers, reps = make_instance(n=12, m=4, seed=0)
     error = scenario_error(lambda: solver.Problem.build(customers, reps, scenario))
     assert [(i.column, i.rule, i.detail) for i in error.issues] == [
-        ("rules.locks[0]", "unknown customer_id", "'NOPE'"),
-        ("rules.locks[2]", "unknown rep_id", "'RZ'"),
+        ("rules.locks[1]", "unknown customer_id", "'NOPE'"),
+        ("rules.locks[3]", "unknown rep_id", "'RZ'"),
     ]
-    assert "column 'rules.locks[0]': unknown customer_id" in str(error)
+    assert "key 'rules.locks[1]': unknown customer_id" in str(error)
+
+
+def test_a_bad_balance_table_is_named_by_its_position_counted_from_one(tmp_path):
+    path = write_toml(
+        tmp_path,
+        '[[balance]]\nmeasure = "value"\nband = [0.8, 1.2]\n'
+        '[[balance]]\nmeasure = "value"\nband = [1.2, 1.3]\n',
+    )
+    error = scenario_error(lambda: solver.Scenario.from_toml(path))
+    assert [i.column for i in error.issues] == ["balance[2].band"]
+    text = str(error)
+    assert "key 'balance[2].band': the floor 1.2 is above 1" in text
+    assert "Value error" not in text

@@ -21,10 +21,14 @@ def resolve_pairs(
     for k, (c, r) in enumerate(pairs):
         if c not in cust:
             issues.append(
-                InputIssue(source, f"rules.{key}[{k}]", "unknown customer_id", (), repr(c))
+                InputIssue(
+                    source, f"rules.{key}[{k + 1}]", "unknown customer_id", (), repr(c), "key"
+                )
             )
         if r not in reps:
-            issues.append(InputIssue(source, f"rules.{key}[{k}]", "unknown rep_id", (), repr(r)))
+            issues.append(
+                InputIssue(source, f"rules.{key}[{k + 1}]", "unknown rep_id", (), repr(r), "key")
+            )
         if c in cust and r in reps:
             out.append((cust[c], reps[r]))
     if issues:
@@ -48,6 +52,7 @@ class LockRule(HardRule):
                             (),
                             f"{facts.customer_ids[i]}: {facts.rep_ids[forced[i]]} "
                             f"and {facts.rep_ids[j]}",
+                            label="key",
                         )
                     ]
                 )

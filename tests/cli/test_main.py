@@ -233,7 +233,7 @@ def test_bad_scenario_exits_3_naming_the_key(files, tmp_path):
     files.scenario.write_text(SCENARIO_TOML + "[weights]\ntravl = 1\n", encoding="utf-8")
     result = files.solve(tmp_path / "plan")
     assert_clean_exit(result, 3)
-    assert "column 'weights.travl': unknown key" in flat(result.stderr)
+    assert "key 'weights.travl': unknown key" in flat(result.stderr)
 
 
 def test_a_bad_option_value_is_blamed_on_the_options_not_the_scenario_file(files, tmp_path):

@@ -201,7 +201,7 @@ def test_locks_naming_two_reps_or_unknown_ids_are_scenario_errors(as_of_scenario
     with pytest.raises(ScenarioError) as info:
         ForbiddenRule().allowed(all_pairs(facts), unknown)
     assert [(i.column, i.rule) for i in info.value.issues] == [
-        ("rules.forbidden[0]", "unknown customer_id")
+        ("rules.forbidden[1]", "unknown customer_id")
     ]
 
 
