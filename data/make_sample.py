@@ -87,9 +87,22 @@ seed = 7
 [weights]
 travel = 1.0          # per road km driven per period
 specialty = 150.0     # per account whose segment is not among the rep's specialties
-value_fit = 100.0     # per (value / mean value) x (1 - rep strength): big accounts to strong reps
+value_fit = 300.0     # per (value / mean value) x (1 - rep strength): big accounts to strong reps
 continuity = 60.0     # per moved account x (1 + value / mean value)
-balance = 30.0        # per hour of a rep's load away from its capacity-proportional share
+
+# Balance (the defaults, written out): within the tolerance of its capacity share a rep's
+# measure costs nothing; beyond it, weight points per percentage point of its target.
+[[balance]]
+measure = "workload"  # hours of effort and travel
+share = "capacity"
+tolerance = 0.10
+weight = 300.0
+
+[[balance]]
+measure = "value"     # opportunity: each book's value in proportion to the rep's hours
+share = "capacity"
+tolerance = 0.15
+weight = 50.0
 
 # Hard rules; switch them on or off per scenario.
 [rules]

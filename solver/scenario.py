@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     field_serializer,
     field_validator,
+    model_validator,
 )
 
 from solver.errors import InputError, InputIssue, ScenarioError
@@ -52,9 +53,9 @@ class Weights(_Frozen):
 
     travel: float = Field(1.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
     specialty: float = Field(150.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
-    value_fit: float = Field(100.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
+    value_fit: float = Field(300.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
     continuity: float = Field(60.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
-    balance: float = Field(30.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
+    balance: float = Field(0.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)
 
 
 class Rules(_Frozen):
@@ -141,6 +142,14 @@ class Columns(_Frozen):
     def _pairs(cls, value: Any) -> Any:
         return tuple(value.items()) if isinstance(value, Mapping) else value
 
+
+#: the ``[[balance]]`` tables of a scenario that names none: workload free within +-10 %
+#: of the capacity share, value within +-15 % of an equal share, weights in points per
+#: percentage point beyond (measured in benchmarks/RESULTS.md, "Balance defaults")
+DEFAULT_BALANCE: tuple[dict[str, Any], ...] = (
+    {"measure": "workload", "share": "capacity", "tolerance": 0.10, "weight": 300.0},
+    {"measure": "value", "share": "capacity", "tolerance": 0.15, "weight": 50.0},
+)
 
 #: measures a [[balance]] table knows by name; any other name is a numeric customer column
 BUILTIN_MEASURES = ("workload", "accounts", "value")
@@ -241,6 +250,23 @@ class Scenario(_Frozen):
                 raise ValueError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
         return value
 
+    @model_validator(mode="after")
+    def _defaults_for_balance(self) -> Scenario:
+        """A scenario that names no ``[[balance]]`` table gets :data:`DEFAULT_BALANCE`;
+        one that sets ``weights.balance`` (the workload term) keeps it and gets only the
+        value table. ``balance = []`` switches every table off."""
+        if "balance" in self.model_fields_set:
+            return self
+        own_workload_term = self.weights.balance > 0 or "balance" in self.weights.model_fields_set
+        tables = tuple(
+            BalanceBand(**table)
+            for table in DEFAULT_BALANCE
+            if not (own_workload_term and table["measure"] == "workload")
+        )
+        # frozen: set once, while validating; "balance" stays out of the fields set
+        object.__setattr__(self, "balance", tables)
+        return self
+
     def band_columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(customer columns, rep columns) the ``[[balance]]`` tables read by name."""
         measures = {b.measure for b in self.balance} - set(BUILTIN_MEASURES)
@@ -256,6 +282,10 @@ class Scenario(_Frozen):
         """A new scenario with ``changes`` applied; nested tables merge (``weights={...}``).
         An invalid change is reported as coming from ``changed_by`` (e.g. the options)."""
         data = self.model_dump()
+        if "balance" not in self.model_fields_set and "balance" not in changes:
+            del data["balance"]  # defaults follow the changed weights
+        if "balance" not in self.weights.model_fields_set:
+            del data["weights"]["balance"]
         for key, value in changes.items():
             if isinstance(value, BaseModel):
                 value = value.model_dump()
