@@ -78,8 +78,8 @@ TERMS = ("travel", "specialty", "value_fit", "continuity", "balance")
 
 
 def scenario(weights: dict | None, rules: dict | None = None, **extra) -> dict:
-    """Every weight 0 except the ones given (``None``: the default weights); CP-SAT,
-    deterministic, short limit."""
+    """Every weight 0 and no ``[[balance]]`` table except the ones given (``None``: the
+    default weights and tables); CP-SAT, deterministic, short limit."""
     settings = {
         "as_of": AS_OF,
         "engine": "cpsat",
@@ -90,6 +90,7 @@ def scenario(weights: dict | None, rules: dict | None = None, **extra) -> dict:
     }
     if weights is not None:
         settings["weights"] = {**dict.fromkeys(TERMS, 0.0), **weights}
+        settings["balance"] = []
     return {**settings, **extra}
 
 

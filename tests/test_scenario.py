@@ -48,8 +48,12 @@ def test_defaults():
     assert s.max_candidates is None
     assert s.deterministic is False
     assert s.weights == Weights(
-        travel=1.0, specialty=150.0, value_fit=100.0, continuity=60.0, balance=30.0
+        travel=1.0, specialty=150.0, value_fit=300.0, continuity=60.0, balance=0.0
     )
+    assert [(b.measure, b.share, b.tolerance, b.weight, b.band) for b in s.balance] == [
+        ("workload", "capacity", 0.10, 300.0, None),
+        ("value", "capacity", 0.15, 50.0, None),
+    ]
     r = s.rules
     assert (r.protection, r.capacity_hours, r.max_accounts, r.max_travel) == (True,) * 4
     assert (r.region, r.required_specialty) == (False, False)
@@ -233,7 +237,7 @@ def test_replace_merges_nested_tables():
     base = solver.Scenario(weights={"specialty": 10, "balance": 5})
     variant = base.replace(weights={"travel": 2}, rules={"region": True})
     assert variant.weights == Weights(
-        travel=2.0, specialty=10.0, value_fit=100.0, continuity=60.0, balance=5.0
+        travel=2.0, specialty=10.0, value_fit=300.0, continuity=60.0, balance=5.0
     )
     assert variant.rules.region is True
     assert variant.rules.protection is True
@@ -377,3 +381,21 @@ def test_a_bad_balance_table_is_named_by_its_position_counted_from_one(tmp_path)
     text = str(error)
     assert "key 'balance[2].band': the floor 1.2 is above 1" in text
     assert "Value error" not in text
+
+
+def test_a_scenario_with_its_own_workload_term_keeps_it_and_gets_only_the_value_table():
+    old = solver.Scenario.from_dict({"weights": {"balance": 30.0}})
+    assert old.weights.balance == 30.0
+    assert [b.measure for b in old.balance] == ["value"]
+    assert solver.Scenario.from_dict({"balance": []}).balance == ()
+    own = solver.Scenario.from_dict({"balance": [{"measure": "accounts", "weight": 5.0}]})
+    assert [b.measure for b in own.balance] == ["accounts"]  # given tables replace defaults
+
+
+def test_default_tables_follow_a_replaced_workload_weight_and_survive_a_round_trip():
+    base = solver.Scenario()
+    assert [b.measure for b in base.replace(weights={"balance": 30.0}).balance] == ["value"]
+    assert base.replace(weights={"travel": 2.0}).balance == base.balance
+    assert base.replace(balance=[]).balance == ()
+    again = solver.Scenario.from_dict(base.model_dump())
+    assert again == base and again.replace(weights={"balance": 30.0}).balance == base.balance

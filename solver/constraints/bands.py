@@ -93,9 +93,12 @@ def shares_of(facts: Facts, share: str) -> np.ndarray:
         weight = facts.rep_columns[share]
     weight = np.where(facts.active, weight, 0.0)
     total = weight.sum()
+    if not facts.active.any():
+        return weight  # no active rep: nothing to balance (the rules say why no plan)
     if total <= 0:
+        column = "capacity_hours" if share == "capacity" else share
         rule = f"a [[balance]] share column must be above 0 for some active rep ({share})"
-        raise InputError([InputIssue("reps", share, rule)])
+        raise InputError([InputIssue("reps", column, rule)])
     return weight / total
 
 

@@ -10,7 +10,10 @@ lambda_j (L_j - s_j W). For any such multipliers
 
 plus, per soft balance band (solver.objectives.bands) and rep, alpha_j (a_j x - upper_j)
 + beta_j (lower_j - a_j x) with 0 <= alpha_j, beta_j <= price_j (at most price_j x the
-band's excess, since the two brackets are never both positive),
+band's excess, since the two brackets are never both positive; their steps are taken on
+alpha_j / price_j in 0..1, whose subgradient price_j x (a_j x - upper_j) is in cost
+points whatever the measure's unit, so a value band in dollars and an hours row step
+alike),
 is a lower bound on the cost of every plan (weak duality: each customer takes exactly one
 pair, and each relaxed term is at most its true value). Its maximum equals the LP bound;
 the ascent gets close to it in seconds per million pairs, with one pass over the pairs per
@@ -122,10 +125,9 @@ class _Rows:
         if self.weight:
             load = np.bincount(p.pair_rep[chosen], weights=p.pair_load[chosen], minlength=p.m)
             parts.append(np.where(self.active, load - self.shares * load.sum(), 0.0))
-        for t in self.soft:
+        for t in self.soft:  # in cost points (price x excess): the measure's unit drops out
             sums = t.rep_sums(p.pair_rep[chosen], chosen, p.m)
-            on = t.price > 0
-            parts += [np.where(on, sums - t.upper, 0.0), np.where(on, t.lower - sums, 0.0)]
+            parts += [t.price * (sums - t.upper), t.price * (t.lower - sums)]
         return parts
 
     def step(self, parts: list[np.ndarray], t: float) -> None:
@@ -137,9 +139,10 @@ class _Rows:
             self.lam = np.clip(self.lam + t * parts[k], -self.weight, self.weight)
             self.lam[~self.active] = 0.0
             k += 1
-        for j, term in enumerate(self.soft):
-            self.alpha[j] = np.clip(self.alpha[j] + t * parts[k + 2 * j], 0.0, term.price)
-            self.beta[j] = np.clip(self.beta[j] + t * parts[k + 2 * j + 1], 0.0, term.price)
+        for j, term in enumerate(self.soft):  # scaled by the price: alpha / price in 0..1
+            up, down = parts[k + 2 * j], parts[k + 2 * j + 1]
+            self.alpha[j] = np.clip(self.alpha[j] + t * term.price * up, 0.0, term.price)
+            self.beta[j] = np.clip(self.beta[j] + t * term.price * down, 0.0, term.price)
 
 
 def subgradient_bound(

@@ -68,10 +68,13 @@ def test_blank_optional_cells_with_every_rule_on(engine, seed, share, budget, un
     customers = _blank(customers, CUSTOMER_OPTIONAL, share, seed)
     reps = _blank(reps, REP_OPTIONAL, share, seed + 1)
     rules = {**ALL_RULES, "max_moves": None, **budget}
+    tables: dict = {}
     if engine == "flow":  # what the flow engine models: account caps and account balance
         rules.update(capacity_hours=False, max_moves=None, max_moves_pct=None)
         unit = "accounts"
+        tables = {"balance": [], "weights": {"balance": 30.0}}
     scenario = {
+        **tables,
         "as_of": "2027-01-01",
         "time_limit_s": 2,
         "seed": 1,

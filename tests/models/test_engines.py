@@ -13,10 +13,14 @@ from solver.errors import EngineCapabilityError
 from solver.plan import evaluate
 from tests.instances import NO_EARLY_STOP, SMALL_SCENARIO, make_instance
 
+#: what the flow engine models exactly: account limits and the old workload term in
+#: accounts, no [[balance]] tables
 ACCOUNTS_ONLY = {
     **SMALL_SCENARIO,
     "workload_unit": "accounts",
     "rules": {"capacity_hours": False},
+    "weights": {"balance": 30.0},
+    "balance": [],
 }
 
 
@@ -83,6 +87,9 @@ def test_auto_picks_flow_only_when_it_models_everything():
     assert solver.solve(customers, reps, ACCOUNTS_ONLY).certificate["engine"] == "flow"
     engines = solver.solve(customers, reps, SMALL_SCENARIO).certificate["engine"].split("+")
     assert engines[0] == "cpsat" and "flow" not in engines
+    defaults = {k: v for k, v in ACCOUNTS_ONLY.items() if k not in ("weights", "balance")}
+    engines = solver.solve(customers, reps, defaults).certificate["engine"].split("+")
+    assert "flow" not in engines  # the default value table is not a flow cost
 
 
 def test_flow_refuses_what_it_cannot_model():

@@ -20,6 +20,7 @@ SCENARIO = {
     "seed": 2,
     "weights": {"balance": 30.0},
     "rules": {"max_moves_pct": 50.0},
+    "balance": [],
 }
 
 
@@ -72,6 +73,17 @@ def test_ascent_reaches_the_lp_bound_and_repairs_a_valid_plan():
     assert dual.plan is not None and _feasible(problem, dual.plan)
     assert dual.plan_cost == pytest.approx(evaluate(problem, dual.plan).total)
     assert dual.plan_cost >= lp.bound
+
+
+def test_with_the_default_balance_tables_the_ascent_still_reaches_the_lp_bound():
+    # a value band prices dollars, a workload band hours: the steps must not depend on units
+    customers, reps = make_instance(n=600, m=15, seed=8, slack=1.3, protected=10)
+    problem = solver.Problem.build(customers, reps, {"as_of": "2027-01-01", "seed": 2})
+    assert [t.name for t in problem.soft] == ["balance[workload]", "balance[value]"]
+    lp = solve_lp(problem)
+    dual = subgradient_bound(problem, 20.0, lambda r: evaluate(problem, r).total)
+    assert lp.bound - 0.002 * abs(lp.bound) <= dual.bound <= lp.bound + 1e-6 * abs(lp.bound)
+    assert dual.plan is not None and _feasible(problem, dual.plan)
 
 
 def test_large_instances_report_the_lagrangian_bound_in_the_certificate():

@@ -20,6 +20,7 @@ def built() -> tuple[solver.Problem, np.ndarray, pd.DataFrame, pd.DataFrame]:
     scenario = {
         "as_of": "2027-01-01",
         "rules": {"max_moves_pct": 20.0},
+        "weights": {"balance": 30.0},  # the old workload term, beside the default value table
         "gap_tolerance": None,
         "stall_share": None,
     }
@@ -47,6 +48,7 @@ def test_every_shift_is_priced_exactly_balance_included(built) -> None:
     new, delta = shift_deltas(problem, state, problem.pair_cost)
     base = evaluate(problem, rep).total
     assert problem.balance is not None and problem.balance.weight > 0
+    assert [t.name for t in problem.soft] == ["balance[value]"]
     for k in np.random.default_rng(0).choice(len(new), 300, replace=False):
         trial = rep.copy()
         trial[problem.pair_customer[new[k]]] = problem.pair_rep[new[k]]

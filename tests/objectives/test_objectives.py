@@ -342,7 +342,8 @@ def test_objective_is_the_sum_of_its_terms_and_of_the_cost_columns(unit):
     }
     plan = solve(customers, reps, scn)
     terms = plan.certificate["objective_terms"]
-    assert set(terms) == set(TERMS)
+    # weights.balance set: the old workload term, plus the default value table
+    assert set(terms) == set(TERMS) | {"balance[value]"}
 
     rows = plan.assignments
     n = len(rows)
@@ -354,7 +355,7 @@ def test_objective_is_the_sum_of_its_terms_and_of_the_cost_columns(unit):
         assert terms[t] > 0  # every term really is in play on this instance
     assert terms["balance"] > 0
     assert plan.objective == pytest.approx(
-        rows["cost_total"].sum() + terms["balance"], abs=1e-4 * n
+        rows["cost_total"].sum() + terms["balance"] + terms["balance[value]"], abs=1e-4 * n
     )
     # the balance term as documented, from the plan's own rows
     tol = 2.0 * 0.01 * n if unit == "hours" else 1e-9  # workload_hours rounded to 3 decimals

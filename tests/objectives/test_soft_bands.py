@@ -76,11 +76,13 @@ def test_the_same_weight_means_the_same_on_any_scale_of_the_measure():
     assert scaled.price[:2] * scaled.target[:2] == pytest.approx([100.0, 100.0])
 
 
-def test_weight_zero_adds_no_term_and_old_scenarios_keep_their_objective():
+def test_weight_zero_adds_no_term_and_tables_switched_off_add_none():
     _, terms = value_term(share="equal", tolerance=0.05, weight=0.0)
     assert terms == ()
-    plain = solver.Problem.build(CUSTOMERS, REPS, {"as_of": "2027-01-01"})
+    plain = solver.Problem.build(CUSTOMERS, REPS, {"as_of": "2027-01-01", "balance": []})
     assert plain.soft == ()
+    defaults = solver.Problem.build(CUSTOMERS, REPS, {"as_of": "2027-01-01"})
+    assert [t.name for t in defaults.soft] == ["balance[workload]", "balance[value]"]
 
 
 @pytest.mark.parametrize(
