@@ -59,8 +59,19 @@ FIT_ROWS: tuple[tuple[str, str, Format], ...] = (
 MEASURE_STATS: tuple[tuple[str, str, Format], ...] = (
     ("Gini", "gini", _ratio),
     ("max / min", "max_min_ratio", "{:.2f}".format),
-    ("reps in band", "in_band_share", _pct),
+    ("reps in band", "in_band_share", "{:.0%}".format),
 )
+
+
+def _short_band(spread: Mapping[str, Any]) -> str:
+    """The band in a few characters: "[0.85, 1.15]" (hard), "±5 %" (soft tolerance), or
+    "(±10 %)" (no table: the band the metric is judged by)."""
+    label = band_label(spread)
+    if label.startswith("hard "):
+        return label.removeprefix("hard ")
+    if label.startswith("tolerance "):
+        return label.removeprefix("tolerance ")
+    return f"({label})" if label else ""
 
 
 def _coloured(name: str, before: float | None, after: float | None, fmt: Format) -> str:
@@ -96,19 +107,23 @@ def measures_table(after: Mapping[str, Any], before: Mapping[str, Any]) -> Table
     if not measures:
         return None
     old = before.get("measures") or {}
-    table = Table(title="balance per measure (each rep against its fair share)", show_edge=False)
+    table = Table(
+        title=escape("balance per measure against each rep's fair share, before -> after"),
+        caption=escape("band: [lo, hi] hard, ±x soft tolerance, (±x) only judged by"),
+        show_edge=False,
+    )
     for header in ("measure", "share", "band"):
-        table.add_column(header)
+        table.add_column(header, no_wrap=True)
     for header, _, _ in MEASURE_STATS:
-        table.add_column(f"{header} before", justify="right")
-        table.add_column(f"{header} after", justify="right")
+        table.add_column(header, justify="right", no_wrap=True)
     for key, spread in ordered(measures):
         then = old.get(key) or {}
-        cells = [escape(str(key)), escape(str(spread.get("share", ""))), band_label(spread)]
+        cells = [escape(str(key)), escape(str(spread.get("share", ""))), _short_band(spread)]
         for _, stat, fmt in MEASURE_STATS:
             name = f"measures.{key}.{stat}"
             b, a = then.get(stat), spread.get(stat)
-            cells += [_shown(b, fmt), _coloured(name, b, a, fmt)]
+            shown = _coloured(name, b, a, fmt)
+            cells.append(f"{_shown(b, fmt)} -> {shown}" if b is not None else shown)
         table.add_row(*cells)
     return table
 

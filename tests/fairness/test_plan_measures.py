@@ -121,13 +121,13 @@ def test_the_console_summary_has_a_row_per_measure_and_the_fit(tmp_path: Path) -
     text = result.output
     data = json.loads((tmp_path / "plan" / "metrics.json").read_text())["metrics"]
     lines = {line.split("│")[0].strip(): line for line in text.splitlines() if "│" in line}
-    for key, band in (("value", "hard [0.7, 1.3]"), ("potential", "tolerance ±5 %"),
-                      ("workload", "±10 %"), ("accounts", "±10 %")):  # fmt: skip
+    for key, band in (("value", "[0.7, 1.3]"), ("potential", "±5 %"),
+                      ("workload", "(±10 %)"), ("accounts", "(±10 %)")):  # fmt: skip
         line = lines[key]
         assert band in line
         for side in ("before", "after"):
             spread = data[side]["measures"][key]
-            assert f"{spread['gini']:.3f}" in line and f"{spread['in_band_share']:.1%}" in line
+            assert f"{spread['gini']:.3f}" in line and f"{spread['in_band_share']:.0%}" in line
     fit = lines["owner strength, tier-A accounts"]
     assert f"{data['before']['strength_tier_a']:.3f}" in fit
     assert f"{data['after']['strength_tier_a']:.3f}" in fit
