@@ -16,6 +16,7 @@ import argparse
 import csv
 from pathlib import Path
 
+from benchmarks import PINNED_OBJECTIVE
 from benchmarks.scaling import RESULTS, ROOT, instance
 
 #: (label, gap_tolerance, stall_share); None = that rule off
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in args.instances.split(","):
         folder = folder_of(name, args.seed)
-        base = solver.Scenario.from_toml(folder / "scenario.toml")
+        base = solver.Scenario.from_toml(folder / "scenario.toml").replace(**PINNED_OBJECTIVE)
         for label, tolerance, stall in SETTINGS:
             scenario = base.replace(
                 gap_tolerance=tolerance, stall_share=stall, time_limit_s=args.time_limit

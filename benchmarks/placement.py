@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 import solver
+from benchmarks import PINNED_OBJECTIVE
 from solver.placement import StandingBook, place
 from solver.placement.layout import build_layout, combined_customers
 from solver.placement.placing import read_new_accounts
@@ -39,8 +40,7 @@ CACHE = ROOT / "benchmarks" / "instances"
 
 
 def scenario(seed: int, limit: float) -> dict:
-    return {"as_of": "2027-01-01", "seed": seed, "time_limit_s": limit,
-            "weights": {"balance": 30.0}}  # fmt: skip
+    return {"as_of": "2027-01-01", "seed": seed, "time_limit_s": limit, **PINNED_OBJECTIVE}
 
 
 def instance(n: int, m: int, extra: int, seed: int, limit: float) -> tuple[Path, pd.DataFrame]:

@@ -6,9 +6,10 @@
 - ``clustered``: books shaped like real ones (:func:`make_clustered`): accounts around a
   dozen metro areas of very different sizes plus a rural rest, tiers A/B/C with 4-6, 2-3
   and 1-2 visits, skewed values, reps based where the accounts are, 3 % protected, the
-  leaving rep in the biggest metro owning its accounts there; default weights and rules.
+  leaving rep in the biggest metro owning its accounts there; default rules.
 
-Every shape returns ``(customers, reps, scenario)`` with the early stops off.
+Every shape returns ``(customers, reps, scenario)`` with the early stops off and the
+benchmarks' pinned objective (``benchmarks.PINNED_OBJECTIVE``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from benchmarks import NO_EARLY_STOP
+from benchmarks import NO_EARLY_STOP, PINNED_OBJECTIVE
 from solver.inputs.geo import unit_vectors
 from tests.instances import make_instance
 
@@ -44,9 +45,9 @@ def uniform(n: int, m: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict
     scenario = {
         "as_of": AS_OF,
         "seed": seed,
-        "weights": {"balance": 30.0},
         "rules": {"max_moves_pct": 30.0},
         **NO_EARLY_STOP,
+        **PINNED_OBJECTIVE,
     }
     return customers, reps, scenario
 
@@ -175,9 +176,10 @@ def make_clustered(n: int, m: int, seed: int) -> tuple[pd.DataFrame, pd.DataFram
 
 
 def clustered(n: int, m: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Metro-clustered books (see :func:`make_clustered`), default weights and rules."""
+    """Metro-clustered books (see :func:`make_clustered`), default rules, the benchmarks'
+    pinned objective."""
     customers, reps = make_clustered(n, m, seed)
-    return customers, reps, {"as_of": AS_OF, "seed": seed, **NO_EARLY_STOP}
+    return customers, reps, {"as_of": AS_OF, "seed": seed, **NO_EARLY_STOP, **PINNED_OBJECTIVE}
 
 
 SHAPES: dict[str, Shape] = {"uniform": uniform, "clustered": clustered}
