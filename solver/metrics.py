@@ -191,7 +191,9 @@ def _infos(kind: type[Record], prefix: str = "") -> dict[str, MetricInfo]:
 
 #: every metric by dotted name (``workload.gini``, ``travel_km_mean``, ...); the per-measure
 #: statistics (``measures.value.gini``) are found by :func:`metric_info`
-METRICS: dict[str, MetricInfo] = _infos(Metrics) | _infos(MatrixMetrics)
+#: the metrics of a territory plan (:class:`Metrics`) by dotted name
+PLAN_METRICS: dict[str, MetricInfo] = _infos(Metrics)
+METRICS: dict[str, MetricInfo] = PLAN_METRICS | _infos(MatrixMetrics)
 _MEASURE_INFOS = _infos(MeasureSpread)
 #: the statistics of a measure (``gini``, ``in_band_share``, ...)
 MEASURE_STAT_NAMES = tuple(_MEASURE_INFOS)

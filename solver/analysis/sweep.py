@@ -35,6 +35,7 @@ from solver.metrics import (
     MEASURE_STAT_NAMES,
     MEASURES_KEY,
     METRICS,
+    PLAN_METRICS,
     direction,
     flat_numbers,
 )
@@ -394,9 +395,22 @@ WORKER_DIED = (
 )
 
 
+#: what a failed variant's row holds in the columns a plan fills: nothing (NaN, ""), so a
+#: sweep in which every variant failed still has them (``frame[["gap", "moves"]]`` works)
+_NO_PLAN: dict[str, Any] = {
+    "engine": "",
+    "objective": np.nan,
+    "bound": np.nan,
+    "gap": np.nan,
+    "stop_reason": "",
+    **{name.replace(".", "_"): np.nan for name in PLAN_METRICS},
+    "wall_s": np.nan,
+}
+
+
 def _failed(status: str, exc: Exception | str) -> dict[str, Any]:
     text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-    return {"status": status, "error": str(text)}
+    return {**_NO_PLAN, "status": status, "error": str(text)}
 
 
 def _frame(rows: list[dict[str, Any]], variants: list[Variant], keep_plans: bool) -> pd.DataFrame:

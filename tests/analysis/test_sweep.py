@@ -88,6 +88,8 @@ def test_serial_and_process_give_identical_frames(base, serial):
 def test_failed_variants_are_rows_and_bad_keys_fail_fast(base):
     frame = sweep(base, [{"scale_capacity": -90}], backend="serial")
     assert frame.at[0, "status"] == "infeasible" and "capacity" in frame.at[0, "error"]
+    # every variant failed: the plan columns a notebook selects are still there, empty
+    assert frame[["gap", "objective", "moves", "travel_km_per_period"]].isna().all().all()
     with pytest.raises(ValueError, match=r"unknown variant key 'weight\.travel'"):
         sweep(base, [{"weight.travel": 1.0}], backend="serial")
     with pytest.raises(ValueError, match="unknown backend"):
