@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from solver.diagnose.wording import infeasible, relax_hints
 from solver.errors import InfeasibleError
+from solver.models.lp import block_rows
 from solver.problem import Problem
 
 #: customers listed by name in a message (the rest are counted)
@@ -106,8 +107,23 @@ def conflict_core(problem: Problem, time_limit_s: float = 30.0) -> list[Limit] |
     return [limits[k] for k in core]
 
 
-def explain_conflict(problem: Problem, core: list[Limit]) -> InfeasibleError:
-    """The core in business words: each limit, the accounts trapped by it, what to relax."""
+def limits_of(problem: Problem, rows: np.ndarray) -> list[Limit]:
+    """The limit rows ``rows`` (indices in :func:`solver.models.lp.block_rows` order)."""
+    origin = block_rows(problem.blocks)
+    out = []
+    for pos in rows:
+        k, r, floor = origin[int(pos)]
+        block = problem.blocks[k]
+        value = float(block.lower[r] if floor else block.upper[r])
+        out.append(Limit(block.rule, block.labels[r], value, UNITS.get(block.kind, ""), floor))
+    return out
+
+
+def explain_conflict(
+    problem: Problem, core: list[Limit], reach: list[str] | None = None
+) -> InfeasibleError:
+    """The core in business words: each limit, the accounts trapped by it, ``reach`` (what
+    the closest split plan reaches), what to relax."""
     lines = [
         f"conflicting limit: {lim.rule} of {lim.label}, "
         f"{'at least' if lim.floor else 'at most'} {lim.upper:,.1f} {lim.unit}".rstrip()
@@ -141,6 +157,7 @@ def explain_conflict(problem: Problem, core: list[Limit]) -> InfeasibleError:
             )
             text += f"; protected or locked among them: {names}"
         lines.append(text)
+    lines += reach or []
     suggestions = relax_hints(lim.rule for lim in core)
     if len(trapped):
         suggestions.append(

@@ -6,12 +6,11 @@ the closest fractional plan still misses each limit."""
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linprog
 
+from solver.diagnose.phase_one import PhaseOne, elastic_lp
 from solver.diagnose.wording import relax_hints
 from solver.errors import InfeasibleError
-from solver.models.lp import block_rows, build_lp, solve_lp
+from solver.models.lp import block_rows, solve_lp
 from solver.problem import Problem
 
 
@@ -41,42 +40,36 @@ def diagnose_blocks(problem: Problem) -> InfeasibleError:
 LISTED_SHORTFALLS = 6
 
 
-def shortfalls(problem: Problem) -> list[str]:
-    """By how much the limits must give for the rules to hold, in each rep's own units.
-
-    Elastic LP: every limit row gets a slack s_r >= 0 costing 1 / max(|limit|, 1), so the
-    LP finds the fractional assignment missing the limits by the least total share; the
-    rows with s_r > 0 are named with s_r. A fractional plan can only miss by less than a
-    real one, so each figure is the least the limit has to move.
-    """
-    lp = build_lp(problem)
+def shortfalls(problem: Problem, phase: PhaseOne | None = None) -> list[str]:
+    """By how much the limits must give for the rules to hold, in each rep's own units,
+    from the elastic LP (:mod:`solver.diagnose.phase_one`): the rows the closest fractional
+    plan misses, with by how much and which share of the limit it reaches. A fractional
+    plan can only miss by less than a real one."""
+    phase = phase if phase is not None else elastic_lp(problem)
     origin = block_rows(problem.blocks)
-    n_rows = lp.a_ub.shape[0]
-    if not n_rows:
+    if not phase.solved or not len(origin):
         return []
-    weight = np.zeros(n_rows)
-    weight[: len(origin)] = 1.0 / np.maximum(np.abs(lp.b_ub[: len(origin)]), 1.0)
-    slack = sp.hstack([lp.a_ub, -sp.identity(n_rows, format="csr")], format="csr")
-    a_eq = sp.hstack([lp.a_eq, sp.csr_matrix((lp.a_eq.shape[0], n_rows))], format="csr")
-    cost = np.concatenate([np.zeros(len(lp.c)), np.where(weight > 0, weight, 1e6)])
-    bounds = np.column_stack(
-        [np.zeros(len(cost)), np.concatenate([lp.upper, np.full(n_rows, np.inf)])]
-    )
-    res = linprog(cost, A_ub=slack, b_ub=lp.b_ub, A_eq=a_eq, b_eq=lp.b_eq, bounds=bounds)
-    if res.status != 0:
-        return []
-    missed = res.x[len(lp.c) : len(lp.c) + len(origin)]
+    missed = phase.missed
+    limits = np.array([problem.blocks[k].lower[r] if f else problem.blocks[k].upper[r]
+                       for k, r, f in origin])  # fmt: skip
     out = []
-    for pos in np.argsort(-missed * weight[: len(origin)])[:LISTED_SHORTFALLS]:
+    for pos in np.argsort(-missed / np.maximum(np.abs(limits), 1.0))[:LISTED_SHORTFALLS]:
         if missed[pos] <= 1e-6:
             break
         k, r, floor = origin[pos]
         block = problem.blocks[k]
         unit = {"hours": " h", "accounts": " accounts"}.get(block.kind, "")
-        limit = block.lower[r] if floor else block.upper[r]
-        side = "floor" if floor else "ceiling"
-        out.append(
-            f"even with accounts split between reps, {block.rule} of {block.labels[r]} "
-            f"misses its {side} of {limit:,.1f}{unit} by at least {missed[pos]:,.1f}{unit}"
-        )
+        limit = limits[pos]
+        if floor:
+            reach = (limit - missed[pos]) / limit if limit > 0 else 0.0
+            out.append(
+                f"even with accounts split between reps, rep {block.labels[r]} reaches only "
+                f"{reach:.2f} of its {block.rule} floor: {limit - missed[pos]:,.1f}{unit} "
+                f"against a floor of {limit:,.1f}{unit}"
+            )
+        else:
+            out.append(
+                f"even with accounts split between reps, {block.rule} of {block.labels[r]} "
+                f"ends {missed[pos]:,.1f}{unit} above its ceiling of {limit:,.1f}{unit}"
+            )
     return out

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from solver.cli.progress import logged
-from solver.diagnose.explain import explain_infeasibility
+from solver.diagnose.explain import explain_infeasibility, explain_phase_one
+from solver.diagnose.phase_one import elastic_lp
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult, EngineStats, ModelInfeasible
 from solver.models.branch_and_cut import BOUND_SOURCE, JOIN_GRACE_S, BranchAndCut, Outcome
@@ -222,6 +223,7 @@ class PortfolioRun:
             objective=self.objective,
         )
         if name == LAGRANGIAN:
+            self._floors_reachable(share * self.limit)
             engine = LagrangianBound(self.params.deterministic_dual_steps)
         else:
             engine = ENGINES[name]
@@ -231,6 +233,18 @@ class PortfolioRun:
             raise explain_infeasibility(self.problem) from None
         log.info("lower bound %s from %s in %.1f s", bound.engine_bound, name, bound.wall_s)
         return bound
+
+    def _floors_reachable(self, seconds: float) -> None:
+        """Before the Lagrangian (which cannot prove a model infeasible), the elastic LP
+        on a model with floors: raise its explanation when the limits cannot hold even
+        with accounts split between reps (:mod:`solver.diagnose.phase_one`)."""
+        if not any(b.has_floors() for b in self.problem.blocks):
+            return
+        phase = elastic_lp(self.problem, None if self.scn.deterministic else seconds)
+        log.info("elastic LP on the floors: %s in %.1f s", phase.proved, phase.wall_s)
+        if phase.proved:
+            deadline = time.perf_counter() + self.params.core_time_s
+            raise explain_phase_one(self.problem, phase, deadline)
 
     def _stages(self) -> EngineResult | None:
         """The stages in order, each from the best plan so far; stops at a proof."""
