@@ -39,11 +39,15 @@ def explain_infeasibility(problem: Problem, time_limit_s: float = 30.0) -> Infea
 
 
 def explain_phase_one(problem: Problem, phase: PhaseOne, deadline: float) -> InfeasibleError:
-    """The limits the elastic LP's certificate blames (shrunk to a minimal set while time
-    allows, on models the LP solves whole), with the closest split plan's shortfalls."""
-    rows = phase.blamed
-    if len(problem.pair_rep) < Pricing().min_pairs:
-        rows = minimal_rows(problem, rows, deadline)
+    """The limits the certificate of ``phase`` blames, with how far the floors are out of
+    reach (or the closest split plan's shortfalls). On models the LP solves whole, the
+    LP's own certificate, shrunk to a minimal set while time allows."""
+    if len(problem.pair_rep) < Pricing().min_pairs:  # the LP's own certificate, shrunk
+        exact = elastic_lp(problem, max(deadline - time.perf_counter(), 1.0))
+        phase = exact if exact.proved else phase
+        rows = minimal_rows(problem, phase.blamed, deadline)
+    else:
+        rows = phase.blamed
     core = limits_of(problem, rows)
     reach = floors_out_of_reach(problem, core) or shortfalls(problem, phase)
     return explain_conflict(problem, core, reach)

@@ -77,7 +77,7 @@ def elastic_lp(problem: Problem, time_limit_s: float | None = None) -> PhaseOne:
         if left is not None and left <= 0:
             break
         cols = np.concatenate([np.flatnonzero(keep), extra])
-        res = _linprog(phase, cols, left)
+        res = _linprog(phase, cols, left, method="highs-ipm" if not keep.all() else "highs")
         if res.status != 0:
             break
         u = res.eqlin.marginals
@@ -138,3 +138,86 @@ def minimal_rows(problem: Problem, blamed: np.ndarray, deadline: float) -> np.nd
         if holds_without(problem, outside, left) is False:
             core = trial
     return np.array(core, dtype=np.int64)
+
+
+#: ascent steps of the Lagrangian phase one at most, and the first step (shares of a row)
+DUAL_STEPS = 300
+FIRST_STEP = 0.5
+
+
+def dual_phase_one(problem: Problem, time_limit_s: float) -> PhaseOne:
+    """The elastic LP's dual by projected subgradient, for models too large for the LP.
+
+    With every limit row scaled to its limit (w_r = 1 / max(|limit_r|, 1)) and multipliers
+    0 <= lambda_r <= 1 (the elastic slack's price), g(lambda) = sum_i min_p d_p -
+    sum_r lambda_r w_r limit_r (ceilings; floors with the opposite sign), d_p = sum_r
+    +-lambda_r w_r a_rp, is at most the elastic optimum z at every lambda (weak duality)
+    and at best equals it: g > ``PROVED`` at any step proves the limits cannot hold. The
+    rows with lambda_r > 0 then form the certificate. One pass over the pairs per step;
+    steps of ``FIRST_STEP`` / sqrt(k) in each row's own scale. ``solved`` is False unless
+    it proves: a model that is feasible is never declared so here.
+    """
+    start = time.perf_counter()
+    sides = []  # (block, row of each pair, sign, limit per row, weight per row)
+    for block in problem.blocks:
+        row = np.where(block.row >= 0, block.row, len(block.upper))
+        sides.append((block, row, 1.0, block.upper, 1.0 / np.maximum(np.abs(block.upper), 1.0)))
+        if block.has_floors():
+            lower = np.where(block.lower > 0, block.lower, 0.0)
+            sides.append(
+                (block, row, -1.0, lower, np.where(lower > 0, 1.0 / np.maximum(lower, 1.0), 0.0))
+            )
+    lam = [np.zeros(len(limit)) for _, _, _, limit, _ in sides]
+    starts = problem.customer_starts()[:-1]
+    best, best_lam = 0.0, None
+    n_limits = len(block_rows(problem.blocks))
+    for step in range(1, DUAL_STEPS + 1):
+        if time.perf_counter() - start > time_limit_s:
+            break
+        d = np.zeros(len(problem.pair_rep))
+        g = 0.0
+        for (block, row, sign, limit, weight), mu in zip(sides, lam, strict=True):
+            d += sign * np.append(mu * weight, 0.0)[row] * block.coeff
+            g -= sign * float((mu * weight) @ limit)
+        least = np.minimum.reduceat(d, starts)
+        g += float(least.sum())
+        if g > best:
+            best, best_lam = g, [mu.copy() for mu in lam]
+            if best > PROVED:
+                break
+        chosen = np.flatnonzero(d <= least[problem.pair_customer])
+        first = np.ones(len(chosen), dtype=bool)
+        first[1:] = problem.pair_customer[chosen[1:]] != problem.pair_customer[chosen[:-1]]
+        chosen = chosen[first]
+        grads = []
+        for block, _, sign, limit, weight in sides:
+            grads.append(sign * (block.usage(chosen) - limit) * weight)
+        top = max(float(np.abs(gr).max(initial=0.0)) for gr in grads)
+        if top <= 0:
+            break
+        t = FIRST_STEP / np.sqrt(step) / top
+        for mu, gr in zip(lam, grads, strict=True):
+            np.clip(mu + t * gr, 0.0, 1.0, out=mu)
+    wall = time.perf_counter() - start
+    if best_lam is None or best <= PROVED:
+        return PhaseOne(False, False, np.zeros(n_limits), np.zeros(0, dtype=np.int64), wall)
+    on = []
+    for (block, _, sign, _, _), mu in zip(sides, best_lam, strict=True):
+        if sign > 0:
+            on.append(mu > 0)
+        else:
+            on.append(mu[block.lower > 0] > 0)
+    blamed = np.flatnonzero(np.concatenate(_in_row_order(problem, on)))
+    return PhaseOne(True, True, np.zeros(n_limits), blamed, wall)
+
+
+def _in_row_order(problem: Problem, on: list[np.ndarray]) -> list[np.ndarray]:
+    """Per-side masks in :func:`block_rows` order (each block's ceilings, then floors)."""
+    out, k = [], 0
+    for block in problem.blocks:
+        out.append(on[k])
+        k += 1
+        if block.has_floors():
+            out.append(on[k])
+            k += 1
+    return out

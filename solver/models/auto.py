@@ -33,7 +33,7 @@ import numpy as np
 
 from solver.cli.progress import logged
 from solver.diagnose.explain import explain_infeasibility, explain_phase_one
-from solver.diagnose.phase_one import elastic_lp
+from solver.diagnose.phase_one import dual_phase_one
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult, EngineStats, ModelInfeasible
 from solver.models.branch_and_cut import BOUND_SOURCE, JOIN_GRACE_S, BranchAndCut, Outcome
@@ -83,6 +83,12 @@ class Params:
     #: 60 s on Yagiura 40 x 1,600 (64k pairs) type C: 0.017 % above best known where the
     #: search alone reached 0.070 %; 80 x 1,600 (128k pairs): 199 %, 17 % and 1.4 % on C, D, E
     beside_max_pairs: int = 100_000
+    #: share of the limit (at least ``phase_one_min_s`` seconds) the elastic LP's dual may
+    #: take before the Lagrangian on a model with floors: on 10,000 x 100 with value and
+    #: workload bands and a 30 % move budget it proved them infeasible in 100-200 steps,
+    #: 5-6 s on the shared machine (the LP took 272 s); a feasible model pays up to this
+    phase_one_share: float = 0.1
+    phase_one_min_s: float = 2.0
     #: seconds the conflict core may take when a solve ends without any plan
     core_time_s: float = 30.0
     #: exact shifts between the neighbourhood search's CP-SAT steps (``models/moves.py``)
@@ -223,7 +229,7 @@ class PortfolioRun:
             objective=self.objective,
         )
         if name == LAGRANGIAN:
-            self._floors_reachable(share * self.limit)
+            self._floors_reachable()
             engine = LagrangianBound(self.params.deterministic_dual_steps)
         else:
             engine = ENGINES[name]
@@ -234,14 +240,16 @@ class PortfolioRun:
         log.info("lower bound %s from %s in %.1f s", bound.engine_bound, name, bound.wall_s)
         return bound
 
-    def _floors_reachable(self, seconds: float) -> None:
-        """Before the Lagrangian (which cannot prove a model infeasible), the elastic LP
-        on a model with floors: raise its explanation when the limits cannot hold even
-        with accounts split between reps (:mod:`solver.diagnose.phase_one`)."""
+    def _floors_reachable(self) -> None:
+        """Before the Lagrangian bound (which cannot prove a model infeasible), on a model
+        with floors: the elastic LP's dual for ``Params.phase_one_share`` of the limit;
+        raise its explanation when it proves the limits cannot hold even with accounts
+        split between reps (:func:`solver.diagnose.phase_one.dual_phase_one`)."""
         if not any(b.has_floors() for b in self.problem.blocks):
             return
-        phase = elastic_lp(self.problem, None if self.scn.deterministic else seconds)
-        log.info("elastic LP on the floors: %s in %.1f s", phase.proved, phase.wall_s)
+        seconds = max(self.params.phase_one_min_s, self.params.phase_one_share * self.limit)
+        phase = dual_phase_one(self.problem, math.inf if self.scn.deterministic else seconds)
+        log.info("elastic LP dual on the floors: %s in %.1f s", phase.proved, phase.wall_s)
         if phase.proved:
             deadline = time.perf_counter() + self.params.core_time_s
             raise explain_phase_one(self.problem, phase, deadline)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import solver
-from solver.diagnose.phase_one import elastic_lp, minimal_rows
+from solver.diagnose.phase_one import dual_phase_one, elastic_lp, holds_without, minimal_rows
 from solver.models.auto import Params
 from solver.models.lp import Pricing, block_rows
 from tests.instances import cust, frame, rep, scenario
@@ -102,3 +102,16 @@ def test_the_lagrangian_path_reports_bands_the_lp_rules_out_before_any_search():
     with pytest.raises(solver.InfeasibleError) as info:
         solver.solve_problem(problem, params=Params(dual_min_pairs=0))
     assert "R1, R2 can reach at most 0.56 of their floors" in str(info.value)
+
+
+def test_the_dual_phase_one_proves_with_a_certificate_and_never_on_a_feasible_model():
+    customers, reps = _two_clusters(500_000.0, 1_000_000.0)
+    problem = solver.Problem.build(customers, reps, _band_scenario())
+    phase = dual_phase_one(problem, 10.0)
+    assert phase.proved
+    n_limits = len(block_rows(problem.blocks))
+    outside = np.setdiff1d(np.arange(n_limits), phase.blamed)
+    assert holds_without(problem, outside, None) is False  # the blamed rows alone conflict
+    customers, reps = _two_clusters(1_000_000.0, 500_000.0)
+    feasible = solver.Problem.build(customers, reps, _band_scenario())
+    assert not dual_phase_one(feasible, 2.0).proved
