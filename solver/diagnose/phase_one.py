@@ -176,9 +176,14 @@ def dual_phase_one(problem: Problem, time_limit_s: float) -> PhaseOne:
             break
         d = np.zeros(len(problem.pair_rep))
         g = 0.0
-        for (block, row, sign, limit, weight), mu in zip(sides, lam, strict=True):
-            d += sign * np.append(mu * weight, 0.0)[row] * block.coeff
+        price: dict[int, np.ndarray] = {}  # per block, its rows' net price (one gather each)
+        for (block, _, sign, limit, weight), mu in zip(sides, lam, strict=True):
+            net = price.setdefault(id(block), np.zeros(len(limit) + 1))
+            net[:-1] += sign * mu * weight
             g -= sign * float((mu * weight) @ limit)
+        for block, row, sign, _, _ in sides:
+            if sign > 0:  # each block once
+                d += price[id(block)][row] * block.coeff
         least = np.minimum.reduceat(d, starts)
         g += float(least.sum())
         if g > best:

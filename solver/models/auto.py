@@ -85,9 +85,9 @@ class Params:
     beside_max_pairs: int = 100_000
     #: share of the limit (at least ``phase_one_min_s`` seconds) the elastic LP's dual may
     #: take before the Lagrangian on a model with floors: on 10,000 x 100 with value and
-    #: workload bands and a 30 % move budget it proved them infeasible in 100-200 steps,
-    #: 5-6 s on the shared machine (the LP took 272 s); a feasible model pays up to this
-    phase_one_share: float = 0.1
+    #: workload bands and a 30 % move budget it proved them infeasible in 100-150 steps,
+    #: 5-10 s on the shared machine (the LP took 272 s); a feasible model pays up to this
+    phase_one_share: float = 0.2
     phase_one_min_s: float = 2.0
     #: seconds the conflict core may take when a solve ends without any plan
     core_time_s: float = 30.0
