@@ -24,6 +24,10 @@ from solver.problem import Problem
 
 #: customers listed by name in a message (the rest are counted)
 LISTED_CUSTOMERS = 8
+#: limits listed one by one (a larger core is summed up per rule and side, naming a few
+#: reps each)
+LISTED_LIMITS = 8
+LISTED_REPS = 5
 #: time for the first solve, and for each deletion test, in seconds
 FIRST_SOLVE_S = 10.0
 DELETION_SOLVE_S = 1.0
@@ -124,20 +128,17 @@ def explain_conflict(
 ) -> InfeasibleError:
     """The core in business words: each limit, the accounts trapped by it, ``reach`` (what
     the closest split plan reaches), what to relax."""
-    lines = [
-        f"conflicting limit: {lim.rule} of {lim.label}, "
-        f"{'at least' if lim.floor else 'at most'} {lim.upper:,.1f} {lim.unit}".rstrip()
-        if lim.unit != "moves"
-        else f"conflicting limit: {lim.rule} (the move budget), at most {lim.upper:,.0f} "
-        "account(s) changing owner by choice"
-        for lim in core
-    ]
+    # a certificate of a large model is summed up by family
+    big = len(core) > LISTED_LIMITS
+    lines = _by_family(core) if big else [_limit_line(lim) for lim in core]
     reps = {lim.label for lim in core if lim.unit != "moves"}
     rep_index = {r: j for j, r in enumerate(problem.rep_ids)}
     in_core = np.zeros(problem.m, dtype=bool)
     in_core[[rep_index[r] for r in reps if r in rep_index]] = True
     outside = np.bincount(problem.pair_customer[~in_core[problem.pair_rep]], minlength=problem.n)
     trapped = np.flatnonzero(outside == 0) if in_core.any() else np.zeros(0, dtype=np.int64)
+    if in_core.sum() > LISTED_LIMITS:  # most of the book: naming the accounts says nothing
+        trapped = np.zeros(0, dtype=np.int64)
     if len(trapped):
         hours = _least_hours(problem, trapped) if problem.facts is not None else 0.0
         forced = [i for i in trapped if problem.forced[i] >= 0]
@@ -157,7 +158,7 @@ def explain_conflict(
             )
             text += f"; protected or locked among them: {names}"
         lines.append(text)
-    lines += reach or []
+    lines[:0] = reach or []  # how far the floors are out of reach leads
     suggestions = relax_hints(lim.rule for lim in core)
     if len(trapped):
         suggestions.append(
@@ -165,6 +166,32 @@ def explain_conflict(
             "rules), or end some protections or locks early"
         )
     return infeasible(lines, suggestions)
+
+
+def _limit_line(lim: Limit) -> str:
+    if lim.unit == "moves":
+        return (
+            f"conflicting limit: {lim.rule} (the move budget), at most {lim.upper:,.0f} "
+            "account(s) changing owner by choice"
+        )
+    side = "at least" if lim.floor else "at most"
+    amount = f"{lim.upper:,.1f} {lim.unit}".rstrip()
+    return f"conflicting limit: {lim.rule} of {lim.label}, {side} {amount}"
+
+
+def _by_family(core: list[Limit]) -> list[str]:
+    """One line per rule and side: the global rows (move budget) in full, first; per-rep
+    rows counted, a few reps named."""
+    lines = [_limit_line(lim) for lim in core if lim.unit == "moves"]
+    families: dict[tuple[str, bool], list[str]] = {}
+    for lim in core:
+        if lim.unit != "moves":
+            families.setdefault((lim.rule, lim.floor), []).append(lim.label)
+    for (rule, floor), labels in sorted(families.items(), key=lambda kv: -len(kv[1])):
+        named = ", ".join(labels[:LISTED_REPS]) + (" ..." if len(labels) > LISTED_REPS else "")
+        side = "floors" if floor else "ceilings"
+        lines.append(f"conflicting limits: the {side} of {rule} of {len(labels)} rep(s) ({named})")
+    return lines
 
 
 def _least_hours(problem: Problem, customers: np.ndarray) -> float:

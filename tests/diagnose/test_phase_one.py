@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import solver
+from solver.diagnose.core import Limit, explain_conflict
 from solver.diagnose.phase_one import dual_phase_one, elastic_lp, holds_without, minimal_rows
 from solver.models.auto import Params
 from solver.models.lp import Pricing, block_rows
@@ -115,3 +116,18 @@ def test_the_dual_phase_one_proves_with_a_certificate_and_never_on_a_feasible_mo
     customers, reps = _two_clusters(1_000_000.0, 500_000.0)
     feasible = solver.Problem.build(customers, reps, _band_scenario())
     assert not dual_phase_one(feasible, 2.0).proved
+
+
+def test_a_large_certificate_is_summed_up_by_family_with_the_move_budget_first():
+    customers, reps = _two_clusters(500_000.0, 1_000_000.0)
+    problem = solver.Problem.build(customers, reps, _band_scenario())
+    core = [Limit("balance_band[value]", f"R{j}", 450_000.0, "", True) for j in range(12)]
+    core += [Limit("balance_band[value]", "R3", 550_000.0, ""), Limit("budget", "all", 7, "moves")]
+    reasons = explain_conflict(problem, core).reasons
+    assert reasons[0].startswith("conflicting limit: budget (the move budget), at most 7")
+    assert reasons[1] == (
+        "conflicting limits: the floors of balance_band[value] of 12 rep(s) "
+        "(R0, R1, R2, R3, R4 ...)"
+    )
+    assert reasons[2].startswith("conflicting limits: the ceilings of balance_band[value] of 1")
+    assert not any(r.startswith("conflicting limit: balance_band") for r in reasons)
