@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 import solver
 from solver.check import check_matrix_plan
 from solver.models.auto import Params
-from tests.e2e.test_band_properties import feasible_with_margin, tables
-from tests.instances import make_instance
+from tests.e2e.test_band_properties import band_case, held_or_reported, tables
 
 
 def best_plan(cost, work, cap, floor, margin: float) -> float | None:
@@ -63,20 +62,10 @@ def test_matrix_floors_hold_in_every_plan_and_impossible_ones_are_reported(
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 6), tables=tables)
 def test_bands_on_the_lagrangian_path_hold_or_are_reported(seed, n, tables):
     # the bound from the Lagrangian (as above 300,000 pairs), the elastic LP before it
-    customers, reps = make_instance(n=n, m=3, seed=seed, slack=3.0, protected=0, leaving=False)
-    scenario = {
-        "as_of": "2027-01-01",
-        "time_limit_s": 2,
-        "seed": 1,
-        "balance": tables,
-        "rules": {"max_travel": False},
-    }
-    try:
+    customers, reps, scenario = band_case(seed, n, tables)
+
+    def solve():
         problem = solver.Problem.build(customers, reps, scenario)
-        plan = solver.solve_problem(problem, params=Params(dual_min_pairs=0))
-    except solver.InfeasibleError as exc:
-        assert exc.reasons
-        assert not feasible_with_margin(customers, reps, scenario, 1e-3)
-        return
-    rows = plan.assignments[["customer_id", "rep_id"]]
-    assert solver.check_plan(customers, reps, rows, scenario) == []
+        return solver.solve_problem(problem, params=Params(dual_min_pairs=0))
+
+    held_or_reported(customers, reps, scenario, solve)
