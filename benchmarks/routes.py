@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -31,22 +32,46 @@ import pandas as pd
 from benchmarks.scaling import RESULTS, ROOT, instance
 
 
-def solved_plan(name: str, seed: int, limit: float, out: Path) -> Path:
-    """Solve the sample or a generated instance with its scenario into ``out``."""
+def instance_folder(name: str, seed: int) -> Path:
+    """``sample``, ``NxM`` (data/make_sample.py) or ``shape-NxM`` (benchmarks.shapes)."""
+    if name == "sample":
+        return ROOT / "data"
+    shape, _, size = name.rpartition("-")
+    return instance(*map(int, size.split("x")), seed, shape=shape or "sample")
+
+
+def solved_plan(name: str, seed: int, limit: float, engine: str | None, out: Path) -> Path:
+    """Solve the sample or a generated instance with its scenario into ``out`` (once: a
+    folder that already holds a plan is reused)."""
     import solver
 
-    folder = ROOT / "data" if name == "sample" else instance(*map(int, name.split("x")), seed)
+    if (out / "metrics.json").exists():
+        print(f"reusing the solved plan in {out}")
+        return out
+    folder = instance_folder(name, seed)
     scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(time_limit_s=limit)
+    if engine:
+        scenario = scenario.replace(engine=engine)
+    start = time.perf_counter()
     plan = solver.solve(folder / "customers.csv", folder / "reps.csv", scenario)
     plan.write(out)
+    print(f"solved in {time.perf_counter() - start:.0f} s ({scenario.engine}): {out}")
     return out
 
 
+def peak_rss_mb() -> tuple[int, int]:
+    """Peak resident memory (MB) of this process and of its largest finished child."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+
+
 def summary_row(label: str, limit: float, summary: pd.DataFrame, wall: float) -> dict:
-    """Totals and the distribution over reps of the share of star km saved by routing."""
+    """Totals, the distribution over reps of the share of star km saved by routing, and
+    the time per rep (median / max of each rep's own routing time)."""
     busy = summary[summary["star_km"] > 0]
     saved = busy["saved_km_pct"].to_numpy()
     q = np.percentile(saved, [0, 25, 50, 75, 100]) if len(saved) else [np.nan] * 5
+    per_rep = busy["wall_s"].to_numpy() if len(busy) else np.zeros(1)
     routed, star = summary["routed_km"].sum(), summary["star_km"].sum()
     return {
         "plan": label,
@@ -59,6 +84,7 @@ def summary_row(label: str, limit: float, summary: pd.DataFrame, wall: float) ->
         "saved_pct": round(100 * (1 - routed / star), 1) if star else 0.0,
         "saved_pct_min_p25_med_p75_max": "/".join(f"{x:.1f}" for x in q),
         "longest_day_h": round(summary["longest_day_h"].max(), 2),
+        "rep_s_median_max": f"{np.median(per_rep):.2f}/{per_rep.max():.2f}",
         "wall_s": round(wall, 1),
     }
 
@@ -67,7 +93,7 @@ def rounds(name: str, seed: int, limit: float, route_limit: float) -> list[dict]
     """Solve with travel_model = "routes"; the certificate's rounds, plus moves per round."""
     import solver
 
-    folder = ROOT / "data" if name == "sample" else instance(*map(int, name.split("x")), seed)
+    folder = instance_folder(name, seed)
     scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(
         time_limit_s=limit, travel_model="routes", travel={"route_time_limit_s": route_limit}
     )
@@ -98,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours-per-day", type=float, default=8.0)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--rounds", action="store_true", help='travel_model = "routes" rounds')
+    parser.add_argument("--engine", default=None, help="engine of the solve (default: scenario)")
+    parser.add_argument("--keep", type=Path, default=None, help="folder to keep the solved plan")
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.rounds:
@@ -107,7 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         label = args.plan.name if args.plan else args.instance
-        plan = args.plan or solved_plan(args.instance, args.seed, args.solve_limit, Path(scratch))
+        keep = args.keep or Path(scratch)
+        plan = args.plan or solved_plan(
+            args.instance, args.seed, args.solve_limit, args.engine, keep
+        )
+        print(f"peak RSS before routing: {peak_rss_mb()[0]} MB (this process)")
         rows, per_rep = [], []
         for limit in (float(x) for x in args.time_limits.split(",")):
             result = solver.routes(
@@ -118,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             summary = result.summary()
             rows.append(summary_row(label, limit, summary, result.wall_s))
+            own, child = peak_rss_mb()
+            print(f"{limit} s per rep: {result.wall_s:.1f} s; peak RSS {own} MB here, "
+                  f"{child} MB in the largest worker")  # fmt: skip
             per_rep.append(summary.assign(plan=label, limit_s=limit))
     out = args.out or RESULTS / f"routes_{label}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -159,4 +159,10 @@ def print_summary(out: Console, plan: Plan, out_dir: Path) -> None:
         )
     if cert.get("stop_reason"):
         out.print(f"ended: {escape(cert['stop_reason'])}")
+    if cert.get("route_rounds_stop"):
+        rounds = len(cert.get("route_rounds") or [])
+        out.print(
+            f"route rounds: {rounds} solves (round 0 on round trips); "
+            f"{escape(cert['route_rounds_stop'])}"
+        )
     out.print(f"written: {escape(str(out_dir))}/assignments.csv, reps.csv, metrics.json")

@@ -60,6 +60,7 @@ class Certificate(Record):
     objective_terms: dict[str, float] | None = entry(omit_none=True)  # cost points per term
     gap: float | None = entry(None)
     route_rounds: list[dict[str, Any]] | None = entry(omit_none=True)  # travel_model = routes
+    route_rounds_stop: str | None = entry(omit_none=True)  # why those rounds ended, in words
     #: keys of the file this version does not know, carried through
     extra: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
     #: the engines' typed statistics (not written)

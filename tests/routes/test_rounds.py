@@ -87,3 +87,50 @@ def test_damped_shares_pass_on_half_the_change_and_start_new_reps_at_their_measu
     for measured in (0.4, 0.7, 0.4, 0.7, 0.4, 0.7):
         used = _damped(used, {"R0": measured})
     assert 0.45 < used["R0"] < 0.65
+
+
+def test_unchanged_books_are_not_routed_again_and_the_rounds_end_stable():
+    """Every account locked to its cluster's rep: no book can change, so round 1 routes
+    nobody, takes the measured shares as they are and ends stable with no share gap."""
+    customers, reps = clustered(n=16, seed=4)
+    locks = [(c, f"R{i % 2}") for i, c in enumerate(customers["customer_id"])]
+    plan = solver.solve(customers, reps, {**SCENARIO, "rules": {"locks": locks}})
+    first, *later = plan.certificate["route_rounds"]
+    assert first["rerouted"] == 2 and first["moved_from_previous"] is None
+    assert len(later) == 1, plan.certificate["route_rounds"]
+    (again,) = later
+    assert again["rerouted"] == 0 and again["moved_from_previous"] == 0
+    assert again["largest_share_change"] == 0.0 and again["routed_km"] == first["routed_km"]
+    assert plan.certificate["route_rounds_stop"].startswith("stable in round 1")
+
+
+def test_rounds_say_why_they_ended_and_time_the_routing():
+    customers, reps = clustered()
+    plan = solver.solve(customers, reps, {**SCENARIO, "travel": {"route_time_limit_s": 0.05,
+                                                                 "route_rounds": 1}})  # fmt: skip
+    rows = plan.certificate["route_rounds"]
+    stop = plan.certificate["route_rounds_stop"]
+    last = rows[-1]
+    assert stop.startswith(("stable in round", "settled in round", "stopped at route_rounds = 1"))
+    assert f"{last['largest_share_change']:.3f}" in stop
+    assert all(0 < r["routing_s"] <= r["wall_s"] for r in rows)
+    assert rows[0]["routed_km"] < rows[0]["travel_km"]
+
+
+def test_a_book_seen_before_takes_its_share_as_measured_a_changed_one_is_damped():
+    from solver.routes.rounds import DAMPING, Measured, _next_shares
+
+    measured = {"R0": Measured(40.0, 100.0), "R1": Measured(30.0, 100.0)}
+    nxt = _next_shares({"R0": 0.8, "R1": 0.8}, measured, same={"R0"})
+    assert nxt["R0"] == pytest.approx(0.4)
+    assert nxt["R1"] == pytest.approx(0.8 + DAMPING * (0.3 - 0.8))
+
+
+def test_settled_when_the_miscount_is_small_against_capacity():
+    """A share gap of 0.05 on 20 h of round trips is 1 h: 0.5 % of a 200 h capacity."""
+    from solver.routes.rounds import SETTLED_CAPACITY, Measured, _gaps
+
+    (gap,) = _gaps({"R0": Measured(450.0, 1200.0)}, {"R0": 0.425}, {"R0": 200.0}, 60.0)
+    assert gap.share == pytest.approx(0.05) and gap.hours == pytest.approx(1.0)
+    assert gap.capacity_share == pytest.approx(0.005)
+    assert gap.capacity_share <= SETTLED_CAPACITY
