@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,9 @@ def check_routes(result: RoutesResult, plan: Path, hours: float) -> None:
             star = float(2 * one_way.sum() * result.travel.road_factor)
             assert day.star_km == pytest.approx(star)
             assert day.stops[-1].depart_h <= day.hours
+            km, hours_driven = _driven(day, base, spots, result.travel)
+            assert km == pytest.approx(day.drive_km) and km <= star + 1e-9
+            assert hours_driven == pytest.approx(day.hours) and hours_driven <= hours + 1e-9
             routed.update(ids)
         assert r.routed_km <= r.star_km + 1e-9
         for u in r.unfitted:
@@ -61,6 +65,24 @@ def check_routes(result: RoutesResult, plan: Path, hours: float) -> None:
     expected = {c: int(v) for c, v in visits.items() if v > 0}
     assert dict(routed) == expected
     assert set(result.skipped) == {c for c, v in visits.items() if v == 0}
+
+
+def _driven(day, base, spots, travel) -> tuple[float, float]:
+    """A day's road km and hours recomputed from the plan's coordinates and effort alone:
+    base -> stops in order -> base (back to the base between stops when the day is driven
+    as round trips), great-circle km x road factor, drive hours at the speed plus the hours
+    on site (effort_hours / visits)."""
+    lat = [base["lat"], *spots["lat"]]
+    lon = [base["lon"], *spots["lon"]]
+    path = [0, *(i + 1 for i in range(len(spots))), 0]
+    if day.via_base:
+        path = [0, *(p for i in range(len(spots)) for p in (i + 1, 0))]
+    km = sum(
+        float(haversine_km(lat[a], lon[a], lat[b], lon[b])) * travel.road_factor
+        for a, b in pairwise(path)
+    )
+    onsite = (spots["effort_hours"] / spots["visits"].fillna(1)).sum()
+    return km, km / travel.speed_kmh + float(onsite)
 
 
 @pytest.fixture(scope="module")
