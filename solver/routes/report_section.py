@@ -92,7 +92,8 @@ def _travel_table(summary: pd.DataFrame, colours: dict[str, str]) -> Table:
                 number(r.days_used, fmt_num(r.days_used)),
                 number(r.routed_km, fmt_num(r.routed_km)),
                 number(r.star_km, fmt_num(r.star_km)),
-                number(r.saved_km_pct, f"{fmt_num(r.saved_km_pct, 1)} %"),
+                # a fraction: number() marks a percentage above 100 % as over capacity
+                number(r.saved_km_pct / 100.0, f"{fmt_num(r.saved_km_pct, 1)} %"),
                 number(r.longest_day_h, fmt_num(r.longest_day_h, 2)),
                 number(r.visits_not_fitted, fmt_num(r.visits_not_fitted), str(r.not_fitted)),
             )
@@ -146,7 +147,7 @@ def _week_map(p: PlanData, stops: pd.DataFrame) -> WeekMap | None:
         days.append(
             RouteDay(
                 colour=DAY_COLOURS[k % len(DAY_COLOURS)],
-                tip=f"day {int(day)}: {len(visits)} stops, the last left at {left:.1f} h",
+                tip=f"day {int(day)}: {_stops(len(visits))}, the last left at {left:.1f} h",
                 stops=points,
                 line=(home, *points, home),
             )
@@ -154,3 +155,7 @@ def _week_map(p: PlanData, stops: pd.DataFrame) -> WeekMap | None:
     shown = ", ".join(str(int(d)) for d in first)
     caption = f"{rep_id} (the rep with the most stops): its first {len(first)} days out ({shown})"
     return WeekMap(rep_id, caption, home, tuple(days))
+
+
+def _stops(count: int) -> str:
+    return f"{count} stop{'' if count == 1 else 's'}"

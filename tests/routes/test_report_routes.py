@@ -36,6 +36,9 @@ def test_section_shows_routed_and_round_trip_km_per_rep(routed, tmp_path):
     for r in summary.itertuples():
         assert f'data-v="{r.routed_km}"' in page and f'data-v="{r.star_km}"' in page
     assert "R1 (the rep with the most stops)" in page
+    section = page[page.index('<section id="routes">') :]
+    section = section[: section.index("</section>")]
+    assert "num over" not in section  # km saved is no capacity overrun
     assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert '<section id="routes">' not in render_report(plan)
     out = runner.invoke(app, ["report", "--plan", str(plan), "--routes", str(routes),
