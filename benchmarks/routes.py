@@ -104,6 +104,7 @@ def rounds(name: str, seed: int, limit: float, route_limit: float) -> list[dict]
     start = time.perf_counter()
     plan = solver.solve(folder / "customers.csv", folder / "reps.csv", scenario)
     print(f"total wall {time.perf_counter() - start:.1f} s; moves {plan.metrics['after']['moves']}")
+    print(f"rounds ended: {plan.certificate['route_rounds_stop']}")
     return [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}
             for r in plan.certificate["route_rounds"]]  # fmt: skip
 
