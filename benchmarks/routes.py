@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks import PINNED_OBJECTIVE
 from benchmarks.scaling import RESULTS, ROOT, instance
 
 
@@ -49,7 +50,9 @@ def solved_plan(name: str, seed: int, limit: float, engine: str | None, out: Pat
         print(f"reusing the solved plan in {out}")
         return out
     folder = instance_folder(name, seed)
-    scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(time_limit_s=limit)
+    scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(
+        time_limit_s=limit, **PINNED_OBJECTIVE
+    )
     if engine == "flow":  # the fast setting: what the min-cost flow models exactly
         scenario = scenario.replace(
             engine="flow", workload_unit="accounts", rules={"capacity_hours": False}
@@ -99,7 +102,10 @@ def rounds(name: str, seed: int, limit: float, route_limit: float) -> list[dict]
 
     folder = instance_folder(name, seed)
     scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(
-        time_limit_s=limit, travel_model="routes", travel={"route_time_limit_s": route_limit}
+        time_limit_s=limit,
+        travel_model="routes",
+        travel={"route_time_limit_s": route_limit},
+        **PINNED_OBJECTIVE,
     )
     start = time.perf_counter()
     plan = solver.solve(folder / "customers.csv", folder / "reps.csv", scenario)
