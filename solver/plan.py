@@ -17,7 +17,7 @@ from solver.errors import InputError, InputIssue
 from solver.export.plan_files import PlanFiles, plan_file_bytes, read_plan
 from solver.fairness.measures import MeasureRule, RepMeasure, measure_rules, rep_measures
 from solver.inputs.facts import PairFacts
-from solver.metrics import MatrixMetrics, PlanMetrics, assignment_metrics
+from solver.metrics import MatrixMetrics, Metrics, PlanMetrics, assignment_metrics
 from solver.models.stopping import gap
 from solver.objectives import balance
 from solver.objectives.bands import costs as soft_costs
@@ -136,11 +136,15 @@ class Plan:
 
 
 def build_plan(
-    problem: Problem, rep: np.ndarray, certificate: Certificate | Mapping[str, Any]
+    problem: Problem,
+    rep: np.ndarray,
+    certificate: Certificate | Mapping[str, Any],
+    known: KnownParts | None = None,
 ) -> Plan:
     """Assemble the plan tables and metrics for the assignment ``rep``; the certificate
     (or its dict) gains the objective, its terms and the gap (its bound in min sense
-    becomes the plan's)."""
+    becomes the plan's). ``known`` gives parts already computed for this very plan (a
+    placement reuses the standing book's)."""
     if not isinstance(certificate, Certificate):
         certificate = Certificate.from_dict(certificate)
     ev = evaluate(problem, rep)
@@ -162,12 +166,13 @@ def build_plan(
     had = previous >= 0
     owned = PairFacts.of(f, np.flatnonzero(had), previous[had])
     measured = (rep_measures(assigned, problem.scenario), rep_measures(owned, problem.scenario))
-    before = None
-    if had.any():
+    before = None if known is None else known.before
+    if had.any() and before is None:
         before = assignment_metrics(owned, problem.scenario, None, measures=measured[1])
     after = assignment_metrics(assigned, problem.scenario, previous, released, measured[0])
+    why = None if known is None else known.reasons
     return Plan(
-        assignments=_assignment_table(problem, rep, ev),
+        assignments=_assignment_table(problem, rep, ev, why),
         reps=_rep_table(problem, assigned, owned, measured),
         metrics=PlanMetrics(after=after, before=before),
         certificate=cert,
@@ -176,7 +181,17 @@ def build_plan(
     )
 
 
-def _assignment_table(problem: Problem, rep: np.ndarray, ev: Evaluation) -> pd.DataFrame:
+@dataclass(frozen=True)
+class KnownParts:
+    """Parts of a plan computed elsewhere: each row's reason, the metrics before."""
+
+    reasons: np.ndarray | None = None
+    before: Metrics | None = None  # metrics of the previous owners' book
+
+
+def _assignment_table(
+    problem: Problem, rep: np.ndarray, ev: Evaluation, why: np.ndarray | None = None
+) -> pd.DataFrame:
     f = problem.facts
     assert f is not None and problem.pairs is not None
     p = ev.chosen
@@ -189,7 +204,7 @@ def _assignment_table(problem: Problem, rep: np.ndarray, ev: Evaluation) -> pd.D
             "previous_rep": previous,
             "changed": (previous != "") & (previous != new),
             "forced_by": forced_by(problem, rep),
-            "reason": reasons(problem, rep, ev.chosen),
+            "reason": reasons(problem, rep, ev.chosen) if why is None else why,
             "distance_km": np.round(problem.pairs.distance_km[p], 2),
             "travel_km": np.round(problem.pairs.travel_km[p], 2),
             "workload_hours": np.round(problem.pairs.workload[p], 3),

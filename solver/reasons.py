@@ -180,26 +180,32 @@ def forced_by(problem: Problem, rep: np.ndarray) -> np.ndarray:
     return out
 
 
-def reasons(problem: Problem, rep: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """One sentence per customer: the rule that forced its rep, or the term that decided
-    it against the alternative (its previous rep when that one could keep it, else the
-    runner-up), from the same per-term deltas :func:`explain_customer` prints."""
+def reasons(
+    problem: Problem, rep: np.ndarray, chosen: np.ndarray, customers: np.ndarray | None = None
+) -> np.ndarray:
+    """One sentence per customer (of ``customers`` only, when given): the rule that forced
+    its rep, or the term that decided it against the alternative (its previous rep when
+    that one could keep it, else the runner-up), from the same per-term deltas
+    :func:`explain_customer` prints."""
     f = problem.facts
     assert f is not None
+    rows = np.arange(problem.n) if customers is None else np.asarray(customers)
     prev = f.current
     prev_pair = problem.pair_index(np.maximum(prev, 0))
     prev_pair[prev < 0] = -1
     runner = _runner_up(problem, rep)
     moved_by_choice = (prev >= 0) & (prev != rep) & (prev_pair >= 0)
     alt = np.where(moved_by_choice, prev_pair, runner)
-    compared = np.flatnonzero((problem.forced < 0) & (prev != rep) & (alt >= 0))
+    asked = np.zeros(problem.n, dtype=bool)
+    asked[rows] = True
+    compared = np.flatnonzero(asked & (problem.forced < 0) & (prev != rep) & (alt >= 0))
     deltas = term_deltas(problem, rep, compared, alt[compared])
     blocked = _blocking_rule(problem, rep, compared, alt[compared])
     row_of = {int(i): k for k, i in enumerate(compared)}
     why_forced = forced_by(problem, rep)
     until = problem.customers["protected_until"].to_numpy(dtype=object)
     out = np.empty(problem.n, dtype=object)
-    for i in range(problem.n):
+    for i in rows:
         r = f.rep_ids[rep[i]]
         old = f.rep_ids[prev[i]] if prev[i] >= 0 else ""
         versus = ""
@@ -241,7 +247,7 @@ def reasons(problem: Problem, rep: np.ndarray, chosen: np.ndarray) -> np.ndarray
             out[i] = f"moved from {old} ({cause}); {versus or f'{r} is its only eligible rep'}"
         else:
             out[i] = f"moved from {old} {versus}"
-    return out
+    return out if customers is None else out[rows]
 
 
 def explain_customer(problem: Problem, rep: np.ndarray, customer_id: str) -> str:

@@ -90,7 +90,6 @@ class Facts:
                 if spec in seg_code:
                     covers[seg_code[spec], j] = True
         value = customers["value"].to_numpy(float)
-        mean_value = value.mean() if len(value) and value.mean() > 0 else 1.0
         holder = np.full(len(customers), -1, dtype=np.int64)
         holds = protection_holds(customers, scenario.as_of)
         prot_reps = customers["protected_rep"].to_numpy()
@@ -107,7 +106,7 @@ class Facts:
             c_lat=customers["lat"].to_numpy(float),
             c_lon=customers["lon"].to_numpy(float),
             value=value,
-            value_rel=value / mean_value,
+            value_rel=relative_value(value),
             tenure_years=_tenure_years(customers["owner_since"], scenario.as_of),
             effort=customers["effort_hours"].to_numpy(float),
             visits=customers["visits"].to_numpy(float),
@@ -145,6 +144,12 @@ class Facts:
     def rep_strength(self) -> np.ndarray:
         """Rep strength in 0..1: half seniority ((s - 1) / 4), half performance."""
         return 0.5 * (self.seniority - 1.0) / 4.0 + 0.5 * self.performance
+
+
+def relative_value(value: np.ndarray) -> np.ndarray:
+    """value / mean value (the value itself when the mean is not positive)."""
+    mean_value = value.mean() if len(value) and value.mean() > 0 else 1.0
+    return value / mean_value
 
 
 def _optional(frame: pd.DataFrame, column: str) -> np.ndarray:

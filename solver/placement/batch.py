@@ -156,7 +156,7 @@ def batch_model(layout: Layout) -> BatchModel:
             {
                 "customer_id": [
                     *full.customer_ids[batch],
-                    *(f"(book of {full.rep_ids[j]})" for j in reps_held),
+                    *(f"(book of {r})" for r in full.rep_ids[reps_held]),
                 ]
             }
         ),

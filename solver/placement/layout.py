@@ -84,15 +84,24 @@ def build_layout(
 
 
 def with_fingerprints(
-    problem: Problem, scenario: Scenario, parent: str | None, new: pd.DataFrame
+    problem: Problem,
+    scenario: Scenario,
+    parent: str | None,
+    new: pd.DataFrame,
+    chained: str | None = None,
 ) -> Problem:
     """The problem carrying the fingerprints of its inputs and of ``scenario`` (the one the
     plan records), as a solve's problem does. With ``parent`` (the standing plan's
     customers fingerprint) the customers' one is chained: SHA-256 of the parent's, the
-    standing owners and the new accounts, so a 100,000-account book is not hashed again."""
-    owners = "\x1f".join(map(str, problem.customers["current_rep"]))
-    chained = f"{parent}|{owners}|{fingerprint_frame(new)}"
-    customers = hashlib.sha256(chained.encode()).hexdigest()[:16] if parent else problem.customers
+    owners of the combined book and the new accounts, so a 100,000-account book is not
+    hashed again (``chained``: that fingerprint, already computed)."""
+    customers: pd.DataFrame | str = problem.customers
+    if chained is not None:
+        customers = chained
+    elif parent:
+        owners = "\x1f".join(map(str, problem.customers["current_rep"]))
+        text = f"{parent}|{owners}|{fingerprint_frame(new)}"
+        customers = hashlib.sha256(text.encode()).hexdigest()[:16]
     return dataclasses.replace(
         problem, fingerprints=input_fingerprints(customers, problem.reps, scenario)
     )

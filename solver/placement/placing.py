@@ -24,6 +24,7 @@ from solver.inputs.io import csv_bytes, read_table
 from solver.inputs.schema import DEFAULT_EFFORT_BY_TIER, TIER_SHARES, validate_customers
 from solver.outputs import replace_together
 from solver.placement.batch import BatchResult, batch_model, solve_batch
+from solver.placement.increment import Standing, chain, fast_layout, known_parts, prepare
 from solver.placement.layout import Layout, build_layout, combined_customers, with_fingerprints
 from solver.placement.movable import movable_accounts
 from solver.placement.standing import StandingBook
@@ -82,10 +83,14 @@ def place(
     scenario: Scenario | dict | str | Path | None = None,
     allow_moves: int = 0,
     time_limit_s: float | None = None,
+    rebuild: bool = False,
 ) -> Placement:
     """Place ``new_customers`` on ``book`` (see the module docstring); ``scenario`` defaults
     to the plan's own, ``allow_moves`` standing accounts may move when that places the
-    batch better. Raises InputError for bad or duplicate new accounts."""
+    batch better. The combined problem and plan reuse the standing book's parts
+    (:mod:`solver.placement.increment`) unless ``rebuild`` (or a standing account joins
+    the batch) builds them from scratch; both give the same plan. Raises InputError for
+    bad or duplicate new accounts."""
     started = time.perf_counter()
     scn = book.scenario if scenario is None else as_scenario(scenario)
     new_df = read_new_accounts(new_customers, book, scn)
@@ -95,13 +100,17 @@ def place(
     rules = {"max_moves": int(allow_moves) if allow_moves else None, "max_moves_pct": None}
     batch_scn = scn.replace(rules=rules)
     limit = DEFAULT_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
+    standing = None if rebuild or movable.any() else _standing(book, batch_scn)
     keep = np.ones(len(customers), dtype=bool)
     unplaced: list[Unplaced] = []
     while True:  # each round sets at least one account aside, so this ends
-        layout = build_layout(
-            customers[keep].reset_index(drop=True), book.reps, batch_scn,
-            standing_rep[keep], movable[keep],
-        )  # fmt: skip
+        kept = customers[keep].reset_index(drop=True)
+        layout = None if standing is None else fast_layout(standing, kept, book.reps)
+        if layout is None:
+            standing = None
+            layout = build_layout(
+                kept, book.reps, batch_scn, standing_rep[keep], movable[keep]
+            )  # fmt: skip
         model = batch_model(layout)
         result = solve_batch(model, limit, scn.seed, scn.workers, scn.gap_tolerance or 0.0)
         if not result.unplaced.any():
@@ -113,11 +122,13 @@ def place(
         keep[kept_index[left_out]] = False
     rep = _combined_rep(layout, model.customers, result.rep, result.unplaced)
     parent = (book.certificate.get("input_fingerprints") or {}).get("customers")
-    problem = with_fingerprints(layout.problem, scn, parent, new_df)
+    chained = None if standing is None or not parent else chain(standing, parent, kept, new_df)
+    problem = with_fingerprints(layout.problem, scn, parent, new_df, chained)
     plan = build_plan(
         problem,
         rep,
         _certificate(layout, result, scn, book, started, unplaced, problem.fingerprints),
+        None if standing is None else known_parts(standing, problem, rep),
     )
     ids = set(new_df["customer_id"])
     unplaced_ids = {u.customer_id for u in unplaced}  # new accounts, or standing forced off
@@ -129,6 +140,15 @@ def place(
         moved=_moved(plan, ids),
         unplaced_rows=customers[customers["customer_id"].isin(unplaced_ids)].reset_index(drop=True),
     )
+
+
+def _standing(book: StandingBook, scenario: Scenario) -> Standing:
+    """The book's prepared standing side under ``scenario`` (made once, then reused)."""
+    key = scenario.model_dump_json()
+    if key not in book.prepared:
+        book.prepared.clear()  # one scenario at a time: a book's parts are large
+        book.prepared[key] = prepare(book.customers, book.reps, book.rep, scenario)
+    return book.prepared[key]
 
 
 def _combined_rep(layout: Layout, batch: np.ndarray, rep: np.ndarray, unplaced: np.ndarray):
@@ -209,6 +229,8 @@ def _certificate(
     pinned = ~layout.in_batch[problem.pair_customer]
     fixed = float(problem.pair_cost[pinned].sum())
     batch = result.certificate()
+    if scenario.deterministic:  # the same inputs write the same bytes, as a solve does
+        batch.pop("wall_s")
     batch["unplaced_accounts"] = [u.__dict__ for u in unplaced]
     parent = book.certificate
     return {

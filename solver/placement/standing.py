@@ -35,6 +35,8 @@ class StandingBook:
     certificate: dict
     source: str  # what the book was read from, for messages and the new plan's lineage
     metrics: dict = field(default_factory=dict)  # the plan's metrics (before / after)
+    #: what placements prepared from this book, by scenario (solver.placement.increment)
+    prepared: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n(self) -> int:
