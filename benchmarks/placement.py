@@ -9,8 +9,9 @@ in it, capacity 1.3 x the estimated load, 2 % protected, one rep leaving) with `
 more accounts of the same kind; the standing plan is solved once (``--plan-time-limit``)
 and cached under ``benchmarks/instances/``. Speed: ``StandingBook.from_folder`` (reading
 the plan), ``place`` in the API with the book in memory (the batch's own engines and the
-whole call, which also builds the combined plan), and ``territory assign`` end to end in
-a fresh process. Quality (``--quality``): the batch's objective against the full re-solve
+whole call, which also builds the combined plan), the full rebuild of the combined plan
+beside the incremental one in the same process, and ``territory assign`` end to end in a
+fresh process. Quality (``--quality``): the batch's objective against the full re-solve
 with every standing account locked (exact answer) and against two routers on the same
 room: nearest rep with room, and round-robin over the eligible reps with room.
 """
@@ -68,13 +69,27 @@ def timed(fn, repeat: int) -> tuple[list[float], object]:
 
 
 def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int) -> None:
+    """Side by side in one process: the full rebuild of the combined plan (the reference
+    path) and the incremental one, on the same book in memory; then the CLI."""
     walls, book = timed(lambda: StandingBook.from_folder(folder / "plan"), 1)
     print(f"read the plan (StandingBook.from_folder): {walls[0]:.2f} s, {book.n:,} accounts")
-    print("| new accounts | batch engines s (median) | place() s (median) | runs | gap | CLI s |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    walls, _ = timed(lambda: place(book, new.head(1)), 1)
+    print(f"first placement on the book (prepares its standing parts): {walls[0]:.2f} s")
+    print("| new accounts | path | batch engines s | place() s (median) | file bytes s | gap |")
+    print("|---:|---|---:|---:|---:|---:|")
     for k in sizes:
-        walls, result = timed(lambda k=k: place(book, new.head(k)), repeat)
-        batch = [result.batch.wall_s]
+        for name, rebuild in (("full rebuild", True), ("incremental", False)):
+            walls, result = timed(lambda k=k, r=rebuild: place(book, new.head(k), rebuild=r),
+                                  repeat)  # fmt: skip
+            written, _ = timed(result.file_bytes, 1)
+            gap = result.batch.gap
+            print(
+                f"| {k:,} | {name} | {result.batch.wall_s:.3f} | {statistics.median(walls):.3f} "
+                f"| {written[0]:.2f} | {'n/a' if gap is None else f'{gap:.3%}'} |"
+            )
+    print("| new accounts | CLI s (end to end) | exit |")
+    print("|---:|---:|---:|")
+    for k in sizes:
         path = folder / f"new-{k}.csv"
         new.head(k).to_csv(path, index=False)
         start = time.perf_counter()
@@ -86,11 +101,7 @@ def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int) -> Non
         cli_s = time.perf_counter() - start
         if cli.returncode not in (0, 10):
             print(cli.stderr)
-        gap = result.batch.gap
-        print(
-            f"| {k:,} | {statistics.median(batch):.3f} | {statistics.median(walls):.3f} | "
-            f"{repeat} | {'n/a' if gap is None else f'{gap:.3%}'} | {cli_s:.1f} |"
-        )
+        print(f"| {k:,} | {cli_s:.1f} | {cli.returncode} |")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import solver.cli.main"], check=True)
     print(f"starting the command (imports alone): {time.perf_counter() - start:.1f} s")

@@ -25,7 +25,7 @@ from solver.placement import Placement, StandingBook, place
 from solver.placement.book_drift import BookDrift, book_drift
 from solver.plan import plan_folder
 from solver.scenario import Scenario, as_scenario
-from solver.store.history import check_database, record_run
+from solver.store.history import RunStore, check_database
 
 out = Console()
 
@@ -97,7 +97,7 @@ def assign(
     run_id = None
     if record:
         try:
-            run_id = record_run(placement.plan, scn, db, label=label)
+            run_id = _record(placement, book, scn, db, label)
         except SolverError as exc:
             written = f"the plan was written to {out_dir}; only recording it failed: "
             raise fail(exc, written) from None
@@ -115,6 +115,16 @@ def assign(
                 soft_wrap=True,
             )
         raise typer.Exit(code=EXIT_UNPLACED)
+
+
+def _record(
+    placement: Placement, book: StandingBook, scn: Scenario, db: str | None, label: str | None
+) -> int:
+    """Record the combined plan as a run linked to its parent: the run the book was read
+    from, else the newest run of the standing plan folder's plan (none when unrecorded)."""
+    with RunStore(db) as store:
+        parent = book.run_id or store.run_of_plan(book.certificate.get("plan_id"))
+        return store.record(placement.plan, scn, label=label, parent_run=parent)
 
 
 def _summary(placement: Placement, drift: BookDrift, out_dir: Path, run_id) -> dict:

@@ -167,6 +167,21 @@ def list_runs(
     _print_table(frame, title=f"runs in {escape(where)}")
 
 
+def _lineage(record: RunRecord, children: list[int]) -> list[str]:
+    """The run's parent (the standing plan new accounts were placed on) and its placements."""
+    lines = []
+    parent = record.run.get("parent_run_id")
+    placement = (record.run.get("certificate") or {}).get("placement")
+    if parent is not None:
+        lines.append(f"placed on run {parent}: new accounts on its standing plan")
+    elif placement is not None:
+        source = ((record.run.get("certificate") or {}).get("parent") or {}).get("source")
+        lines.append(f"placed on a standing plan not recorded here ({escape(str(source))})")
+    if children:
+        lines.append("placements on this run: " + ", ".join(f"run {c}" for c in children))
+    return lines
+
+
 @runs_app.command()
 def show(
     run: RunArg,
@@ -183,6 +198,7 @@ def show(
             check_output_dir(out_dir)
         with RunStore(db, must_exist=True) as store:
             record = store.get(run)
+            children = store.children(record.id)
     except SolverError as exc:
         raise fail(exc) from None
     if out_dir is not None:
@@ -204,6 +220,8 @@ def show(
     )
     prints = info["fingerprints"] or {}
     out.print("inputs: " + ", ".join(f"{k} {escape(str(v))}" for k, v in prints.items()))
+    for line in _lineage(record, children):
+        out.print(line, highlight=False)
     metrics = info["metrics"] or {}
     rows = _flat_metrics(metrics)
     if not rows.empty:

@@ -39,6 +39,7 @@ from solver.models.registry import engine
 from solver.models.stopping import gap
 from solver.objectives.bands import SoftBand
 from solver.objectives.bands import costs as soft_costs
+from solver.placement.exhaustive import exhaustive
 from solver.placement.layout import Layout
 from solver.problem import Balance, Problem
 
@@ -312,6 +313,12 @@ def solve_batch(
         return BatchResult(np.zeros(0, np.int64), np.zeros(0, bool), 0.0, {}, 0.0, "", "optimal",
                            "none", "no accounts to place", 0.0, 0)  # fmt: skip
     objective = lambda rep: batch_cost(problem, rep)[0]  # noqa: E731
+    listed = exhaustive(problem, objective)
+    if listed is not None:  # a tiny batch: every plan priced
+        if listed.rep is None:
+            raise _floors_out_of_reach(model)
+        return _result(model, [listed], listed, (listed.engine_bound, listed.bound_source),
+                       started)  # fmt: skip
     ctx = Context(Budget(time_limit_s), seed=seed, workers=workers, objective=objective)
     try:
         runs = [engine(BOUND_ENGINE).run(problem, None, ctx)]
@@ -362,6 +369,15 @@ def solve_batch(
                 else ""
             )
         )
+    return _result(model, runs, best, bound, started)
+
+
+def _result(
+    model: BatchModel, runs: list, best: EngineResult, bound: tuple[float, str] | None,
+    started: float,
+) -> BatchResult:  # fmt: skip
+    """The batch result of plan ``best`` with the best ``bound`` the ``runs`` proved."""
+    problem = model.problem
     total, terms = batch_cost(problem, best.rep)
     rep = best.rep[: model.size]
     unplaced = rep == model.unplaced_rep

@@ -171,24 +171,27 @@ def read_new_accounts(data: NewAccounts, book: StandingBook, scenario: Scenario)
         warnings.warn(hint, ColumnWarning, stacklevel=2)
     rules = scenario.rules
     new_df = validate_customers(raw, book.reps, scenario.as_of, rules.leaving_rep_protection)
-    standing_ids = set(book.customers["customer_id"])
-    dup = new_df["customer_id"].isin(standing_ids).to_numpy()
+    dup = np.array([str(c) in book.ids for c in new_df["customer_id"]], dtype=bool)
     if dup.any():
         shown = ", ".join(map(str, new_df["customer_id"][dup][:5]))
         rows = tuple(raw.row_number(int(k)) for k in np.flatnonzero(dup))
         rule = "already in the standing plan: a new account needs a new id"
         raise InputError([InputIssue(raw.source, "customer_id", rule, rows, shown)])
-    return _book_tiers(new_df, raw.frame, book.customers["value"].to_numpy(float))
+    return _book_tiers(new_df, raw.frame, book.values_descending)
 
 
-def _book_tiers(new: pd.DataFrame, raw: pd.DataFrame, standing_value: np.ndarray) -> pd.DataFrame:
+def _book_tiers(new: pd.DataFrame, raw: pd.DataFrame, standing: np.ndarray) -> pd.DataFrame:
+    """Blank tiers from the value rank in the whole book (``standing``: the standing
+    values, largest first)."""
     blank_tier = _blank(raw, "tier")
-    if not blank_tier.any() or len(standing_value) == 0:
+    if not blank_tier.any() or len(standing) == 0:
         return new
     value = new["value"].to_numpy(float)
-    everything = np.sort(np.concatenate([standing_value, value]))[::-1]
-    # rank of each new value in the whole book, as a share (1 = the largest)
-    rank = (np.searchsorted(-everything, -value, side="left") + 1) / len(everything)
+    # rank of each new value in the whole book, as a share (1 = the largest): the number
+    # of values above it, standing and new, plus one
+    above = np.searchsorted(-standing, -value, side="left")
+    above += len(value) - np.searchsorted(np.sort(value), value, side="right")
+    rank = (above + 1) / (len(standing) + len(value))
     derived = np.where(rank <= TIER_SHARES[0], "A", np.where(rank <= TIER_SHARES[1], "B", "C"))
     new = new.copy()
     new.loc[blank_tier, "tier"] = derived[blank_tier]
@@ -262,6 +265,7 @@ def _certificate(
         "placement": batch,
         "parent": {
             "source": book.source,
+            "run_id": book.run_id,
             "plan_id": parent.get("plan_id"),
             "input_fingerprints": parent.get("input_fingerprints") or {},
             "rebalanced": rebalanced_reference(book),

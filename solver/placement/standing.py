@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +36,23 @@ class StandingBook:
     certificate: dict
     source: str  # what the book was read from, for messages and the new plan's lineage
     metrics: dict = field(default_factory=dict)  # the plan's metrics (before / after)
+    run_id: int | None = None  # the recorded run the book was read from, if any
     #: what placements prepared from this book, by scenario (solver.placement.increment)
     prepared: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.customers)
+
+    @cached_property
+    def ids(self) -> frozenset[str]:
+        """The standing accounts' customer ids."""
+        return frozenset(map(str, self.customers["customer_id"]))
+
+    @cached_property
+    def values_descending(self) -> np.ndarray:
+        """The standing accounts' values, largest first (tiers of new accounts rank in it)."""
+        return np.sort(self.customers["value"].to_numpy(float))[::-1]
 
     @classmethod
     def from_plan(cls, plan: Plan) -> StandingBook:
@@ -99,7 +111,7 @@ class StandingBook:
             book = cls.from_folder(folder, scenario)
         return StandingBook(
             book.customers, book.reps, book.scenario, book.rep, book.certificate,
-            f"run {record.id}", book.metrics,
+            f"run {record.id}", book.metrics, record.id,
         )  # fmt: skip
 
 

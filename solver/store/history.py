@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from solver.errors import EXIT_INVALID_INPUT, EXIT_WRITE, SolverError
+from solver.export.plan_files import METRICS
 from solver.metrics import better_side, flat_numbers
 from solver.outputs import check_output_file
 from solver.plan import Plan
@@ -72,6 +73,14 @@ runs = sa.Table(
     sa.Column("stop_reason", sa.String, nullable=True),
     sa.Column("bound_source", sa.String, nullable=True),
     sa.Column("wall_s", sa.Float, nullable=True),
+    # from schema version 0003: lineage (the plan's id; the standing plan's run of a placement)
+    sa.Column("plan_id", sa.String, nullable=True, index=True),
+    sa.Column(
+        "parent_run_id",
+        sa.Integer,
+        sa.ForeignKey("runs.id", name="fk_runs_parent_run_id", ondelete="SET NULL"),
+        nullable=True,
+    ),
 )
 
 run_assignments = sa.Table(
@@ -296,19 +305,27 @@ class RunStore:
         label: str | None = None,
         started_at: dt.datetime | None = None,
         finished_at: dt.datetime | None = None,
+        parent_run: int | None = None,
     ) -> int:
         """Store ``plan`` and its ``scenario`` as one run, in one transaction; return its id.
 
         Timestamps default to now (finished) and now minus the plan's wall time (started).
+        ``parent_run``: the run of the standing plan ``plan`` was placed on (a run of this
+        database; :class:`RunNotFoundError` otherwise).
         """
         finished = _utc(finished_at or dt.datetime.now(dt.UTC))
         wall = float(plan.certificate.get("wall_s") or 0.0)
         started = _utc(started_at) if started_at else finished - dt.timedelta(seconds=wall)
         scn = as_scenario(scenario)
+        files = plan.file_bytes()
         row = _run_row(plan, scn, label, started, finished)
+        row["plan_id"] = json.loads(files[METRICS]).get("plan_id")
+        row["parent_run_id"] = parent_run
         assignments = _rows(plan.assignments, run_assignments)
         reps = _rows(plan.reps, run_reps)
         with self._errors("write to"), self.engine.begin() as conn:
+            if parent_run is not None and not _exists(conn, parent_run):
+                raise RunNotFoundError(f"parent run {parent_run} is not in {self.shown_url}")
             run_id = int(conn.execute(runs.insert().values(**row)).inserted_primary_key[0])
             _insert_rows(conn, run_assignments, run_id, assignments)
             _insert_rows(conn, run_reps, run_id, reps)
@@ -316,7 +333,7 @@ class RunStore:
                 run_files.insert(),
                 [
                     {"run_id": run_id, "name": name, "position": k, "content": data}
-                    for k, (name, data) in enumerate(plan.file_bytes().items())
+                    for k, (name, data) in enumerate(files.items())
                 ],
             )
         return run_id
@@ -353,6 +370,21 @@ class RunStore:
             raise RunNotFoundError(
                 f"not a run id: {run!r} (give a number from 'territory runs list' or 'latest')"
             ) from None
+
+    def run_of_plan(self, plan_id: str | None) -> int | None:
+        """The newest run whose plan carries ``plan_id`` (None when none does)."""
+        if not plan_id:
+            return None
+        query = sa.select(sa.func.max(runs.c.id)).where(runs.c.plan_id == str(plan_id))
+        with self._errors("read"), self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return None if found is None else int(found)
+
+    def children(self, run_id: int) -> list[int]:
+        """The runs placed on run ``run_id``'s plan, oldest first."""
+        query = sa.select(runs.c.id).where(runs.c.parent_run_id == run_id).order_by(runs.c.id)
+        with self._errors("read"), self.engine.connect() as conn:
+            return [int(r) for r in conn.execute(query).scalars()]
 
     def get(self, run_id: int | str) -> RunRecord:
         """The run ``run_id`` (an id or ``latest``) with its assignments and reps."""
@@ -575,11 +607,17 @@ def record_run(
     scenario: Scenario | dict | str | Path | None,
     db: str | None = None,
     label: str | None = None,
+    parent_run: int | None = None,
 ) -> int:
     """Record ``plan`` in the run database ``db`` (URL or path; None: ``$TERRITORY_DB`` or
-    ``territory.db``) and return the new run id. Raises :class:`StoreError` on failure."""
+    ``territory.db``) and return the new run id (``parent_run``: see :meth:`RunStore.record`).
+    Raises :class:`StoreError` on failure."""
     with RunStore(db) as store:
-        return store.record(plan, scenario, label=label)
+        return store.record(plan, scenario, label=label, parent_run=parent_run)
+
+
+def _exists(conn: Connection, run_id: int) -> bool:
+    return conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is not None
 
 
 def dumps(data: Any) -> str:

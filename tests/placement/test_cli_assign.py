@@ -119,3 +119,44 @@ def test_assign_from_a_recorded_run_and_drift(solved: Path, tmp_path: Path):
     assert drift.exit_code == 0, drift.output
     data = json.loads(drift.output)
     assert data["new_since"] == 4 and data["rebalance_due"]  # 4 of 30 accounts added
+
+
+def test_a_recorded_placement_names_its_parent_run(solved: Path, tmp_path: Path):
+    db = str(tmp_path / "lineage.db")
+    plan = solved / "plan"
+    first = runner.invoke(app, [
+        "solve", "--customers", str(solved / "customers.csv"), "--reps", str(solved / "reps.csv"),
+        "--scenario", str(solved / "scenario.toml"), "--out", str(tmp_path / "base"), "--quiet",
+        "--record", "--db", db,
+    ])  # fmt: skip
+    assert first.exit_code == 0, first.output
+    # from the folder of a recorded plan: linked to that run by the plan's id
+    linked = runner.invoke(app, [
+        "assign", "--plan", str(tmp_path / "base"), "--new", str(_new(tmp_path)),
+        "--out", str(tmp_path / "today"), "--record", "--db", db, "--quiet",
+    ])  # fmt: skip
+    assert linked.exit_code == 0, linked.output
+    # from the recorded placement itself: linked to it
+    chained = runner.invoke(app, [
+        "assign", "--run", "latest", "--db", db, "--new", str(_new(tmp_path, "N8")),
+        "--out", str(tmp_path / "tomorrow"), "--record", "--quiet",
+    ])  # fmt: skip
+    assert chained.exit_code == 0, chained.output
+    # from a folder never recorded: no parent run, and show says so
+    unlinked = runner.invoke(app, [
+        "assign", "--plan", str(plan), "--new", str(_new(tmp_path, "N7")),
+        "--out", str(tmp_path / "other"), "--record", "--db", db, "--quiet",
+    ])  # fmt: skip
+    assert unlinked.exit_code == 0, unlinked.output
+    shown = {k: flat(runner.invoke(app, ["runs", "show", str(k), "--db", db]).output)
+             for k in (1, 2, 3, 4)}  # fmt: skip
+    assert "placements on this run: run 2" in shown[1]
+    assert "placed on run 1" in shown[2] and "placements on this run: run 3" in shown[2]
+    assert "placed on run 2" in shown[3]
+    assert "placed on a standing plan not recorded here" in shown[4]
+
+
+def _new(folder: Path, cid: str = "N9") -> Path:
+    path = folder / f"{cid}.csv"
+    path.write_text(f"customer_id,lat,lon,value\n{cid},33.2,-97.4,7000\n")
+    return path

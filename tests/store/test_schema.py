@@ -4,11 +4,14 @@ runs, a newer one is refused with the file, both versions and exit 9, on SQLite 
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 from typer.testing import CliRunner
 
 import solver
@@ -133,3 +136,30 @@ def test_the_migrations_are_package_files() -> None:
     shipped = files("solver.store.migrations")
     assert shipped.joinpath("env.py").is_file()
     assert shipped.joinpath("versions", "__init__.py").is_file()  # found as a package
+
+
+def test_an_upgrade_links_recorded_placements_to_their_parent_run(empty_db: str, plan) -> None:
+    """Runs recorded before lineage was kept get their plan id from their stored files and
+    a placement its parent run from the run its certificate names."""
+    with RunStore(empty_db) as store:
+        parent = store.record(plan, SMALL_SCENARIO)
+        extra = {**plan.certificate.extra, "parent": {"source": f"run {parent}"}}
+        child = dataclasses.replace(plan, certificate=plan.certificate.replace(extra=extra))
+        placed = store.record(child, SMALL_SCENARIO)
+    engine = sa.create_engine(empty_db)
+    try:  # back to version 0002: the lineage columns gone, as before the upgrade
+        with engine.begin() as conn:
+            ops = Operations(MigrationContext.configure(conn))
+            ops.drop_index("ix_runs_plan_id", "runs")
+            with ops.batch_alter_table("runs") as batch:
+                batch.drop_constraint("fk_runs_parent_run_id", type_="foreignkey")
+                batch.drop_column("parent_run_id")
+                batch.drop_column("plan_id")
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
+    finally:
+        engine.dispose()
+    with RunStore(empty_db) as store:
+        got = store.get(placed)
+        assert got.run["parent_run_id"] == parent and store.children(parent) == [placed]
+        assert store.run_of_plan(store.get(parent).run["plan_id"]) == parent
+    assert _version(empty_db) == [schema.head()]

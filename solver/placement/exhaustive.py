@@ -1,0 +1,70 @@
+"""Every plan of a tiny batch, priced exactly: the proof of optimality by enumeration.
+
+A batch of one or two accounts has a few dozen plans (each account on one of its
+candidate reps, or unplaced). Pricing all of them with the batch's own objective
+(:func:`solver.placement.batch.batch_cost`: separable costs, the whole book's balance,
+soft bands) and keeping the cheapest one that holds every row (ceilings and floors) is
+exact, and faster than starting any engine: the bound is the objective itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+
+from solver.models.base import EngineResult
+from solver.problem import Problem
+
+#: most plans enumerated; a larger batch goes to the engines
+MAX_PLANS = 256
+#: rows are held to this absolute tolerance, as the checker holds them
+TOLERANCE = 1e-9
+ENGINE = "enumeration"
+
+
+def plan_count(problem: Problem) -> int:
+    """How many plans the batch has (the product of its customers' pair counts)."""
+    counts = np.diff(problem.customer_starts())
+    return math.prod(int(c) for c in counts if c > 1)
+
+
+def exhaustive(problem: Problem, cost) -> EngineResult | None:
+    """The cheapest plan of ``problem`` that holds every row, with the proof that it is
+    (``cost(rep)``: the batch objective); None when the batch has more than
+    :data:`MAX_PLANS` plans. A result without a plan (``rep`` None) means no plan holds
+    every row (a floor out of reach)."""
+    if plan_count(problem) > MAX_PLANS:
+        return None
+    started = time.perf_counter()
+    starts = problem.customer_starts()
+    base = problem.pair_rep[starts[:-1]].copy()  # a customer with one pair keeps it
+    open_ = [i for i in range(problem.n) if starts[i + 1] - starts[i] > 1]
+    choices = [problem.pair_rep[starts[i] : starts[i + 1]] for i in open_]
+    best, best_cost = None, math.inf
+    for combo in itertools.product(*choices):
+        rep = base.copy()
+        rep[open_] = combo
+        if not _holds(problem, rep):
+            continue
+        value = cost(rep)
+        if value < best_cost:
+            best, best_cost = rep, value
+    wall = time.perf_counter() - started
+    if best is None:
+        return EngineResult(None, "infeasible", ENGINE, wall)
+    return EngineResult(
+        best, "optimal", ENGINE, wall, engine_bound=best_cost, search_complete=True,
+        bound_source="every plan of the batch priced (enumeration)",
+    )  # fmt: skip
+
+
+def _holds(problem: Problem, rep: np.ndarray) -> bool:
+    chosen = problem.pair_index(rep)
+    for block in problem.blocks:
+        use = block.usage(chosen)
+        if np.any(use > block.upper + TOLERANCE) or np.any(use < block.lower - TOLERANCE):
+            return False
+    return True
