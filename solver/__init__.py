@@ -12,27 +12,77 @@ Public API::
     solver.solve_problem(solver.Problem.from_matrices(cost, workload, capacity), time_limit_s=10)
 """
 
-from solver import routes  # solver.routes(plan_dir, ...): visit routes per rep
-from solver.analysis.compare import Comparison, compare
-from solver.analysis.sweep import grid, pareto, sweep, tradeoff
-from solver.analysis.whatif import Case
-from solver.check import check_plan
-from solver.errors import (
-    InfeasibleError,
-    InputError,
-    NoSolutionError,
-    ScenarioError,
-    SolverError,
-)
-from solver.export import export_changes
-from solver.metrics import Metrics, PlanMetrics
-from solver.placement import assign, book_drift
-from solver.plan import Plan
-from solver.problem import Problem
-from solver.results.certificate import Certificate
-from solver.scenario import Scenario
-from solver.solve import solve, solve_problem
+import importlib
+from typing import TYPE_CHECKING
+
 from solver.version import __version__
+
+#: public name -> the module that defines it, imported on first use (a command that needs
+#: only a few of them does not pay for the rest: OR-Tools, PyVRP, plotting)
+_PUBLIC = {
+    "routes": "solver.routes",
+    "Comparison": "solver.analysis.compare",
+    "compare": "solver.analysis.compare",
+    "grid": "solver.analysis.sweep",
+    "pareto": "solver.analysis.sweep",
+    "sweep": "solver.analysis.sweep",
+    "tradeoff": "solver.analysis.sweep",
+    "Case": "solver.analysis.whatif",
+    "check_plan": "solver.check",
+    "InfeasibleError": "solver.errors",
+    "InputError": "solver.errors",
+    "NoSolutionError": "solver.errors",
+    "ScenarioError": "solver.errors",
+    "SolverError": "solver.errors",
+    "export_changes": "solver.export",
+    "Metrics": "solver.metrics",
+    "PlanMetrics": "solver.metrics",
+    "assign": "solver.placement",
+    "book_drift": "solver.placement",
+    "Plan": "solver.plan",
+    "Problem": "solver.problem",
+    "Certificate": "solver.results.certificate",
+    "Scenario": "solver.scenario",
+    "solve": "solver.solve",
+    "solve_problem": "solver.solve",
+}
+
+
+def __getattr__(name: str):
+    """The public name ``name``, imported from its module on first use."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'solver' has no attribute {name!r}")
+    module = importlib.import_module(_PUBLIC[name])
+    value = module if name == "routes" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
+
+
+if TYPE_CHECKING:  # the names as type checkers and editors see them
+    from solver import routes
+    from solver.analysis.compare import Comparison, compare
+    from solver.analysis.sweep import grid, pareto, sweep, tradeoff
+    from solver.analysis.whatif import Case
+    from solver.check import check_plan
+    from solver.errors import (
+        InfeasibleError,
+        InputError,
+        NoSolutionError,
+        ScenarioError,
+        SolverError,
+    )
+    from solver.export import export_changes
+    from solver.metrics import Metrics, PlanMetrics
+    from solver.placement import assign, book_drift
+    from solver.plan import Plan
+    from solver.problem import Problem
+    from solver.results.certificate import Certificate
+    from solver.scenario import Scenario
+    from solver.solve import solve, solve_problem
 
 __all__ = [
     "Case",

@@ -35,7 +35,6 @@ from solver.errors import InfeasibleError, NoSolutionError, SolverError
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult, ModelInfeasible
 from solver.models.engine import Budget, Context
-from solver.models.registry import engine
 from solver.models.stopping import gap
 from solver.objectives.bands import SoftBand
 from solver.objectives.bands import costs as soft_costs
@@ -319,6 +318,8 @@ def solve_batch(
             raise _floors_out_of_reach(model)
         return _result(model, [listed], listed, (listed.engine_bound, listed.bound_source),
                        started)  # fmt: skip
+    from solver.models.registry import engine  # OR-Tools and HiGHS: only for these engines
+
     ctx = Context(Budget(time_limit_s), seed=seed, workers=workers, objective=objective)
     try:
         runs = [engine(BOUND_ENGINE).run(problem, None, ctx)]

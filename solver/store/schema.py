@@ -15,16 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from solver.errors import NewerVersionError
+
+if TYPE_CHECKING:  # alembic is imported when a database is opened, not with the package
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 #: where the migrations live (a package resource: works from an installed wheel)
 MIGRATIONS = "solver.store:migrations"
@@ -36,10 +36,14 @@ SQLITE_BUSY_MS = 30_000
 
 @cache
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
     return config
@@ -60,6 +64,8 @@ def known_versions() -> set[str]:
 def current_version(conn: Connection) -> str | None:
     """The database's schema version; None for a new database or one from before versions
     were kept."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -77,6 +83,8 @@ def upgrade(engine: Engine, where: str) -> None:
         if found != head():
             config = _config()
             config.attributes["connection"] = conn
+            from alembic import command
+
             command.upgrade(config, "head")
 
 
