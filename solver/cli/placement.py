@@ -41,12 +41,15 @@ DbOpt = Annotated[
 ]
 
 
-def _book(plan: Path | None, run: str | None, db: str | None, scenario: Scenario | None):
+def _book(
+    plan: Path | None, run: str | None, db: str | None, scenario: Scenario | None,
+    reps: Path | None = None,
+) -> StandingBook:  # fmt: skip
     if (plan is None) == (run is None):
         raise typer.BadParameter("give the standing plan as --plan DIR or --run RUN")
     if run is not None:
-        return StandingBook.from_run(run, db, scenario)
-    return StandingBook.from_folder(plan_folder(plan), scenario)
+        return StandingBook.from_run(run, db, scenario, reps)
+    return StandingBook.from_folder(plan_folder(plan), scenario, reps)
 
 
 def assign(
@@ -63,8 +66,32 @@ def assign(
         typer.Option("--as-of", formats=["%Y-%m-%d"], help="date protections are judged at"),
     ] = None,
     allow_moves: Annotated[
-        int, typer.Option("--allow-moves", min=0, help="standing accounts that may move")
+        int,
+        typer.Option(
+            "--allow-moves",
+            min=0,
+            help="at most K standing accounts may move, counted against the standing plan, "
+            "when that places the new accounts better; replaces the scenario's max_moves / "
+            "max_moves_pct (those budget a full rebalance); moves a rule forces (a rep who "
+            "left) are made and named whatever K",
+        ),
     ] = 0,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="a customer_id already in the plan is placed again with the facts given "
+            "(instead of an input error)",
+        ),
+    ] = False,
+    reps: Annotated[
+        Path | None,
+        typer.Option(
+            "--reps",
+            help="reps file replacing the plan's (a rep added, or one who left: a rep the "
+            "file leaves out is kept as leaving and its accounts move)",
+        ),
+    ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="seconds for the batch (default 10)")
     ] = None,
@@ -82,10 +109,11 @@ def assign(
         check_output_dir(out_dir)
         if record:
             check_database(db)
-        book = _book(plan, run, db, as_scenario(scenario) if scenario is not None else None)
+        scn_in = as_scenario(scenario) if scenario is not None else None
+        book = _book(plan, run, db, scn_in, reps)
         scn = book.scenario.replace(as_of=as_of.date()) if as_of is not None else book.scenario
         scn = apply_input_options(scn, columns, sep, decimal, encoding)
-        placement = place(book, new, scn, allow_moves, time_limit)
+        placement = place(book, new, scn, allow_moves, time_limit, update=update)
     except InputError as exc:
         raise fail_input(exc, "the input") from None
     except SolverError as exc:
@@ -134,6 +162,7 @@ def _summary(placement: Placement, drift: BookDrift, out_dir: Path, run_id) -> d
         "new_accounts": len(placement.new_ids),
         "unplaced": [u.__dict__ for u in placement.unplaced],
         "moved": placement.moved,
+        "updated": placement.updated,
         "batch": placement.batch.certificate(),
         "objective": cert["objective"],
         "bound": cert["bound"],
@@ -164,6 +193,10 @@ def _print_placement(placement: Placement, drift: BookDrift, out_dir: Path, run_
             )
     else:
         out.print("standing accounts moved: none", highlight=False)
+    if placement.updated:
+        shown = ", ".join(map(escape, placement.updated[:10]))
+        more = f" and {len(placement.updated) - 10} more" if len(placement.updated) > 10 else ""
+        out.print(f"placed again with new facts: {shown}{more}", highlight=False)
     out.print(f"drift: {escape(drift.recommendation())}", highlight=False)
     out.print(
         f"written: {escape(str(out_dir))}/assignments.csv, reps.csv, unassigned.csv, metrics.json",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from solver.placement.batch import BatchResult, batch_model, solve_batch
 from solver.placement.increment import Standing, chain, fast_layout, known_parts, prepare
 from solver.placement.layout import Layout, build_layout, combined_customers, with_fingerprints
 from solver.placement.movable import movable_accounts
-from solver.placement.standing import StandingBook
+from solver.placement.standing import UNASSIGNED_FILE, StandingBook
 from solver.placement.unplaced import Unplaced, describe_unplaced
 from solver.plan import Plan, build_plan, rules_in_force
 from solver.scenario import Scenario, as_scenario
@@ -37,7 +37,6 @@ from solver.version import __version__
 DEFAULT_TIME_LIMIT_S = 10.0
 
 NewAccounts = pd.DataFrame | str | Path
-UNASSIGNED_FILE = "unassigned.csv"
 UNPLACED_COLUMNS = ("customer_id", "rule", "reason", "free_room")
 
 
@@ -51,6 +50,9 @@ class Placement:
     new_ids: list[str]  # every new account given, placed or not
     moved: pd.DataFrame  # standing accounts that changed rep: customer_id, from_rep, to_rep, why
     unplaced_rows: pd.DataFrame  # the unplaced accounts' input rows
+    updated: list[str] = field(default_factory=list)  # accounts of the plan placed again
+    #: accounts earlier placements left unplaced and this one was not given: still listed
+    waiting: pd.DataFrame | None = None
 
     @property
     def placed(self) -> int:
@@ -62,7 +64,12 @@ class Placement:
         input columns (so the file can be fed back once room is made)."""
         table = pd.DataFrame([u.__dict__ for u in self.unplaced], columns=list(UNPLACED_COLUMNS))
         rows = self.unplaced_rows.drop(columns=["current_rep"], errors="ignore")
-        return table.merge(rows, on="customer_id", how="left")
+        table = table.merge(rows, on="customer_id", how="left")
+        if self.waiting is None:
+            return table
+        given = set(map(str, self.new_ids)) | set(map(str, table["customer_id"]))
+        still = self.waiting[~self.waiting["customer_id"].astype(str).isin(given)]
+        return pd.concat([table, still], ignore_index=True) if len(table) else still
 
     def file_bytes(self) -> dict[str, bytes]:
         """The plan folder's files plus ``unassigned.csv`` (empty but for its header when
@@ -84,16 +91,22 @@ def place(
     allow_moves: int = 0,
     time_limit_s: float | None = None,
     rebuild: bool = False,
+    update: bool = False,
 ) -> Placement:
     """Place ``new_customers`` on ``book`` (see the module docstring); ``scenario`` defaults
     to the plan's own, ``allow_moves`` standing accounts may move when that places the
     batch better. The combined problem and plan reuse the standing book's parts
     (:mod:`solver.placement.increment`) unless ``rebuild`` (or a standing account joins
-    the batch) builds them from scratch; both give the same plan. Raises InputError for
-    bad or duplicate new accounts."""
+    the batch) builds them from scratch; both give the same plan. With ``update`` an
+    account already in the plan is placed again with the facts given (its standing rep
+    as its previous one), else it is an input error naming its rows. Raises InputError
+    for bad or duplicate new accounts."""
     started = time.perf_counter()
     scn = book.scenario if scenario is None else as_scenario(scenario)
-    new_df = read_new_accounts(new_customers, book, scn)
+    new_df = read_new_accounts(new_customers, book, scn, update)
+    updated = sorted(set(map(str, new_df["customer_id"])) & book.ids)
+    if updated:
+        book = book.without(set(updated))
     customers = combined_customers(book.customers, new_df)
     standing_rep = np.concatenate([book.rep, np.full(len(new_df), -1, dtype=np.int64)])
     movable = movable_accounts(customers, book, standing_rep, allow_moves)
@@ -138,6 +151,8 @@ def place(
         unplaced=unplaced,
         new_ids=list(new_df["customer_id"]),
         moved=_moved(plan, ids),
+        updated=updated,
+        waiting=book.waiting,
         unplaced_rows=customers[customers["customer_id"].isin(unplaced_ids)].reset_index(drop=True),
     )
 
@@ -159,23 +174,36 @@ def _combined_rep(layout: Layout, batch: np.ndarray, rep: np.ndarray, unplaced: 
     return out
 
 
-def read_new_accounts(data: NewAccounts, book: StandingBook, scenario: Scenario) -> pd.DataFrame:
+def read_new_accounts(
+    data: NewAccounts, book: StandingBook, scenario: Scenario, update: bool = False
+) -> pd.DataFrame:
     """The new accounts validated against the plan's reps. A customer_id the plan already
-    holds is an input error naming its rows. Tiers left empty are derived from the value
-    rank in the whole book (standing and new), as a solve of all of them would, and the
-    default effort follows that tier."""
+    holds is an input error naming its rows, unless ``update``: its current_rep is then
+    its rep in the plan (when the cell is empty). Tiers left empty are derived from the
+    value rank in the whole book (standing and new), as a solve of all of them would, and
+    the default effort follows that tier."""
     fmt = scenario.input
     raw = read_table(data, "customers", sep=fmt.sep, decimal=fmt.decimal, encoding=fmt.encoding)
     raw = apply_mapping(raw, dict(scenario.columns.customers), "customers")
     for hint in unread_column_hints([str(c) for c in raw.frame.columns], "customers"):
         warnings.warn(hint, ColumnWarning, stacklevel=2)
     rules = scenario.rules
-    new_df = validate_customers(raw, book.reps, scenario.as_of, rules.leaving_rep_protection)
+    new_df = validate_customers(
+        raw, book.reps, scenario.as_of, rules.leaving_rep_protection, scenario.band_columns()[0]
+    )
     dup = np.array([str(c) in book.ids for c in new_df["customer_id"]], dtype=bool)
-    if dup.any():
+    if dup.any() and update:
+        owner = dict(zip(book.customers["customer_id"].astype(str), book.customers["current_rep"],
+                         strict=True))  # fmt: skip
+        blank = dup & (new_df["current_rep"].astype(str) == "").to_numpy()
+        new_df = new_df.copy()
+        new_df.loc[blank, "current_rep"] = [owner[str(c)] for c in new_df["customer_id"][blank]]
+        book = book.without(set(map(str, new_df["customer_id"][dup])))
+    elif dup.any():
         shown = ", ".join(map(str, new_df["customer_id"][dup][:5]))
         rows = tuple(raw.row_number(int(k)) for k in np.flatnonzero(dup))
-        rule = "already in the standing plan: a new account needs a new id"
+        rule = ("already in the standing plan: a new account needs a new id (or use --update "
+                "to place it again with these facts)")  # fmt: skip
         raise InputError([InputIssue(raw.source, "customer_id", rule, rows, shown)])
     return _book_tiers(new_df, raw.frame, book.values_descending)
 

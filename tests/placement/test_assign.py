@@ -8,6 +8,8 @@ with CP-SAT; the new accounts are six more accounts of ``make_instance(n=42, ...
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -231,3 +233,79 @@ def test_a_floor_the_new_accounts_cannot_reach_is_reported_not_returned(tmp_path
         place(StandingBook.from_folder(folder), huge)
     text = str(caught.value)
     assert "floor" in text and "R0" in text and "--allow-moves" in text
+
+
+def test_update_places_a_standing_account_again_with_its_new_facts(standing, new_accounts):
+    plan, folder = standing
+    book = StandingBook.from_folder(folder)
+    row = plan.assignments.iloc[0]
+    old_rep = row["rep_id"]
+    far_rep = book.reps.set_index("rep_id").drop(index=[old_rep, "R4"]).iloc[0]
+    moved = book.customers[book.customers["customer_id"] == row["customer_id"]].copy()
+    moved[["lat", "lon"]] = [far_rep["lat"], far_rep["lon"]]  # it moved next to another rep
+    moved["current_rep"] = ""
+    with pytest.raises(solver.InputError) as info:
+        place(book, moved)
+    assert "--update" in info.value.issues[0].rule
+    result = place(book, pd.concat([moved, new_accounts], ignore_index=True), update=True)
+    table = result.plan.assignments.set_index("customer_id")
+    assert result.updated == [row["customer_id"]]
+    assert len(table) == N_STANDING + N_NEW  # placed again, not added twice
+    assert table.at[row["customer_id"], "previous_rep"] == old_rep
+    assert table.at[row["customer_id"], "lat"] == pytest.approx(far_rep["lat"])
+    others = plan.assignments.set_index("customer_id")["rep_id"].drop(row["customer_id"])
+    assert (table.loc[others.index, "rep_id"] == others).all()
+
+
+def test_a_reps_file_without_a_rep_moves_its_accounts_and_names_them(standing, new_accounts):
+    plan, folder = standing
+    reps = StandingBook.from_folder(folder).reps
+    owned = plan.assignments.groupby("rep_id").size()
+    gone = owned.drop("R4", errors="ignore").idxmin()
+    hired = reps.iloc[[0]].assign(rep_id="R9")
+    replaced = pd.concat([reps[reps["rep_id"] != gone], hired], ignore_index=True)
+    with pytest.warns(UserWarning, match=f"rep {gone} .* kept as leaving"):
+        book = StandingBook.from_folder(folder, reps=replaced)
+    result = place(book, new_accounts)
+    table = result.plan.assignments.set_index("customer_id")
+    assert set(result.moved["customer_id"]) == set(
+        plan.assignments.loc[plan.assignments["rep_id"] == gone, "customer_id"]
+    )
+    assert result.moved["why"].str.contains(f"leaving rep {gone}").all()
+    assert (table["rep_id"] != gone).all()
+    stayed = plan.assignments[plan.assignments["rep_id"] != gone].set_index("customer_id")
+    assert (table.loc[stayed.index, "rep_id"] == stayed["rep_id"]).all()
+    customers = combined_customers(book.customers, new_accounts)
+    rows = result.plan.assignments[["customer_id", "rep_id"]]
+    assert solver.check_plan(customers, book.reps, rows, book.scenario) == []
+
+
+def test_unplaced_accounts_stay_listed_in_the_next_plan(standing, new_accounts, tmp_path):
+    plan, folder = standing
+    book = StandingBook.from_folder(folder)
+    # a standing account whose rep left and no other rep may take: listed, not dropped
+    gone = plan.assignments.groupby("rep_id").size().drop("R4", errors="ignore").idxmin()
+    lost = plan.assignments.loc[plan.assignments["rep_id"] == gone, "customer_id"].iloc[0]
+    reps = book.reps.assign(active=book.reps["rep_id"] != gone)
+    mask = book.customers["customer_id"] == lost
+    customers = book.customers.copy()
+    customers.loc[mask, ["lat", "lon"]] = [64.1, -21.9]  # beyond every other rep's limit
+    limited = dataclasses.replace(book, customers=customers,
+                                  reps=reps.assign(max_travel_km=800.0), prepared={})  # fmt: skip
+    first = place(limited, new_accounts.head(2))
+    assert [u.customer_id for u in first.unplaced] == [lost]
+    assert lost not in set(first.plan.assignments["customer_id"])
+    first.write(tmp_path / "today")
+    listed = pd.read_csv(tmp_path / "today" / "unassigned.csv", dtype=str)
+    assert list(listed["customer_id"]) == [lost]
+    # the next placement on that folder keeps it listed, with its reason
+    later = place(StandingBook.from_folder(tmp_path / "today"), new_accounts.tail(2))
+    table = later.unplaced_table()
+    assert list(table["customer_id"]) == [lost]
+    assert table["reason"].iloc[0] == listed["reason"].iloc[0]
+    # and sent again (as a new account once room is made) it is placed, no longer listed
+    again = first.unplaced_table().drop(columns=["rule", "reason", "free_room"])
+    near = book.reps[book.reps["rep_id"] != gone].iloc[0]
+    again = again.assign(lat=near["lat"], lon=near["lon"], current_rep="")
+    placed = place(StandingBook.from_folder(tmp_path / "today"), again)
+    assert placed.unplaced_table().empty
