@@ -38,7 +38,7 @@ from solver.models.engine import Budget, Context
 from solver.models.stopping import gap
 from solver.objectives.bands import SoftBand
 from solver.objectives.bands import costs as soft_costs
-from solver.placement.exhaustive import exhaustive
+from solver.placement.exhaustive import exhaustive, greedy
 from solver.placement.layout import Layout
 from solver.problem import Balance, Problem
 
@@ -321,14 +321,16 @@ def solve_batch(
     from solver.models.registry import engine  # OR-Tools and HiGHS: only for these engines
 
     ctx = Context(Budget(time_limit_s), seed=seed, workers=workers, objective=objective)
+    fallback = greedy(problem, objective)  # a plan whatever the engines manage in time
     try:
-        runs = [engine(BOUND_ENGINE).run(problem, None, ctx)]
+        runs = [engine(BOUND_ENGINE).run(problem, None, ctx), fallback]
     except ModelInfeasible:  # the unplaced option keeps every ceiling: a floor is out of reach
         raise _floors_out_of_reach(model) from None
     ctx = dataclasses.replace(ctx, relaxation=runs[0].relaxation)
     try:
         share = ctx.with_budget(max(CPSAT_SHARE * time_limit_s, 0.5))
-        runs.append(engine(PLAN_ENGINE).run(problem, runs[0].rep, share))
+        hint = runs[0].rep if runs[0].rep is not None or fallback is None else fallback.rep
+        runs.append(engine(PLAN_ENGINE).run(problem, hint, share))
     except ModelInfeasible:  # its rows in whole minutes can be tighter than the exact ones
         # ceilings never make the batch infeasible (an account can stay unplaced), so when
         # every floor is exact in whole numbers, CP-SAT has proved a floor out of reach

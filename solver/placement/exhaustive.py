@@ -1,4 +1,5 @@
-"""Every plan of a tiny batch, priced exactly: the proof of optimality by enumeration.
+"""Plans made without an engine: every plan of a tiny batch, priced exactly (the proof of
+optimality by enumeration), and a greedy plan of any batch (the fallback).
 
 A batch of one or two accounts has a few dozen plans (each account on one of its
 candidate reps, or unplaced). Pricing all of them with the batch's own objective
@@ -68,3 +69,34 @@ def _holds(problem: Problem, rep: np.ndarray) -> bool:
         if np.any(use > block.upper + TOLERANCE) or np.any(use < block.lower - TOLERANCE):
             return False
     return True
+
+
+def greedy(problem: Problem, cost) -> EngineResult | None:
+    """Each open customer in turn on its cheapest pair by separable cost that still fits
+    every ceiling (the last pair, the unplaced option, in no row, always fits): a plan of
+    any batch without floors, whatever the engines manage under load. None when the plan
+    breaks a floor."""
+    started = time.perf_counter()
+    starts = problem.customer_starts()
+    rep = problem.pair_rep[starts[:-1]].copy()
+    chosen = starts[:-1].copy()
+    single = np.diff(starts) == 1
+    used = [b.usage(chosen[single]) for b in problem.blocks]
+    price = problem.pair_cost
+    for i in np.flatnonzero(~single):
+        pairs = np.arange(starts[i], starts[i + 1])
+        fits = np.ones(len(pairs), dtype=bool)
+        for block, use in zip(problem.blocks, used, strict=True):
+            row = block.row[pairs]
+            inside = row >= 0
+            room = np.where(inside, block.upper[np.maximum(row, 0)] - use[np.maximum(row, 0)], 0)
+            fits &= ~inside | (block.coeff[pairs] <= room + TOLERANCE)
+        p = pairs[fits][np.argmin(price[pairs[fits]])]
+        for block, use in zip(problem.blocks, used, strict=True):
+            if block.row[p] >= 0:
+                use[block.row[p]] += block.coeff[p]
+        rep[i], chosen[i] = problem.pair_rep[p], p
+    if not _holds(problem, rep):
+        return None
+    return EngineResult(rep, "feasible", "greedy", time.perf_counter() - started,
+                        note=f"greedy plan, cost {cost(rep):,.1f}")  # fmt: skip

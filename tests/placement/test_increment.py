@@ -12,7 +12,11 @@ import pytest
 
 import solver
 from solver.inputs.facts import Facts
+from solver.models.base import rep_from_x
+from solver.models.lp import solve_milp
 from solver.placement import StandingBook, place
+from solver.placement.batch import batch_cost, batch_model
+from solver.placement.exhaustive import greedy
 from solver.placement.increment import CUSTOMER_FIELDS, fast_layout
 from solver.placement.layout import build_layout, combined_customers
 from solver.placement.placing import read_new_accounts
@@ -96,3 +100,36 @@ def test_a_new_segment_or_an_allowed_move_rebuilds_in_full(tmp_path):
     assert fast.file_bytes() == full.file_bytes()
     moved = place(book, new, allow_moves=2)
     assert len(moved.moved) <= 2
+
+
+def test_a_tiny_batch_is_proved_by_pricing_every_plan_and_agrees_with_milp(tmp_path):
+    book, new = _standing(tmp_path, SCENARIOS["balance and value fit"])
+    result = place(book, new.head(1))
+    batch = result.batch
+    assert batch.engine == "enumeration" and batch.status == "optimal"
+    assert batch.bound == batch.objective
+    model = _model(book, new.head(1))
+    milp = solve_milp(model.problem, 30.0)
+    cost = batch_cost(model.problem, rep_from_x(model.problem, milp.x))[0]
+    assert batch.objective == pytest.approx(cost, rel=1e-9, abs=1e-6)
+
+
+def test_the_greedy_fallback_plan_holds_every_row_and_costs_no_less(tmp_path):
+    book, new = _standing(tmp_path, SCENARIOS["balance and value fit"])
+    model = _model(book, new)
+    problem = model.problem
+    fallback = greedy(problem, lambda rep: batch_cost(problem, rep)[0])
+    assert fallback is not None
+    chosen = problem.pair_index(fallback.rep)
+    assert (chosen >= 0).all()
+    for block in problem.blocks:
+        assert (block.usage(chosen) <= block.upper + 1e-9).all()
+    assert batch_cost(problem, fallback.rep)[0] >= place(book, new).batch.bound - 1e-6
+
+
+def _model(book: StandingBook, new: pd.DataFrame):
+    from solver.placement.placing import _standing as prepared
+
+    scn = book.scenario.replace(rules={"max_moves": None, "max_moves_pct": None})
+    customers = combined_customers(book.customers, read_new_accounts(new, book, scn))
+    return batch_model(fast_layout(prepared(book, scn), customers, book.reps))
