@@ -3,6 +3,7 @@ full re-solve and the routers a CRM would use.
 
     python -m benchmarks.placement --customers 100000 --reps 1000 --new 1,1000
     python -m benchmarks.placement --customers 10000 --reps 100 --new 200 --quality
+    python -m benchmarks.placement --customers 100000 --reps 1000 --new 200,1000 --gaps
 
 The instance comes from ``tests/instances.py`` (customers in a 300 km square, reps spread
 in it, capacity 1.3 x the estimated load, 2 % protected, one rep leaving) with ``--new``
@@ -107,6 +108,24 @@ def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int) -> Non
     print(f"starting the command (imports alone): {time.perf_counter() - start:.1f} s")
 
 
+def batch_gaps(folder: Path, new: pd.DataFrame, sizes: list[int], limit: float) -> None:
+    """The batch's objective, bound and gap with and without the greedy fallback plan (the
+    engines alone, as before it), side by side on the same book in one process."""
+    from solver.placement import batch
+
+    book = StandingBook.from_folder(folder / "plan")
+    with_fallback = batch.greedy
+    print("| new accounts | batch plan | objective | bound | gap | batch s |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for k in sizes:
+        for name, fallback in (("engines only", lambda *_: None), ("with greedy", with_fallback)):
+            batch.greedy = fallback
+            b = place(book, new.head(k), time_limit_s=limit).batch
+            print(f"| {k:,} | {name} | {b.objective:,.1f} | {b.bound:,.1f} | {b.gap:.2%} | "
+                  f"{b.wall_s:.1f} |")  # fmt: skip
+    batch.greedy = with_fallback
+
+
 def routers(layout, order: np.ndarray) -> dict[str, tuple[np.ndarray, int]]:
     """Nearest rep with room, and round-robin over the eligible reps with room, placing the
     batch one account at a time in file order on the same room (rows) as the batch."""
@@ -187,6 +206,8 @@ def main() -> None:
     parser.add_argument("--plan-time-limit", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quality", action="store_true")
+    parser.add_argument("--gaps", action="store_true", help="batch gap with and without the "
+                        "greedy fallback plan")  # fmt: skip
     parser.add_argument("--resolve-time-limit", type=float, default=120.0)
     parser.add_argument("--place-time-limit", type=float, default=10.0)
     args = parser.parse_args()
@@ -194,6 +215,8 @@ def main() -> None:
     folder, new = instance(args.customers, args.reps, max(sizes), args.seed, args.plan_time_limit)
     if args.quality:
         quality(folder, new, max(sizes), args.resolve_time_limit, args.place_time_limit)
+    elif args.gaps:
+        batch_gaps(folder, new, sizes, args.place_time_limit)
     else:
         speed(folder, new, sizes, args.repeat)
 

@@ -185,7 +185,7 @@ def build_plan(
 class KnownParts:
     """Parts of a plan computed elsewhere: each row's reason, the metrics before."""
 
-    reasons: np.ndarray | None = None
+    reasons: np.ndarray | pd.api.extensions.ExtensionArray | None = None
     before: Metrics | None = None  # metrics of the previous owners' book
 
 
@@ -199,9 +199,11 @@ def _assignment_table(
     new = f.rep_ids[rep]
     table = pd.DataFrame(
         {
-            "customer_id": f.customer_ids,
-            "rep_id": new,
-            "previous_rep": previous,
+            # the text columns taken as they are typed (a rep's id converted once, not
+            # once per account): the same cells, without converting 100,000 strings again
+            "customer_id": problem.customers["customer_id"].array,
+            "rep_id": pd.array(f.rep_ids).take(rep),
+            "previous_rep": problem.customers["current_rep"].array,
             "changed": (previous != "") & (previous != new),
             "forced_by": forced_by(problem, rep),
             "reason": reasons(problem, rep, ev.chosen) if why is None else why,

@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from solver.models.base import EngineResult
+from solver.models.moves import descend
 from solver.problem import Problem
 
 #: most plans enumerated; a larger batch goes to the engines
@@ -71,11 +72,12 @@ def _holds(problem: Problem, rep: np.ndarray) -> bool:
     return True
 
 
-def greedy(problem: Problem, cost) -> EngineResult | None:
+def greedy(problem: Problem, cost, seconds: float = 1.0) -> EngineResult | None:
     """Each open customer in turn on its cheapest pair by separable cost that still fits
-    every ceiling (the last pair, the unplaced option, in no row, always fits): a plan of
-    any batch without floors, whatever the engines manage under load. None when the plan
-    breaks a floor."""
+    every ceiling (the last pair, the unplaced option, in no row, always fits), then
+    improved by exact shifts (:func:`solver.models.moves.descend`, balance and every row
+    priced) for ``seconds``: a plan of any batch without floors, whatever the
+    engines manage under load. None when the plan breaks a floor."""
     started = time.perf_counter()
     starts = problem.customer_starts()
     rep = problem.pair_rep[starts[:-1]].copy()
@@ -98,5 +100,9 @@ def greedy(problem: Problem, cost) -> EngineResult | None:
         rep[i], chosen[i] = problem.pair_rep[p], p
     if not _holds(problem, rep):
         return None
-    return EngineResult(rep, "feasible", "greedy", time.perf_counter() - started,
-                        note=f"greedy plan, cost {cost(rep):,.1f}")  # fmt: skip
+    first = cost(rep)
+    rep, shifts = descend(problem, rep, deadline=started + seconds)  # exact shifts
+    return EngineResult(
+        rep, "feasible", "greedy", time.perf_counter() - started,
+        note=f"greedy plan {first:,.1f}, {shifts} improving shifts to {cost(rep):,.1f}",
+    )  # fmt: skip

@@ -52,7 +52,7 @@ class Standing:
     pairs: PairFacts  # one pair per standing account: its rep
     forced: np.ndarray  # what the rules force per standing account (-1 none)
     forced_reason: np.ndarray
-    reasons: np.ndarray  # the reason of each standing row ("kept with current rep ...")
+    reasons: pd.Series  # the reason of each standing row ("kept with current rep ..."), text
     before: Metrics  # metrics of the standing book (the combined plan's "before")
     ids: frozenset[str]
     owners: bytes  # the standing owners as the chained customers fingerprint joins them
@@ -79,7 +79,7 @@ def prepare(customers: pd.DataFrame, reps: pd.DataFrame, rep: np.ndarray, scn: S
     owners = "\x1f".join(map(str, customers["current_rep"])).encode()
     return Standing(
         scn, facts, pairs, forced, reason,
-        reasons(problem, rep, chosen) if pinned else np.zeros(0, dtype=object), before,
+        pd.Series(reasons(problem, rep, chosen) if pinned else [], dtype="str"), before,
         frozenset(map(str, customers["customer_id"])), owners, pinned,
     )  # fmt: skip
 
@@ -129,7 +129,8 @@ def known_parts(standing: Standing, problem: Problem, rep: np.ndarray) -> KnownP
     assert problem.facts is not None
     owned_new = (problem.facts.current[n0:] >= 0).any()
     before = None if owned_new else standing.before
-    return KnownParts(np.concatenate([standing.reasons, fresh]), before)
+    joined = pd.concat([standing.reasons, pd.Series(fresh, dtype=standing.reasons.dtype)])
+    return KnownParts(joined.array, before)
 
 
 def chain(standing: Standing, parent: str, customers: pd.DataFrame, new: pd.DataFrame) -> str:
