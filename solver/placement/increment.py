@@ -11,8 +11,8 @@ pairs, made by the same rules and terms in one pass of array arithmetic.
 The result is the very problem :func:`build_layout` builds (same arrays, same order), so
 the plan made from it is the same plan, file for file (tested). It applies when nothing of
 the standing book joins the batch: no move allowed, no standing account forced elsewhere
-or off its rep, and no new segment name; otherwise :func:`fast_layout` returns None and the
-caller rebuilds in full.
+or off its rep (:func:`prepare` returns None), and no new segment name (:func:`fast_layout`
+returns None); otherwise the caller rebuilds in full.
 """
 
 from __future__ import annotations
@@ -54,41 +54,40 @@ class Standing:
     forced_reason: np.ndarray
     reasons: pd.Series  # the reason of each standing row ("kept with current rep ..."), text
     before: Metrics  # metrics of the standing book (the combined plan's "before")
-    ids: frozenset[str]
     owners: bytes  # the standing owners as the chained customers fingerprint joins them
-    pinned: bool  # every standing account stays on its rep (no rule forces it off)
 
     @property
     def n(self) -> int:
         return self.facts.n
 
 
-def prepare(customers: pd.DataFrame, reps: pd.DataFrame, rep: np.ndarray, scn: Scenario):
-    """The :class:`Standing` of the book ``customers`` (``rep``: rep index per account)."""
+def prepare(
+    customers: pd.DataFrame, reps: pd.DataFrame, rep: np.ndarray, scn: Scenario
+) -> Standing | None:
+    """The :class:`Standing` of the book ``customers`` (``rep``: rep index per account);
+    None when a rule no longer lets every standing account stay on its rep (a rep who
+    left, a protection elsewhere): such a book is placed on by a full rebuild."""
     facts = Facts.build(customers, reps, scn)
     rules = active_rules(scn)
     forced, reason = rule_forced(facts, scn, rules)
-    stays = bool(((forced < 0) | (forced == rep)).all())
+    if facts.n == 0 or not ((forced < 0) | (forced == rep)).all():
+        return None
     cands = build_candidates(facts, scn, rules, rep)
-    pinned = stays and not cands.blocked and len(cands.pairs.customer) == facts.n
-    pairs = cands.pairs if pinned else PairFacts.of(facts, np.arange(facts.n), rep)
-    problem = Problem.from_pairs(customers, reps, scn, pairs, forced, reason)
-    chosen = np.arange(facts.n)
+    if cands.blocked or len(cands.pairs.customer) != facts.n:
+        return None
+    problem = Problem.from_pairs(customers, reps, scn, cands.pairs, forced, reason)
     owned = np.flatnonzero(facts.current >= 0)
     before = assignment_metrics(PairFacts.of(facts, owned, facts.current[owned]), scn, None)
+    why = reasons(problem, rep, np.arange(facts.n))  # one pair per account: its own
     owners = "\x1f".join(map(str, customers["current_rep"])).encode()
     return Standing(
-        scn, facts, pairs, forced, reason,
-        pd.Series(reasons(problem, rep, chosen) if pinned else [], dtype="str"), before,
-        frozenset(map(str, customers["customer_id"])), owners, pinned,
-    )  # fmt: skip
+        scn, facts, cands.pairs, forced, reason, pd.Series(why, dtype="str"), before, owners
+    )
 
 
 def fast_layout(standing: Standing, customers: pd.DataFrame, reps: pd.DataFrame) -> Layout | None:
     """The combined problem of ``customers`` (the standing rows, then the new ones) as
     :func:`build_layout` makes it with nothing movable; None when it does not apply."""
-    if not standing.pinned or standing.n == 0:
-        return None
     scn = standing.scenario
     own = Facts.build(customers.iloc[standing.n :].reset_index(drop=True), reps, scn)
     codes = _segment_codes(standing.facts, own)

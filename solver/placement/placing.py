@@ -157,8 +157,9 @@ def place(
     )
 
 
-def _standing(book: StandingBook, scenario: Scenario) -> Standing:
-    """The book's prepared standing side under ``scenario`` (made once, then reused)."""
+def _standing(book: StandingBook, scenario: Scenario) -> Standing | None:
+    """The book's prepared standing side under ``scenario`` (made once, then reused; None:
+    the book needs a full rebuild)."""
     key = scenario.model_dump_json()
     if key not in book.prepared:
         book.prepared.clear()  # one scenario at a time: a book's parts are large

@@ -17,7 +17,7 @@ from solver.models.lp import solve_milp
 from solver.placement import StandingBook, place
 from solver.placement.batch import batch_cost, batch_model
 from solver.placement.exhaustive import greedy
-from solver.placement.increment import CUSTOMER_FIELDS, fast_layout
+from solver.placement.increment import CUSTOMER_FIELDS, fast_layout, prepare
 from solver.placement.layout import build_layout, combined_customers
 from solver.placement.placing import read_new_accounts
 from tests.instances import make_instance
@@ -75,9 +75,7 @@ def test_the_combined_problem_is_the_full_layouts(tmp_path):
     customers = combined_customers(book.customers, read_new_accounts(new, book, scn))
     standing_rep = np.concatenate([book.rep, np.full(len(new), -1)])
     full = build_layout(customers, book.reps, scn, standing_rep, np.zeros(len(customers), bool))
-    from solver.placement.placing import _standing as prepared
-
-    fast = fast_layout(prepared(book, scn), customers, book.reps)
+    fast = fast_layout(prepare(book.customers, book.reps, book.rep, scn), customers, book.reps)
     assert fast is not None
     a, b = fast.problem, full.problem
     for name in ("pair_customer", "pair_rep", "pair_workload", "pair_load", "forced"):
@@ -128,8 +126,7 @@ def test_the_greedy_fallback_plan_holds_every_row_and_costs_no_less(tmp_path):
 
 
 def _model(book: StandingBook, new: pd.DataFrame):
-    from solver.placement.placing import _standing as prepared
-
     scn = book.scenario.replace(rules={"max_moves": None, "max_moves_pct": None})
     customers = combined_customers(book.customers, read_new_accounts(new, book, scn))
-    return batch_model(fast_layout(prepared(book, scn), customers, book.reps))
+    standing = prepare(book.customers, book.reps, book.rep, scn)
+    return batch_model(fast_layout(standing, customers, book.reps))
