@@ -15,6 +15,10 @@ Public API::
 import importlib
 from typing import TYPE_CHECKING
 
+# imported at once: the submodule solver.solve shares the function's name, and Python binds
+# a submodule as its package's attribute when it is first imported, which would hide a
+# lazily imported function
+from solver.solve import solve, solve_problem
 from solver.version import __version__
 
 #: public name -> the module that defines it, imported on first use (a command that needs
@@ -43,8 +47,6 @@ _PUBLIC = {
     "Problem": "solver.problem",
     "Certificate": "solver.results.certificate",
     "Scenario": "solver.scenario",
-    "solve": "solver.solve",
-    "solve_problem": "solver.solve",
 }
 
 
@@ -82,7 +84,6 @@ if TYPE_CHECKING:  # the names as type checkers and editors see them
     from solver.problem import Problem
     from solver.results.certificate import Certificate
     from solver.scenario import Scenario
-    from solver.solve import solve, solve_problem
 
 __all__ = [
     "Case",

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver import Plan, Scenario, SolverError, check_plan
+from solver import Plan, Scenario, SolverError, check_plan, solve
 from solver.cli.common import (
     JsonOpt,
     err,
@@ -118,8 +118,6 @@ def _run_solve(
     if scenario.deterministic and not quiet:
         err.print(DETERMINISTIC_NOTE.format(limit=scenario.time_limit_s), highlight=False)
     try:
-        from solver.solve import solve  # the engines: imported by the commands that solve
-
         plan = solve(customers, reps, scenario, progress=progress)
     except SolverError as exc:
         raise fail(exc) from None
