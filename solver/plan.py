@@ -17,7 +17,7 @@ from solver.errors import InputError, InputIssue
 from solver.export.plan_files import PlanFiles, plan_file_bytes, read_plan
 from solver.fairness.measures import MeasureRule, RepMeasure, measure_rules, rep_measures
 from solver.inputs.facts import PairFacts
-from solver.metrics import MatrixMetrics, Metrics, PlanMetrics, assignment_metrics
+from solver.metrics import MatrixMetrics, PlanMetrics, assignment_metrics
 from solver.models.stopping import gap
 from solver.objectives import balance
 from solver.objectives.bands import costs as soft_costs
@@ -166,8 +166,8 @@ def build_plan(
     had = previous >= 0
     owned = PairFacts.of(f, np.flatnonzero(had), previous[had])
     measured = (rep_measures(assigned, problem.scenario), rep_measures(owned, problem.scenario))
-    before = None if known is None else known.before
-    if had.any() and before is None:
+    before = None
+    if had.any():
         before = assignment_metrics(owned, problem.scenario, None, measures=measured[1])
     after = assignment_metrics(assigned, problem.scenario, previous, released, measured[0])
     why = None if known is None else known.reasons
@@ -183,10 +183,9 @@ def build_plan(
 
 @dataclass(frozen=True)
 class KnownParts:
-    """Parts of a plan computed elsewhere: each row's reason, the metrics before."""
+    """Parts of a plan computed elsewhere: each row's reason."""
 
     reasons: np.ndarray | pd.api.extensions.ExtensionArray | None = None
-    before: Metrics | None = None  # metrics of the previous owners' book
 
 
 def _assignment_table(

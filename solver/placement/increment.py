@@ -3,8 +3,8 @@
 A full rebuild (:func:`solver.placement.layout.build_layout`) reads every customer's facts
 again, prices every standing pair and explains every standing account: O(book) work for a
 batch of one. Here the standing side is prepared once per book and scenario
-(:class:`Standing`: its facts, its pinned pairs, the reasons of its rows, its metrics
-before, the prefix of its fingerprint) and each batch only adds its own: the new
+(:class:`Standing`: its facts, its pinned pairs, the reasons of its rows, the prefix of
+its fingerprint) and each batch only adds its own: the new
 accounts' facts and candidate pairs, then the rows, prices and balance of the combined
 pairs, made by the same rules and terms in one pass of array arithmetic.
 
@@ -29,7 +29,6 @@ from solver.candidates import build_candidates, candidate_limit
 from solver.constraints import active_rules
 from solver.inputs.facts import Facts, PairFacts, relative_value, segment_key
 from solver.inputs.io import fingerprint_frame
-from solver.metrics import Metrics, assignment_metrics
 from solver.placement.layout import Layout
 from solver.plan import KnownParts
 from solver.problem import Problem, rule_forced
@@ -53,7 +52,6 @@ class Standing:
     forced: np.ndarray  # what the rules force per standing account (-1 none)
     forced_reason: np.ndarray
     reasons: pd.Series  # the reason of each standing row ("kept with current rep ..."), text
-    before: Metrics  # metrics of the standing book (the combined plan's "before")
     owners: bytes  # the standing owners as the chained customers fingerprint joins them
 
     @property
@@ -76,13 +74,9 @@ def prepare(
     if cands.blocked or len(cands.pairs.customer) != facts.n:
         return None
     problem = Problem.from_pairs(customers, reps, scn, cands.pairs, forced, reason)
-    owned = np.flatnonzero(facts.current >= 0)
-    before = assignment_metrics(PairFacts.of(facts, owned, facts.current[owned]), scn, None)
     why = reasons(problem, rep, np.arange(facts.n))  # one pair per account: its own
     owners = "\x1f".join(map(str, customers["current_rep"])).encode()
-    return Standing(
-        scn, facts, cands.pairs, forced, reason, pd.Series(why, dtype="str"), before, owners
-    )
+    return Standing(scn, facts, cands.pairs, forced, reason, pd.Series(why, dtype="str"), owners)
 
 
 def fast_layout(standing: Standing, customers: pd.DataFrame, reps: pd.DataFrame) -> Layout | None:
@@ -121,15 +115,12 @@ def fast_layout(standing: Standing, customers: pd.DataFrame, reps: pd.DataFrame)
 
 def known_parts(standing: Standing, problem: Problem, rep: np.ndarray) -> KnownParts:
     """What the combined plan takes from the standing book: the standing rows' reasons
-    (the new rows' from the combined plan), and its metrics before when no new account
-    came with a previous owner."""
+    (the new rows' from the combined plan). Its metrics before are measured again: their
+    value targets follow the whole book's value, new accounts included."""
     n0 = standing.n
     fresh = reasons(problem, rep, problem.pair_index(rep), np.arange(n0, problem.n))
-    assert problem.facts is not None
-    owned_new = (problem.facts.current[n0:] >= 0).any()
-    before = None if owned_new else standing.before
     joined = pd.concat([standing.reasons, pd.Series(fresh, dtype=standing.reasons.dtype)])
-    return KnownParts(joined.array, before)
+    return KnownParts(joined.array)
 
 
 def chain(standing: Standing, parent: str, customers: pd.DataFrame, new: pd.DataFrame) -> str:
