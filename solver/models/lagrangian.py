@@ -156,6 +156,7 @@ def subgradient_bound(
     the best plan repaired on the way; ``objective(rep)`` is a plan's exact cost. With
     ``max_steps`` (deterministic runs) the step count ends the ascent, not the clock."""
     start = time.perf_counter()
+    deadline = start + time_limit_s if np.isfinite(time_limit_s) else None
     rows = _Rows(problem)
     best_g, best_chosen, best_d = -np.inf, None, None
     plan, plan_cost = None, np.inf
@@ -166,7 +167,7 @@ def subgradient_bound(
         steps += 1
         parts = rows.subgradient(chosen)
         if steps % REPAIR_EVERY == 0:
-            candidate = repair(problem, problem.pair_rep[chosen])
+            candidate = repair(problem, problem.pair_rep[chosen], deadline)
             cost = objective(candidate) if candidate is not None else np.inf
             if cost < plan_cost:
                 plan, plan_cost = candidate, cost

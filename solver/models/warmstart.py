@@ -1,14 +1,19 @@
 """LP-guided start: take each customer's largest LP share, then repair broken rows greedily.
 
-Repair moves one customer at a time off an over-full row to the alternative pair that
-fits every row and costs least per unit of load relieved; then, for a row below its floor
-(a balance band, a rep's minimum), brings in the account whose move costs least per unit
-of load gained, never taking another row below its floor (or, when no single move can,
-the cheapest swap of an account in for one out). Only the few customers the LP
-split between reps usually need it. Returns None when the greedy repair gets stuck.
+Repair relieves an over-full row by moving its accounts to the alternative pairs that fit
+every row and cost least per unit of load relieved; then, for a row below its floor (a
+balance band, a rep's minimum), brings in the accounts whose moves cost least per unit of
+load gained, never taking another row below its floor (or, when no single move can, the
+cheapest swap of an account in for one out). Each pass makes many such moves at once,
+cheapest first, one per account, until they cover the row's excess or shortfall, under
+a conservative test that keeps every ceiling and floor (:func:`_batch`): a move budget
+over by thousands of accounts takes a few passes, not thousands. Returns None when the
+greedy repair gets stuck or its deadline passes.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -25,7 +30,9 @@ def lp_rounding(problem: Problem, x: np.ndarray) -> np.ndarray | None:
     return repair(problem, rep_from_x(problem, x))
 
 
-def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
+def repair(problem: Problem, rep: np.ndarray, deadline: float | None = None) -> np.ndarray | None:
+    """A plan keeping every hard row, made from ``rep`` by the greedy moves above, or None
+    when they get stuck or ``deadline`` (perf_counter seconds) passes first."""
     chosen = problem.pair_index(rep)
     if (chosen < 0).any():
         return None
@@ -35,6 +42,8 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
     starts = problem.customer_starts()
     free = problem.forced < 0
     for _ in range(4 * problem.n + 10):
+        if deadline is not None and time.perf_counter() >= deadline:
+            return None
         over = _broken(blocks, usage, lambda b, u: u > b.upper + EPS)
         under = None if over else _broken(blocks, usage, lambda b, u: u < b.lower - EPS)
         if over is None and under is None:
@@ -46,7 +55,9 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
             owner = np.repeat(members, lens)
             q = np.arange(len(owner)) - np.repeat(np.cumsum(lens) - lens, lens) + starts[owner]
             p = chosen[owner]
-            gain = blocks[k].coeff[p]  # load relieved
+            # load relieved: all of p's, less what q puts back into the same row
+            gain = blocks[k].coeff[p] - np.where(blocks[k].row[q] == r, blocks[k].coeff[q], 0.0)
+            need = usage[k][r] - blocks[k].upper[r]
         else:
             k, r = under
             q = np.flatnonzero(blocks[k].row == r)
@@ -55,7 +66,9 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
             keep = free[owner] & (blocks[k].row[p] != r)
             q, owner, p = q[keep], owner[keep], p[keep]
             gain = blocks[k].coeff[q]  # load brought to the row below its floor
-        ok = (q != p) & _fits(blocks, usage, p, q)
+            need = blocks[k].lower[r] - usage[k][r]
+        ok = (q != p) & (gain > EPS)
+        ok[ok] = _fits(blocks, usage, p[ok], q[ok])
         if not ok.any():
             swap = _best_swap(problem, blocks, usage, chosen, q, p, under) if under else None
             if swap is None:
@@ -64,12 +77,57 @@ def repair(problem: Problem, rep: np.ndarray) -> np.ndarray | None:
                 _move(blocks, usage, chosen[i], new)
                 chosen[i] = new
             continue
-        score = np.where(ok, (cost[q] - cost[p]) / np.maximum(gain, EPS), np.inf)
-        best = int(np.argmin(score))
-        i, new = int(owner[best]), int(q[best])
-        _move(blocks, usage, chosen[i], new)
-        chosen[i] = new
+        ok = np.flatnonzero(ok)
+        score = (cost[q[ok]] - cost[p[ok]]) / gain[ok]
+        take = ok[_batch(blocks, usage, owner[ok], p[ok], q[ok], score, gain[ok], need)]
+        if not len(take):
+            return None
+        for i, new in zip(owner[take].tolist(), q[take].tolist(), strict=True):
+            _move(blocks, usage, chosen[i], new)
+            chosen[i] = new
     return None
+
+
+def _batch(blocks, usage, owner, p, q, score, gain, need: float) -> np.ndarray:
+    """Indices of the moves (pair p -> pair q of customer ``owner``, each fitting alone) to
+    make at once, cheapest ``score`` first, at most one per customer, until their ``gain``
+    covers ``need``. Every row's increases over all earlier moves in that order must fit
+    under its ceiling, and its decreases above its floor: counting every earlier move,
+    made or not, bounds what the moves made do, so together they keep every row the
+    first one keeps (the first always fits, so each batch makes at least one move)."""
+    order = np.argsort(score, kind="stable")
+    _, first = np.unique(owner[order], return_index=True)
+    order = order[np.sort(first)]  # each customer's cheapest move, in score order
+    pp, qq = p[order], q[order]
+    ok = np.ones(len(order), dtype=bool)
+    for b, u in zip(blocks, usage, strict=True):
+        rp, rq = b.row[pp], b.row[qq]
+        same = rp == rq
+        change = b.coeff[qq] - np.where(same, b.coeff[pp], 0.0)  # on row rq, when rq >= 0
+        up = np.where(rq >= 0, np.maximum(change, 0.0), 0.0)
+        rows = np.maximum(rq, 0)
+        ok &= (up <= 0) | (_running(rows, up) <= b.upper[rows] - u[rows] + EPS)
+        if not b.has_floors():
+            continue
+        leaves = (rp >= 0) & ~same
+        down = np.where(leaves, b.coeff[pp], np.where(rq >= 0, np.maximum(-change, 0.0), 0.0))
+        rows = np.where(leaves, rp, rows)
+        ok &= (down <= 0) | (_running(rows, down) <= u[rows] - b.lower[rows] + EPS)
+    made = order[ok]
+    covered = np.cumsum(gain[made])
+    return made[: int(np.searchsorted(covered, need - EPS)) + 1]
+
+
+def _running(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per position, the sum of ``values`` up to and including it over equal ``keys``."""
+    by_key = np.argsort(keys, kind="stable")
+    total = np.cumsum(values[by_key])
+    k = keys[by_key]
+    start = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    before = np.repeat(np.r_[0.0, total[start[1:] - 1]], np.diff(np.r_[start, len(k)]))
+    out = np.empty(len(values))
+    out[by_key] = total - before
+    return out
 
 
 def _best_swap(problem, blocks, usage, chosen, q, p, under) -> list[tuple[int, int]] | None:
@@ -132,6 +190,8 @@ def _fits(blocks, usage, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         ok &= ~inside | (extra <= room + EPS)
         if not b.has_floors():
             continue
+        rest_in = usage[k][np.maximum(rq, 0)] + extra  # a move inside one row may shrink it
+        ok &= ~inside | (rp != rq) | (extra >= 0) | (rest_in >= b.lower[np.maximum(rq, 0)] - EPS)
         leaves = (rp >= 0) & (rp != rq)
         rest = usage[k][np.maximum(rp, 0)] - b.coeff[p]
         ok &= ~leaves | (rest >= b.lower[np.maximum(rp, 0)] - EPS) | (b.coeff[p] <= 0)
