@@ -55,6 +55,8 @@ MAX_PATIENCE = 64
 STEP_LIMIT_S = 1.0
 #: cheapest alternative reps per account that count towards relatedness
 ALTERNATIVES = 3
+#: cheapest other reps per account (by ``score``) the exact local moves may move it to
+MOVE_ALTERNATIVES = 10
 #: weight of an unrelated rep when drawing the next member of a group (relative to 1 account)
 UNRELATED_WEIGHT = 0.05
 
@@ -274,13 +276,17 @@ def improve(
     :class:`SearchStats`. With a ``pool`` shared
     with engines in other threads, each improvement is offered to it and each step starts
     from the pool's plan when that is cheaper (counted as ``adopted``). With ``moves``,
-    improving shifts (``models/moves.py``) run on the start plan and after each improving
-    step, on the accounts of the step's reps and the pairs onto them.
+    improving shifts and swaps (``models/moves.py``) onto each account's
+    ``MOVE_ALTERNATIVES`` cheapest other reps run on the start plan and after each
+    improving step, on the accounts of the step's reps and the pairs onto them.
     """
     deadline = time.perf_counter() + time_limit_s
     step_budget = math.ceil(time_limit_s / STEP_LIMIT_S) if deterministic else None
     rng = np.random.default_rng(seed)
-    top = cheapest_pairs(problem, problem.pair_cost if score is None else score)
+    ranked = problem.pair_cost if score is None else score
+    top = cheapest_pairs(problem, ranked)
+    near = cheapest_pairs(problem, ranked, MOVE_ALTERNATIVES)
+    near = np.sort(near[near >= 0])  # the pairs the exact local moves go onto
     active = problem.balance.active if problem.balance is not None else np.ones(problem.m, bool)
     sizer = NeighbourhoodSize(largest=max(MIN_NEIGHBOURHOOD_REPS, int(active.sum())))
     blocks = integral_blocks(problem.blocks)
@@ -306,7 +312,7 @@ def improve(
     related = relatedness(problem, rep, top)
     stats = SearchStats(start_cost=best)
     if moves:
-        rep, best = shifted(rep, best, None)
+        rep, best = shifted(rep, best, near)
     order: list[int] = []
     while not (stop is not None and stop.is_set()):
         if step_budget is None and time.perf_counter() >= deadline - 0.05:
@@ -353,8 +359,9 @@ def improve(
                 rep, best, improved = trial, cost, True
                 stats.improving_steps += 1
                 if moves:
-                    touched = in_set[problem.pair_rep] | in_set[rep[problem.pair_customer]]
-                    rep, best = shifted(rep, best, np.flatnonzero(touched))
+                    touched = in_set[problem.pair_rep[near]]
+                    touched |= in_set[rep[problem.pair_customer[near]]]
+                    rep, best = shifted(rep, best, near[touched])
                 if pool is not None:
                     pool.offer(rep, "neighbourhood search", best)
                 related = relatedness(problem, rep, top)

@@ -28,6 +28,8 @@ from solver.problem import Problem
 ROW_SLACK = 1e-9
 #: improving shifts re-priced and applied per round (cheapest first)
 SHIFTS_PER_ROUND = 2_000
+#: cheapest shifts each way per pair of reps whose pairings are tried as swaps
+SWAP_WIDTH = 6
 
 
 @dataclass
@@ -48,62 +50,61 @@ def state_of(problem: Problem, rep: np.ndarray) -> State:
     return State(rep.copy(), chosen, [b.usage(chosen) for b in problem.blocks], load, soft)
 
 
-def _soft_delta(problem: Problem, state: State, old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """Exact change of every soft balance band when pair ``old`` gives way to ``new``."""
-    a, b = problem.pair_rep[old], problem.pair_rep[new]
-    delta = np.zeros(len(old))
-    for term, sums in zip(problem.soft, state.soft, strict=True):
-
-        def priced(j: np.ndarray, x: np.ndarray, term=term) -> np.ndarray:
-            return term.price[j] * np.maximum(0.0, np.maximum(x - term.upper[j], term.lower[j] - x))
-
-        delta += priced(a, sums[a] - term.load[old]) - priced(a, sums[a])
-        delta += priced(b, sums[b] + term.load[new]) - priced(b, sums[b])
-    return delta
-
-
 def _lower(block) -> np.ndarray:
     lower = getattr(block, "lower", None)
     return np.full(len(block.upper), -np.inf) if lower is None else np.asarray(lower, float)
 
 
+def _net(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry (rows of ``keys``: the entries of one move, columns: moves), the sum of
+    ``values`` over the move's entries with the same key, and a mask of each key's first
+    entry (so every key touched by a move is counted once)."""
+    net = np.zeros(keys.shape)
+    first = np.ones(keys.shape, dtype=bool)
+    for e in range(len(keys)):
+        for f in range(len(keys)):
+            same = keys[f] == keys[e]
+            net[e] += np.where(same, values[f], 0.0)
+            if f < e:
+                first[e] &= ~same
+    return net, first
+
+
+def _entries(old: np.ndarray, new: np.ndarray, at: np.ndarray, amount: np.ndarray):
+    """(keys, values) of k-shift moves: each shift takes ``amount[old]`` off key
+    ``at[old]`` and puts ``amount[new]`` on ``at[new]``; arrays of 2k x moves."""
+    return np.concatenate([at[old], at[new]]), np.concatenate([-amount[old], amount[new]])
+
+
 def _fits(problem: Problem, state: State, old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """Mask of shifts (pair ``old`` -> pair ``new`` of the same customer) keeping every row."""
-    ok = np.ones(len(new), dtype=bool)
+    """Mask of moves (``old``/``new``: k x moves pairs, one shift per row) keeping every
+    row: a row the move fills ends at most at its ceiling, a row it empties at least at
+    its floor (a row it leaves unchanged is not looked at)."""
+    ok = np.ones(old.shape[1], dtype=bool)
     for block, usage in zip(problem.blocks, state.usage, strict=True):
         upper, lower = block.upper, _lower(block)
         room = upper - ROW_SLACK * np.maximum(1.0, np.abs(upper))
-        r_old, r_new = block.row[old], block.row[new]
-        c_old, c_new = block.coeff[old], block.coeff[new]
-        same = r_old == r_new
-        # the row the account joins (or its own row, when both pairs are in one)
-        into = r_new >= 0
-        after = usage[np.maximum(r_new, 0)] + c_new - np.where(same, c_old, 0.0)
-        rn = np.maximum(r_new, 0)
-        grows = after > usage[rn]
-        ok &= ~into | ~grows | (after <= room[rn])
-        ok &= ~into | grows | (after >= lower[rn])
-        # the row it leaves (when different)
-        out = (r_old >= 0) & ~same
-        ro = np.maximum(r_old, 0)
-        left = usage[ro] - c_old
-        ok &= ~out | (left >= lower[ro]) | (c_old <= 0)
-        ok &= ~out | (left <= room[ro]) | (c_old >= 0)
+        keys, values = _entries(old, new, block.row, block.coeff)
+        net, first = _net(keys, values)
+        inside = first & (keys >= 0)
+        rows = np.maximum(keys, 0)
+        after = usage[rows] + net
+        bad = ((net > 0) & (after > room[rows])) | ((net < 0) & (after < lower[rows]))
+        ok &= ~(inside & bad).any(axis=0)
     return ok
 
 
-def _balance_delta(
-    problem: Problem, state: State, a: np.ndarray, b: np.ndarray, la: np.ndarray, lb: np.ndarray
-) -> np.ndarray:
-    """Exact change of the balance term when load ``la`` leaves rep a and ``lb`` joins b."""
+def _balance_delta(problem: Problem, state: State, reps: np.ndarray, change: np.ndarray):
+    """Exact change of the balance term when each move adds ``change`` (2k x moves, the
+    entries of :func:`_entries`) to the load of ``reps``."""
     bal = problem.balance
     if bal is None or bal.weight == 0:
-        return np.zeros(len(a))
+        return np.zeros(reps.shape[1])
     act = bal.active
     s = np.where(act, bal.shares, 0.0)
     load = state.load
     total = load.sum()
-    new_total = total + lb - la
+    new_total = total + change.sum(axis=0)
     # sum over all active reps of |L_j - s_j T'|, from breakpoints L_j / s_j (s_j > 0)
     pos = act & (s > 0)
     zero_share = float(np.abs(load[act & (s <= 0)]).sum())
@@ -116,15 +117,34 @@ def _balance_delta(
     below = new_total * cum_s[k] - cum_l[k]
     above = (cum_l[-1] - cum_l[k]) - new_total * (cum_s[-1] - cum_s[k])
     spread = below + above + zero_share
-
-    # replace reps a and b by their loads after the move
-    def gap(rep: np.ndarray, change: np.ndarray) -> np.ndarray:
-        return np.abs(load[rep] + change - s[rep] * new_total) * act[rep]
-
-    zero = np.zeros(len(a))
-    swapped = gap(a, -la) + gap(b, lb) - gap(a, zero) - gap(b, zero)
+    # replace the reps the move touches by their loads after it
+    net, first = _net(reps, change)
+    target = s[reps] * new_total
+    swapped = (np.abs(load[reps] + net - target) - np.abs(load[reps] - target)) * act[reps]
     now = float(np.abs(load - s * total)[act].sum())
-    return bal.weight * (spread + swapped - now)
+    return bal.weight * (spread + (swapped * first).sum(axis=0) - now)
+
+
+def move_deltas(
+    problem: Problem, state: State, cost: np.ndarray, old: np.ndarray, new: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(exact objective change, mask of moves keeping every row) of moves made of k
+    shifts of distinct accounts, ``old[t, c]`` -> ``new[t, c]`` (pairs, k x moves);
+    ``cost`` is ``pair_cost``. A soft balance band (solver.objectives.bands) changes on the
+    reps the move touches only: price x its excess outside the band, after minus before."""
+    delta = (cost[new] - cost[old]).sum(axis=0)
+    reps, change = _entries(old, new, problem.pair_rep, problem.pair_load)
+    delta += _balance_delta(problem, state, reps, change)
+    for term, sums in zip(problem.soft, state.soft, strict=True):
+        _, load = _entries(old, new, problem.pair_rep, term.load)
+        net, first = _net(reps, load)
+
+        def priced(x: np.ndarray, term=term) -> np.ndarray:
+            upper, lower = term.upper[reps], term.lower[reps]
+            return term.price[reps] * np.maximum(0.0, np.maximum(x - upper, lower - x))
+
+        delta += ((priced(sums[reps] + net) - priced(sums[reps])) * first).sum(axis=0)
+    return delta, _fits(problem, state, old, new)
 
 
 def shift_deltas(
@@ -132,25 +152,9 @@ def shift_deltas(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(candidate pairs, exact objective change) of every allowed shift of a free account
     onto one of ``pairs`` (all candidate pairs when None); ``cost`` is ``pair_cost``."""
-    new = np.arange(len(problem.pair_rep)) if pairs is None else pairs
-    cust = problem.pair_customer[new]
-    old = state.chosen[cust]
-    keep = (new != old) & (problem.forced[cust] < 0)
-    new, old = new[keep], old[keep]
-    keep = _fits(problem, state, old, new)
-    new, old = new[keep], old[keep]
-    delta = cost[new] - cost[old]
-    delta += _balance_delta(
-        problem,
-        state,
-        problem.pair_rep[old],
-        problem.pair_rep[new],
-        problem.pair_load[old],
-        problem.pair_load[new],
-    )
-    if problem.soft:
-        delta += _soft_delta(problem, state, old, new)
-    return new, delta
+    old, new = _candidates(problem, state, pairs)
+    delta, ok = move_deltas(problem, state, cost, old[None], new[None])
+    return new[ok], delta[ok]
 
 
 def apply_shift(problem: Problem, state: State, new: int) -> None:
@@ -170,33 +174,117 @@ def apply_shift(problem: Problem, state: State, new: int) -> None:
     state.chosen[i] = new
 
 
+def _candidates(problem: Problem, state: State, pairs: np.ndarray | None):
+    """(old, new) pairs of every shift of a free account onto ``pairs`` (all when None)."""
+    new = np.arange(len(problem.pair_rep)) if pairs is None else pairs
+    cust = problem.pair_customer[new]
+    old = state.chosen[cust]
+    keep = (new != old) & (problem.forced[cust] < 0)
+    return old[keep], new[keep]
+
+
+def swap_moves(
+    problem: Problem,
+    state: State,
+    cost: np.ndarray,
+    old: np.ndarray,
+    new: np.ndarray,
+    alone: np.ndarray,
+    width: int = SWAP_WIDTH,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(old, new, exact change) of swaps that keep every row, made of the shifts ``old``
+    -> ``new`` (``alone``: each one's change on its own, rows not checked): account i of
+    rep a goes to rep b and account j of b to a; ``old``/``new`` of the result are 2 x
+    swaps. A swap keeps both reps' account counts, so it can trade a small account for a
+    large one where a rep is at its account limit. Tried: for each pair of reps, every
+    pairing of the ``width`` cheapest shifts each way."""
+    m = problem.m
+    group = problem.pair_rep[old] * m + problem.pair_rep[new]
+    order = np.lexsort((alone, group))
+    g = group[order]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)]))
+    top, rank = order[rank < width], rank[rank < width]
+    groups, slot = np.unique(group[top], return_inverse=True)
+    empty = np.zeros((2, 0), dtype=np.int64)
+    if not len(groups):
+        return empty, empty, np.zeros(0)
+    table = np.full((len(groups), width), -1, dtype=np.int64)
+    table[slot, rank] = top
+    a, b = groups // m, groups % m
+    pos = np.minimum(np.searchsorted(groups, b * m + a), len(groups) - 1)
+    both = np.flatnonzero((a < b) & (groups[pos] == b * m + a))
+    one = np.broadcast_to(table[both][:, :, None], (len(both), width, width))
+    two = np.broadcast_to(table[pos[both]][:, None, :], (len(both), width, width))
+    valid = (one >= 0) & (two >= 0)
+    one, two = one[valid], two[valid]
+    old2, new2 = np.stack([old[one], old[two]]), np.stack([new[one], new[two]])
+    delta, ok = move_deltas(problem, state, cost, old2, new2)
+    return old2[:, ok], new2[:, ok], delta[ok]
+
+
+def _apply(
+    problem: Problem,
+    state: State,
+    cost: np.ndarray,
+    moves: tuple[np.ndarray, np.ndarray, np.ndarray],
+    touched: np.ndarray,
+    deadline: float | None,
+) -> int:
+    """Make the improving ``moves`` (old, new: k x moves pairs; change) cheapest first,
+    each on reps no move made before it in this round touched (``touched``, per rep,
+    updated), each re-priced and re-checked just before; returns the accounts moved."""
+    old, new, delta = moves
+    good = np.flatnonzero(delta < -1e-9)
+    moved = 0
+    for c in good[np.argsort(delta[good], kind="stable")][:SHIFTS_PER_ROUND]:
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+        reps = np.r_[problem.pair_rep[old[:, c]], problem.pair_rep[new[:, c]]]
+        if touched[reps].any():
+            continue
+        change, ok = move_deltas(problem, state, cost, old[:, c : c + 1], new[:, c : c + 1])
+        if ok[0] and change[0] < -1e-9:
+            for p in new[:, c]:
+                apply_shift(problem, state, int(p))
+            touched[reps] = True
+            moved += len(new)
+    return moved
+
+
 def descend(
     problem: Problem,
     rep: np.ndarray,
     pairs: np.ndarray | None = None,
-    rounds: int = 50,
+    rounds: int = 1_000,
     deadline: float | None = None,
+    swaps: bool = True,
 ) -> tuple[np.ndarray, int]:
-    """Apply improving shifts onto ``pairs`` (all when None) until none is left, ``rounds``
+    """Apply improving shifts onto ``pairs`` (all when None), and with ``swaps`` improving
+    swaps (:func:`swap_moves`) when no shift improves, until neither does, ``rounds``
     rounds are done or ``deadline`` (perf_counter seconds) has passed; returns the plan and
-    the number of shifts made. Each shift is re-priced and re-checked just before."""
+    the number of accounts moved. A round makes moves on distinct reps; the next prices
+    only the moves on or onto the reps it touched, and a round over every pair ends the
+    descent once no move improves. Each move is re-priced and re-checked just before."""
     state = state_of(problem, rep)
     cost = problem.pair_cost
+    pool = np.arange(len(problem.pair_rep)) if pairs is None else pairs
+    dirty = None  # the pairs the last round may have changed; None = all of ``pool``
     made = 0
     for _ in range(rounds):
         if deadline is not None and time.perf_counter() >= deadline:
             break
-        new, delta = shift_deltas(problem, state, cost, pairs)
-        good = np.flatnonzero(delta < -1e-9)
-        applied = 0
-        for p in new[good[np.argsort(delta[good], kind="stable")][:SHIFTS_PER_ROUND]]:
-            if deadline is not None and time.perf_counter() >= deadline:
-                break
-            again, change = shift_deltas(problem, state, cost, np.array([p]))
-            if len(again) and change[0] < -1e-9:
-                apply_shift(problem, state, int(p))
-                applied += 1
+        old, new = _candidates(problem, state, pool if dirty is None else pool[dirty])
+        delta, ok = move_deltas(problem, state, cost, old[None], new[None])
+        touched = np.zeros(problem.m, dtype=bool)
+        moves = (old[None, ok], new[None, ok], delta[ok])
+        applied = _apply(problem, state, cost, moves, touched, deadline)
+        if not applied and swaps:
+            moves = swap_moves(problem, state, cost, old, new, delta)
+            applied = _apply(problem, state, cost, moves, touched, deadline)
         made += applied
-        if not applied:
+        if not applied and dirty is None:
             break
+        on = touched[problem.pair_rep[pool]] | touched[state.rep[problem.pair_customer[pool]]]
+        dirty = np.flatnonzero(on) if applied else None
     return state.rep, made

@@ -10,8 +10,9 @@ import pytest
 
 import solver
 from benchmarks.shapes import make_clustered
-from solver.models.moves import descend, shift_deltas, state_of
+from solver.models.moves import descend, move_deltas, shift_deltas, state_of, swap_moves
 from solver.plan import evaluate
+from solver.problem import Balance
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +100,52 @@ def test_plain_assignment_problems_without_balance() -> None:
     assert _within_rows(problem, improved)
     assert evaluate(problem, improved).total <= evaluate(problem, start).total
     assert made == 0 or evaluate(problem, improved).total < evaluate(problem, start).total
+
+
+def _swaps(problem: solver.Problem, rep: np.ndarray):
+    state = state_of(problem, rep)
+    cost = problem.pair_cost
+    old = state.chosen[problem.pair_customer]
+    new = np.flatnonzero((old != np.arange(len(old))) & (problem.forced[problem.pair_customer] < 0))
+    alone, _ = move_deltas(problem, state, cost, old[new][None], new[None])
+    return swap_moves(problem, state, cost, old[new], new, alone)
+
+
+def test_every_swap_is_priced_exactly_and_keeps_every_row(built) -> None:
+    problem, rep, _, _ = built
+    old, new, delta = _swaps(problem, rep)
+    assert len(delta) > 50
+    base = evaluate(problem, rep).total
+    for k in np.random.default_rng(1).choice(len(delta), 200, replace=False):
+        trial = rep.copy()
+        trial[problem.pair_customer[new[:, k]]] = problem.pair_rep[new[:, k]]
+        # a swap: each account goes to the other's rep
+        assert problem.pair_rep[new[0, k]] == problem.pair_rep[old[1, k]]
+        assert problem.pair_rep[new[1, k]] == problem.pair_rep[old[0, k]]
+        assert evaluate(problem, trial).total - base == pytest.approx(delta[k], abs=1e-6)
+        assert _within_rows(problem, trial)
+
+
+def test_swaps_lift_a_rep_held_at_its_account_limit() -> None:
+    """Rep 0 is at its account limit with small accounts, far under its share of the
+    hours: no shift can give it hours, a swap of a small account for a large one can."""
+    n, m = 12, 2
+    cost = np.zeros((n, m))
+    work = np.tile(np.r_[np.full(6, 1.0), np.full(6, 5.0)][:, None], (1, m))
+    start = np.r_[np.zeros(6, dtype=np.int64), np.ones(6, dtype=np.int64)]
+    problem = solver.Problem.from_matrices(cost, work, np.full(m, 100.0))
+    accounts = dataclasses.replace(
+        problem.blocks[0], kind="accounts", coeff=np.ones(n * m), upper=np.full(m, 6.0)
+    )
+    balance = Balance(10.0, np.full(m, 0.5), np.ones(m, dtype=bool))  # equal shares of hours
+    limited = dataclasses.replace(problem, blocks=(*problem.blocks, accounts), balance=balance)
+    _, shifts = descend(limited, start, swaps=False)
+    assert shifts == 0
+    improved, made = descend(limited, start)
+    assert made > 0 and _within_rows(limited, improved)
+
+    def spread(rep: np.ndarray) -> float:  # the balance term's sum, every rep's share 1/2
+        load = np.bincount(rep, weights=work[:, 0], minlength=m)
+        return float(np.abs(load - load.sum() / m).sum())
+
+    assert spread(improved) < spread(start)
