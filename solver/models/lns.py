@@ -295,7 +295,7 @@ def improve(
     limit = None if deterministic else deadline
 
     def shifted(plan: np.ndarray, cost: float, pairs: np.ndarray | None) -> tuple:
-        trial, made = descend(problem, plan, pairs, deadline=limit)
+        trial, made = descend(problem, plan, pairs, deadline=limit, stop=stop)
         if made:
             trial_cost = objective(trial)
             if trial_cost < cost - 1e-9 * max(1.0, abs(cost)):

@@ -1,18 +1,23 @@
-"""Fast exact local moves: shift one account to another of its candidate reps.
+"""Fast exact local moves: shift one account to another of its candidate reps, or swap
+two accounts between their reps.
 
-Every shift of every free account is priced at once in numpy, with its exact change of
-objective: the separable cost of the new pair minus the old, plus the change of the
-balance term weight x sum_j active |L_j - s_j T| (T = total load), in which the move
-changes L of the two reps and T, hence every rep's target. The sum over the reps the move
-leaves alone is read off sorted breakpoints T = L_j / s_j with prefix sums, so each shift
-costs O(log m). A soft balance band (solver.objectives.bands) changes on the two reps
-only: price x its excess outside the band, after the move minus before. A shift is
-allowed when every row of every block stays within ``lower <= usage <= upper``
-(``lower`` read as no floor when a block has none).
+A move is k shifts of distinct accounts (k = 1 a shift, k = 2 a swap); every candidate
+move is priced at once in numpy, with its exact change of objective: the separable cost
+of the new pairs minus the old, plus the change of the balance term
+weight x sum_j active |L_j - s_j T| (T = total load), in which the move changes L of the
+reps it touches and T, hence every rep's target. The sum over the reps the move leaves
+alone is read off sorted breakpoints T = L_j / s_j with prefix sums, so each move costs
+O(k^2 + log m). A soft balance band (solver.objectives.bands) changes on the touched reps
+only: price x its excess outside the band, after the move minus before. A move is
+allowed when every row it fills stays at most at its ceiling and every row it empties at
+least at its floor (``lower`` read as no floor when a block has none).
 
-Improving shifts are then applied one at a time, cheapest first, each re-priced and
-re-checked against the state left by the ones before it, so the plan keeps every hard row
-and its cost drops with each. Units: cost points; rows in their own unit (hours, accounts).
+Improving moves are then applied cheapest first, on distinct reps per round, each
+re-priced and re-checked against the state left by the ones before it, so the plan keeps
+every hard row and its cost drops with each. Swaps are tried when no shift improves: a
+swap keeps both reps' account counts, which is what a rep held at its account limit and
+short of its share of the hours needs. Units: cost points; rows in their own unit
+(hours, accounts).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.interrupt import StopRequest
 from solver.problem import Problem
 
 #: a row may be used up to upper - this share of max(1, |upper|) (float sums of the checker)
@@ -259,11 +265,13 @@ def descend(
     rounds: int = 1_000,
     deadline: float | None = None,
     swaps: bool = True,
+    stop: StopRequest | None = None,
 ) -> tuple[np.ndarray, int]:
     """Apply improving shifts onto ``pairs`` (all when None), and with ``swaps`` improving
     swaps (:func:`swap_moves`) when no shift improves, until neither does, ``rounds``
-    rounds are done or ``deadline`` (perf_counter seconds) has passed; returns the plan and
-    the number of accounts moved. A round makes moves on distinct reps; the next prices
+    rounds are done, ``deadline`` (perf_counter seconds) has passed or ``stop`` is set
+    (an early stop, Ctrl-C); returns the plan and the number of accounts moved.
+    A round makes moves on distinct reps; the next prices
     only the moves on or onto the reps it touched, and a round over every pair ends the
     descent once no move improves. Each move is re-priced and re-checked just before."""
     state = state_of(problem, rep)
@@ -273,6 +281,8 @@ def descend(
     made = 0
     for _ in range(rounds):
         if deadline is not None and time.perf_counter() >= deadline:
+            break
+        if stop is not None and stop.is_set():
             break
         old, new = _candidates(problem, state, pool if dirty is None else pool[dirty])
         delta, ok = move_deltas(problem, state, cost, old[None], new[None])

@@ -5,9 +5,10 @@ every row and cost least per unit of load relieved; then, for a row below its fl
 balance band, a rep's minimum), brings in the accounts whose moves cost least per unit of
 load gained, never taking another row below its floor (or, when no single move can, the
 cheapest swap of an account in for one out). Each pass makes many such moves at once,
-cheapest first, one per account, until they cover the row's excess or shortfall, under
-a conservative test that keeps every ceiling and floor (:func:`_batch`): a move budget
-over by thousands of accounts takes a few passes, not thousands. Returns None when the
+cheapest first, one per account, each checked against every ceiling and floor as the
+moves before it left them, until they cover the row's excess or shortfall
+(:func:`_relieve`): a move budget over by thousands of accounts takes a few scans of the
+candidates, not thousands. Returns None when the
 greedy repair gets stuck or its deadline passes.
 """
 
@@ -79,55 +80,29 @@ def repair(problem: Problem, rep: np.ndarray, deadline: float | None = None) -> 
             continue
         ok = np.flatnonzero(ok)
         score = (cost[q[ok]] - cost[p[ok]]) / gain[ok]
-        take = ok[_batch(blocks, usage, owner[ok], p[ok], q[ok], score, gain[ok], need)]
-        if not len(take):
+        if not _relieve(blocks, usage, chosen, owner[ok], p[ok], q[ok], score, gain[ok], need):
             return None
-        for i, new in zip(owner[take].tolist(), q[take].tolist(), strict=True):
-            _move(blocks, usage, chosen[i], new)
-            chosen[i] = new
     return None
 
 
-def _batch(blocks, usage, owner, p, q, score, gain, need: float) -> np.ndarray:
-    """Indices of the moves (pair p -> pair q of customer ``owner``, each fitting alone) to
-    make at once, cheapest ``score`` first, at most one per customer, until their ``gain``
-    covers ``need``. Every row's increases over all earlier moves in that order must fit
-    under its ceiling, and its decreases above its floor: counting every earlier move,
-    made or not, bounds what the moves made do, so together they keep every row the
-    first one keeps (the first always fits, so each batch makes at least one move)."""
-    order = np.argsort(score, kind="stable")
-    _, first = np.unique(owner[order], return_index=True)
-    order = order[np.sort(first)]  # each customer's cheapest move, in score order
-    pp, qq = p[order], q[order]
-    ok = np.ones(len(order), dtype=bool)
-    for b, u in zip(blocks, usage, strict=True):
-        rp, rq = b.row[pp], b.row[qq]
-        same = rp == rq
-        change = b.coeff[qq] - np.where(same, b.coeff[pp], 0.0)  # on row rq, when rq >= 0
-        up = np.where(rq >= 0, np.maximum(change, 0.0), 0.0)
-        rows = np.maximum(rq, 0)
-        ok &= (up <= 0) | (_running(rows, up) <= b.upper[rows] - u[rows] + EPS)
-        if not b.has_floors():
+def _relieve(blocks, usage, chosen, owner, p, q, score, gain, need: float) -> int:
+    """Make the moves (pair p -> pair q of customer ``owner``) cheapest ``score`` first,
+    each only if it still fits every row after the ones before it (:func:`_fits`), at
+    most one per customer, until their ``gain`` covers ``need``; returns the moves made.
+    The scores do not depend on the rows, so this makes the moves one greedy step at a
+    time would, from one scan of the candidates."""
+    moved = np.zeros(len(chosen), dtype=bool)
+    made, covered = 0, 0.0
+    for c in np.argsort(score, kind="stable").tolist():
+        i, pc, qc = int(owner[c]), p[c : c + 1], q[c : c + 1]
+        if moved[i] or not _fits(blocks, usage, pc, qc)[0]:
             continue
-        leaves = (rp >= 0) & ~same
-        down = np.where(leaves, b.coeff[pp], np.where(rq >= 0, np.maximum(-change, 0.0), 0.0))
-        rows = np.where(leaves, rp, rows)
-        ok &= (down <= 0) | (_running(rows, down) <= u[rows] - b.lower[rows] + EPS)
-    made = order[ok]
-    covered = np.cumsum(gain[made])
-    return made[: int(np.searchsorted(covered, need - EPS)) + 1]
-
-
-def _running(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per position, the sum of ``values`` up to and including it over equal ``keys``."""
-    by_key = np.argsort(keys, kind="stable")
-    total = np.cumsum(values[by_key])
-    k = keys[by_key]
-    start = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    before = np.repeat(np.r_[0.0, total[start[1:] - 1]], np.diff(np.r_[start, len(k)]))
-    out = np.empty(len(values))
-    out[by_key] = total - before
-    return out
+        _move(blocks, usage, int(pc[0]), int(qc[0]))
+        chosen[i], moved[i] = qc[0], True
+        made, covered = made + 1, covered + float(gain[c])
+        if covered >= need - EPS:
+            break
+    return made
 
 
 def _best_swap(problem, blocks, usage, chosen, q, p, under) -> list[tuple[int, int]] | None:
