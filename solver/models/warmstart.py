@@ -8,8 +8,8 @@ cheapest swap of an account in for one out). Each pass makes many such moves at 
 cheapest first, one per account, each checked against every ceiling and floor as the
 moves before it left them, until they cover the row's excess or shortfall
 (:func:`_relieve`): a move budget over by thousands of accounts takes a few scans of the
-candidates, not thousands. Returns None when the
-greedy repair gets stuck or its deadline passes.
+candidates, not thousands. Returns None when the greedy repair gets stuck or its
+deadline passes.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ def _relieve(blocks, usage, chosen, owner, p, q, score, gain, need: float) -> in
     """Make the moves (pair p -> pair q of customer ``owner``) cheapest ``score`` first,
     each only if it still fits every row after the ones before it (:func:`_fits`), at
     most one per customer, until their ``gain`` covers ``need``; returns the moves made.
-    The scores do not depend on the rows, so this makes the moves one greedy step at a
-    time would, from one scan of the candidates."""
+    The scores do not depend on the rows, so these are the moves one greedy move per scan
+    would make (bar a candidate the moves before it let fit), from one scan."""
     moved = np.zeros(len(chosen), dtype=bool)
     made, covered = 0, 0.0
     for c in np.argsort(score, kind="stable").tolist():
