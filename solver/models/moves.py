@@ -36,6 +36,8 @@ ROW_SLACK = 1e-9
 SHIFTS_PER_ROUND = 2_000
 #: cheapest shifts each way per pair of reps whose pairings are tried as swaps
 SWAP_WIDTH = 6
+#: cheapest shifts onto and off each rep whose pairings are tried as ejection chains
+CHAIN_WIDTH = 12
 
 
 @dataclass
@@ -206,11 +208,7 @@ def swap_moves(
     pairing of the ``width`` cheapest shifts each way."""
     m = problem.m
     group = problem.pair_rep[old] * m + problem.pair_rep[new]
-    order = np.lexsort((alone, group))
-    g = group[order]
-    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    rank = np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)]))
-    top, rank = order[rank < width], rank[rank < width]
+    top, rank = _cheapest(group, alone, width)
     groups, slot = np.unique(group[top], return_inverse=True)
     empty = np.zeros((2, 0), dtype=np.int64)
     if not len(groups):
@@ -222,6 +220,46 @@ def swap_moves(
     both = np.flatnonzero((a < b) & (groups[pos] == b * m + a))
     one = np.broadcast_to(table[both][:, :, None], (len(both), width, width))
     two = np.broadcast_to(table[pos[both]][:, None, :], (len(both), width, width))
+    valid = (one >= 0) & (two >= 0)
+    one, two = one[valid], two[valid]
+    old2, new2 = np.stack([old[one], old[two]]), np.stack([new[one], new[two]])
+    delta, ok = move_deltas(problem, state, cost, old2, new2)
+    return old2[:, ok], new2[:, ok], delta[ok]
+
+
+def _cheapest(key: np.ndarray, alone: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, rank) of the ``width`` lowest ``alone`` of each ``key``, by key then rank."""
+    order = np.lexsort((alone, key))
+    k = key[order]
+    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    rank = np.arange(len(k)) - np.repeat(first, np.diff(np.r_[first, len(k)]))
+    return order[rank < width], rank[rank < width]
+
+
+def chain_moves(
+    problem: Problem,
+    state: State,
+    cost: np.ndarray,
+    old: np.ndarray,
+    new: np.ndarray,
+    alone: np.ndarray,
+    width: int = CHAIN_WIDTH,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(old, new, exact change) of ejection chains that keep every row, made of the
+    shifts ``old`` -> ``new`` (``alone`` as in :func:`swap_moves`): account i goes from
+    rep a to rep b and account j from b on to rep c (c = a is a swap). A chain carries
+    load across a rep that should keep its own, from a rep over its share towards one
+    under it. Tried: for each rep b, every pairing of the ``width`` cheapest shifts onto
+    it with the ``width`` cheapest off it."""
+    m = problem.m
+    tables = []
+    for key in (problem.pair_rep[new], problem.pair_rep[old]):  # onto b, then off b
+        top, rank = _cheapest(key, alone, width)
+        table = np.full((m, width), -1, dtype=np.int64)
+        table[key[top], rank] = top
+        tables.append(table)
+    one = np.broadcast_to(tables[0][:, :, None], (m, width, width))
+    two = np.broadcast_to(tables[1][:, None, :], (m, width, width))
     valid = (one >= 0) & (two >= 0)
     one, two = one[valid], two[valid]
     old2, new2 = np.stack([old[one], old[two]]), np.stack([new[one], new[two]])
@@ -290,7 +328,9 @@ def descend(
         moves = (old[None, ok], new[None, ok], delta[ok])
         applied = _apply(problem, state, cost, moves, touched, deadline)
         if not applied and swaps:
-            moves = swap_moves(problem, state, cost, old, new, delta)
+            pairs_of = (swap_moves(problem, state, cost, old, new, delta),
+                        chain_moves(problem, state, cost, old, new, delta))  # fmt: skip
+            moves = tuple(np.concatenate(parts, axis=-1) for parts in zip(*pairs_of, strict=True))
             applied = _apply(problem, state, cost, moves, touched, deadline)
         made += applied
         if not applied and dirty is None:

@@ -10,7 +10,14 @@ import pytest
 
 import solver
 from benchmarks.shapes import make_clustered
-from solver.models.moves import descend, move_deltas, shift_deltas, state_of, swap_moves
+from solver.models.moves import (
+    chain_moves,
+    descend,
+    move_deltas,
+    shift_deltas,
+    state_of,
+    swap_moves,
+)
 from solver.plan import evaluate
 from solver.problem import Balance
 
@@ -102,26 +109,28 @@ def test_plain_assignment_problems_without_balance() -> None:
     assert made == 0 or evaluate(problem, improved).total < evaluate(problem, start).total
 
 
-def _swaps(problem: solver.Problem, rep: np.ndarray):
+def _pairs_of(kind, problem: solver.Problem, rep: np.ndarray):
     state = state_of(problem, rep)
     cost = problem.pair_cost
     old = state.chosen[problem.pair_customer]
     new = np.flatnonzero((old != np.arange(len(old))) & (problem.forced[problem.pair_customer] < 0))
     alone, _ = move_deltas(problem, state, cost, old[new][None], new[None])
-    return swap_moves(problem, state, cost, old[new], new, alone)
+    return kind(problem, state, cost, old[new], new, alone)
 
 
-def test_every_swap_is_priced_exactly_and_keeps_every_row(built) -> None:
+@pytest.mark.parametrize("kind", [swap_moves, chain_moves])
+def test_every_swap_and_chain_is_priced_exactly_and_keeps_every_row(built, kind) -> None:
     problem, rep, _, _ = built
-    old, new, delta = _swaps(problem, rep)
+    old, new, delta = _pairs_of(kind, problem, rep)
     assert len(delta) > 50
     base = evaluate(problem, rep).total
     for k in np.random.default_rng(1).choice(len(delta), 200, replace=False):
         trial = rep.copy()
         trial[problem.pair_customer[new[:, k]]] = problem.pair_rep[new[:, k]]
-        # a swap: each account goes to the other's rep
+        # the second account leaves the rep the first one joins (a swap: for the first's)
         assert problem.pair_rep[new[0, k]] == problem.pair_rep[old[1, k]]
-        assert problem.pair_rep[new[1, k]] == problem.pair_rep[old[0, k]]
+        if kind is swap_moves:
+            assert problem.pair_rep[new[1, k]] == problem.pair_rep[old[0, k]]
         assert evaluate(problem, trial).total - base == pytest.approx(delta[k], abs=1e-6)
         assert _within_rows(problem, trial)
 
@@ -149,3 +158,30 @@ def test_swaps_lift_a_rep_held_at_its_account_limit() -> None:
         return float(np.abs(load - load.sum() / m).sum())
 
     assert spread(improved) < spread(start)
+
+
+def test_a_chain_carries_load_across_a_balanced_rep() -> None:
+    """Rep 0 holds two accounts over its share and rep 2 two under; rep 1, between them,
+    holds its share, and rep 0's accounts cost 100 at rep 2. Every shift and swap leaves
+    the balance as it is or costs more than it saves; an account from 0 to 1 and one from
+    1 on to 2 saves 2 x the weight."""
+    n, m = 9, 3
+    start = np.array([0, 0, 0, 0, 0, 1, 1, 1, 2])
+    cost = np.zeros((n, m))
+    cost[start == 0, 2] = 100.0
+    problem = solver.Problem.from_matrices(cost, np.ones((n, m)), np.full(m, 9.0))
+    balanced = dataclasses.replace(
+        problem, balance=Balance(10.0, np.full(m, 1 / 3), np.ones(m, bool))
+    )
+    state = state_of(balanced, start)
+    old = state.chosen[balanced.pair_customer]
+    new = np.flatnonzero(old != np.arange(len(old)))
+    alone, _ = move_deltas(balanced, state, balanced.pair_cost, old[new][None], new[None])
+    assert alone.min() > -1e-9
+    _, _, swapped = swap_moves(balanced, state, balanced.pair_cost, old[new], new, alone)
+    assert swapped.min() > -1e-9
+    _, _, chained = chain_moves(balanced, state, balanced.pair_cost, old[new], new, alone)
+    assert chained.min() == pytest.approx(-20.0)
+    improved, made = descend(balanced, start)
+    assert made >= 2
+    assert np.bincount(improved, minlength=m).tolist() == [3, 3, 3]
