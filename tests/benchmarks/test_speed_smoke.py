@@ -3,7 +3,7 @@
 import csv
 from pathlib import Path
 
-from benchmarks import candidates, moves
+from benchmarks import candidates, moves, versus
 
 
 def _rows(path: Path) -> list[dict]:
@@ -32,3 +32,10 @@ def test_search_with_and_without_local_moves(tmp_path: Path) -> None:
     for row in rows:
         assert 0.0 <= float(row["gap"]) < 0.2
         assert float(row["objective"]) >= float(row["bound"])
+
+
+def test_one_side_by_side_row(capsys) -> None:
+    versus.main(["clustered:400x10", "--time-limit", "2", "--label", "this checkout"])
+    row = capsys.readouterr().out.strip().split(" | ")
+    assert row[0] == "| clustered:400x10" and row[1] == "this checkout"
+    assert float(row[5].rstrip("%")) >= 0  # the gap to the run's own bound

@@ -1,0 +1,43 @@
+"""One instance solved by ``auto`` at one limit, one table row: the unit of a side by side
+of two checkouts (the code this file is imported with decides which one runs).
+
+    for round in 1 2; do for tree in "$BASE" "$NEW"; do
+      PYTHONPATH=$tree python benchmarks/versus.py clustered:10000x100 --time-limit 30 --label $tree
+    done; done
+
+Instances as in ``benchmarks/moves.py`` (``shape:NxM`` or ``yagiura:NAME``), early stops
+off. Columns: instance, label, limit, wall s of the solve, objective, gap to the run's
+bound, gap to the best-known value (Yagiura), the search's note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def main(argv: list[str] | None = None) -> None:
+    import solver
+    from benchmarks.moves import build
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("instance")
+    parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--label", default="")
+    args = parser.parse_args(argv)
+    problem, best = build(args.instance, args.seed)
+    start = time.perf_counter()
+    plan = solver.solve_problem(problem, time_limit_s=args.time_limit, engine="auto")
+    cert = plan.certificate
+    to_best = f"{plan.objective / best - 1:.3%}" if best else ""
+    print(
+        f"| {args.instance} | {args.label} | {args.time_limit:g} | "
+        f"{time.perf_counter() - start:.1f} | {plan.objective:,.1f} | {cert['gap']:.3%} | "
+        f"{to_best} | {cert['engine_note']} |",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
