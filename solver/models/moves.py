@@ -218,8 +218,16 @@ def swap_moves(
     a, b = groups // m, groups % m
     pos = np.minimum(np.searchsorted(groups, b * m + a), len(groups) - 1)
     both = np.flatnonzero((a < b) & (groups[pos] == b * m + a))
-    one = np.broadcast_to(table[both][:, :, None], (len(both), width, width))
-    two = np.broadcast_to(table[pos[both]][:, None, :], (len(both), width, width))
+    return _paired(problem, state, cost, old, new, table[both], table[pos[both]])
+
+
+def _paired(problem, state, cost, old, new, firsts: np.ndarray, seconds: np.ndarray):
+    """(old, new, exact change) of the two-shift moves that keep every row: per row of
+    ``firsts`` and ``seconds`` (shift positions, -1 = none), every shift of the one
+    followed by every shift of the other."""
+    width = firsts.shape[1]
+    one = np.broadcast_to(firsts[:, :, None], (len(firsts), width, seconds.shape[1]))
+    two = np.broadcast_to(seconds[:, None, :], one.shape)
     valid = (one >= 0) & (two >= 0)
     one, two = one[valid], two[valid]
     old2, new2 = np.stack([old[one], old[two]]), np.stack([new[one], new[two]])
@@ -258,13 +266,7 @@ def chain_moves(
         table = np.full((m, width), -1, dtype=np.int64)
         table[key[top], rank] = top
         tables.append(table)
-    one = np.broadcast_to(tables[0][:, :, None], (m, width, width))
-    two = np.broadcast_to(tables[1][:, None, :], (m, width, width))
-    valid = (one >= 0) & (two >= 0)
-    one, two = one[valid], two[valid]
-    old2, new2 = np.stack([old[one], old[two]]), np.stack([new[one], new[two]])
-    delta, ok = move_deltas(problem, state, cost, old2, new2)
-    return old2[:, ok], new2[:, ok], delta[ok]
+    return _paired(problem, state, cost, old, new, *tables)
 
 
 def _apply(
