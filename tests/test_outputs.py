@@ -643,3 +643,13 @@ def test_a_full_disk_under_the_report_is_one_line_exit_8(plan_folder, tmp_path, 
     assert len(lines) == 1 and "No space left on device (ENOSPC)" in lines[0]
     assert out.read_bytes() == b"the previous report"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_text_that_starts_with_a_quote_before_a_formula_leader_reads_back_unchanged(tmp_path):
+    cells = ["'=", "'=1+1", "''-x", "=SUM(A1)", "'plain", "-5 km"]
+    frame = pd.DataFrame({"customer_id": cells})
+    write_csv(frame, tmp_path / "t.csv")
+    written = (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert written == ["''=", "''=1+1", "'''-x", "'=SUM(A1)", "'plain", "'-5 km"]
+    back = read_table(tmp_path / "t.csv", "t").frame["customer_id"].map(restore_formula_text)
+    assert back.tolist() == cells

@@ -255,7 +255,8 @@ FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix ``'`` to text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR, LF).
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR, LF),
+    and to text that already starts with quotes before one (so the prefix can be undone).
 
     Numbers stay numbers: only text (object/string) columns are touched.
     """
@@ -263,15 +264,21 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             values = out[column]
-            mask = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_LEADERS))
+            mask = values.map(lambda v: isinstance(v, str) and _formula_like(v))
             if mask.any():
                 out[column] = values.where(~mask, "'" + values.astype(str))
     return out
 
 
+def _formula_like(text: str) -> bool:
+    """A formula leader first, or after leading quotes (``'=x`` as text is written
+    ``''=x``, so reading back removes exactly the one quote writing added)."""
+    return text.lstrip("'").startswith(FORMULA_LEADERS)
+
+
 def restore_formula_text(value: str) -> str:
     """Undo :func:`neutralise_formulas` on one cell read back from our own CSV."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_LEADERS):
+    if value.startswith("'") and _formula_like(value[1:]):
         return value[1:]
     return value
 
