@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 import solver
 from solver.cli.report import report
-from solver.inputs.io import write_csv
+from solver.inputs.io import restore_formula_text, write_csv
 from solver.report import page as report_mod
 from solver.report.page import render_report, write_report
 from tests.instances import SMALL_SCENARIO, make_instance
@@ -46,7 +46,8 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("plan")
     plan.write(out)
     # a hostile reason on a moved account (reasons are ours, but the page must not trust them)
-    assignments = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
+    raw = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
+    assignments = raw.map(restore_formula_text)
     moved = assignments.index[assignments["changed"] == "True"]
     assert len(moved) >= 2
     assignments.loc[moved[0], "reason"] = HOSTILE_REASON
@@ -212,7 +213,9 @@ def test_sampling_and_move_cap_are_stated(plan_dir: Path, monkeypatch: pytest.Mo
 
 def test_large_plan_stays_small(tmp_path: Path, plan_dir: Path) -> None:
     """100k accounts: the maps draw a 20k sample and the page stays a few MB."""
-    a = pd.read_csv(plan_dir / "assignments.csv", dtype=str, keep_default_na=False)
+    # the cells as written (read raw, our spreadsheet-safe quotes are still on them)
+    raw = pd.read_csv(plan_dir / "assignments.csv", dtype=str, keep_default_na=False)
+    a = raw.map(restore_formula_text)
     big = a.sample(100_000, replace=True, random_state=0).reset_index(drop=True)
     big["customer_id"] = [f"X{i:06d}" for i in range(len(big))]
     write_csv(big, tmp_path / "assignments.csv")
