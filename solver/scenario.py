@@ -144,8 +144,8 @@ class Columns(_Frozen):
 
 
 #: the ``[[balance]]`` tables of a scenario that names none: workload free within +-10 %
-#: of the capacity share, value within +-15 % of an equal share, weights in points per
-#: percentage point beyond (measured in benchmarks/RESULTS.md, "Balance defaults")
+#: and value within +-15 % of the rep's capacity share, weights in points per percentage
+#: point beyond (measured in benchmarks/RESULTS.md, "Balance defaults")
 DEFAULT_BALANCE: tuple[dict[str, Any], ...] = (
     {"measure": "workload", "share": "capacity", "tolerance": 0.10, "weight": 300.0},
     {"measure": "value", "share": "capacity", "tolerance": 0.15, "weight": 50.0},
