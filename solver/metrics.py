@@ -82,16 +82,19 @@ def ordered(measures: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return [(k, measures[k]) for k in first + [k for k in measures if k not in ALWAYS]]
 
 
-def band_label(spread: Mapping[str, Any]) -> str:
+def band_label(spread: Mapping[str, Any], short: bool = False) -> str:
     """How a measure's band (a :class:`MeasureSpread` or its dict) reads:
-    "hard [0.85, 1.15]", "tolerance ±5 %" or "±10 %" (the default band)."""
+    "hard [0.85, 1.15]", "tolerance ±5 %" or "±10 %" (the default band); ``short``:
+    "[0.85, 1.15]", "±5 %" or "(±10 %)", for narrow tables."""
     low, high, kind = spread.get("band_low"), spread.get("band_high"), spread.get("band_kind")
     if low is None or high is None:
         return ""
     if kind == "band":
-        return f"hard [{low:g}, {high:g}]"
+        return f"[{low:g}, {high:g}]" if short else f"hard [{low:g}, {high:g}]"
     half = f"±{round(100 * (high - 1), 2):g} %"
-    return f"tolerance {half}" if kind == "tolerance" else half
+    if kind == "tolerance":
+        return half if short else f"tolerance {half}"
+    return f"({half})" if short else half
 
 
 #: the key of the per-measure spreads in a metrics object (``measures.value.gini``)

@@ -63,17 +63,6 @@ MEASURE_STATS: tuple[tuple[str, str, Format], ...] = (
 )
 
 
-def _short_band(spread: Mapping[str, Any]) -> str:
-    """The band in a few characters: "[0.85, 1.15]" (hard), "±5 %" (soft tolerance), or
-    "(±10 %)" (no table: the band the metric is judged by)."""
-    label = band_label(spread)
-    if label.startswith("hard "):
-        return label.removeprefix("hard ")
-    if label.startswith("tolerance "):
-        return label.removeprefix("tolerance ")
-    return f"({label})" if label else ""
-
-
 def _coloured(name: str, before: float | None, after: float | None, fmt: Format) -> str:
     if after is None:
         return ""
@@ -118,7 +107,8 @@ def measures_table(after: Mapping[str, Any], before: Mapping[str, Any]) -> Table
         table.add_column(header, justify="right", no_wrap=True)
     for key, spread in ordered(measures):
         then = old.get(key) or {}
-        cells = [escape(str(key)), escape(str(spread.get("share", ""))), _short_band(spread)]
+        share = escape(str(spread.get("share", "")))
+        cells = [escape(str(key)), share, band_label(spread, short=True)]
         for _, stat, fmt in MEASURE_STATS:
             name = f"measures.{key}.{stat}"
             b, a = then.get(stat), spread.get(stat)
