@@ -230,8 +230,8 @@ class PortfolioRun:
         if result is None or not result.search_complete or result.status == "optimal":
             return result
         left = self.time_left(self.limit)
-        if not self.portfolio.prove_exact or left <= 0:
-            return result
+        if not self.portfolio.prove_exact or self.scn.deterministic or left <= 0:
+            return result  # deterministic runs: HiGHS's time limit would read the clock
         ctx = Context(Budget(left, self.scn.deterministic), stop=self.search_stop)
         proof = ENGINES[MILP].run(self.problem, None, ctx)
         if proof is None or proof.status != "optimal" or proof.engine_bound is None:

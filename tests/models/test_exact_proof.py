@@ -27,6 +27,15 @@ def test_a_small_default_book_is_proved_on_the_exact_model(workers):
     assert cert["stop_reason"].startswith("search complete")
 
 
+def test_deterministic_runs_keep_the_rounded_proof_and_repeat_byte_for_byte(tmp_path):
+    customers, reps = make_instance(n=14, m=4, seed=3, slack=2.0)
+    scenario = {**DEFAULTS, "deterministic": True}
+    for name in ("a", "b"):
+        solver.solve(customers, reps, scenario).write(tmp_path / name)
+    for file in ("assignments.csv", "reps.csv", "metrics.json"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
 def test_without_the_exact_proof_the_stop_reason_does_not_claim_one():
     customers, reps = make_instance(n=14, m=4, seed=3, slack=2.0)
     problem = solver.Problem.build(customers, reps, {**DEFAULTS, "workers": 1})
