@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import signal
 
+_received: list[int] = []
+
 
 def _quit(signum: int, frame: object) -> None:
+    _received.append(signum)
     raise SystemExit(128 + signum)
 
 
@@ -17,8 +20,15 @@ def main() -> None:
     """Entry point of the ``territory`` script (``python -m territory`` does the same)."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _quit)
-    from solver.cli.main import main as run
-
+    try:
+        from solver.cli.main import main as run
+    except BaseException:
+        # A compiled module that is initialising when the signal's exit is raised turns it
+        # into its own error (OR-Tools: "ImportError: initialization failed"); the signal
+        # still decides the exit code.
+        if _received:
+            raise SystemExit(128 + _received[0]) from None
+        raise
     run()
 
 

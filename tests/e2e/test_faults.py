@@ -218,6 +218,35 @@ def test_a_signal_while_the_program_starts_exits_quietly(tmp_path, signum, code)
     assert not (tmp_path / "plan").exists()
 
 
+# An import whose module turns the signal's exit into its own error, as OR-Tools' compiled
+# helper does when the signal lands while it initialises ("ImportError: initialization failed").
+SWALLOWING_IMPORT = (
+    "import importlib.abc, importlib.machinery, os, signal, sys, time\n"
+    "class Swallow(importlib.abc.MetaPathFinder, importlib.abc.Loader):\n"
+    "    def find_spec(self, name, path, target=None):\n"
+    "        if name == 'solver.cli.main':\n"
+    "            return importlib.machinery.ModuleSpec(name, self)\n"
+    "    def create_module(self, spec):\n"
+    "        return None\n"
+    "    def exec_module(self, module):\n"
+    "        try:\n"
+    "            os.kill(os.getpid(), SIGNUM)\n"
+    "            time.sleep(5)\n"
+    "        except BaseException as error:\n"
+    "            raise ImportError('initialization failed') from error\n"
+    "sys.meta_path.insert(0, Swallow())\n"
+)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_swallowed_by_a_module_being_imported_still_exits_quietly(signum, code):
+    program = SWALLOWING_IMPORT.replace("SIGNUM", str(int(signum))) + ENTRY
+    proc = python_process(program, [])
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr and "ImportError" not in stderr
+
+
 @pytest.mark.parametrize(
     ("signum", "code", "message"),
     [
