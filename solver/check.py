@@ -13,7 +13,7 @@ import pandas as pd
 
 from solver.constraints import Violation, active_rules
 from solver.errors import InputError, InputIssue
-from solver.export.plan_files import REQUIRED, folder_issue
+from solver.export.plan_files import REQUIRED, folder_issue, read_certificate
 from solver.inputs.facts import Facts, PairFacts
 from solver.inputs.io import read_table, restore_formula_text
 from solver.problem import load_inputs
@@ -27,7 +27,10 @@ def check_plan(
     scenario: Scenario | dict | str | Path | None = None,
 ) -> list[Violation]:
     """Every hard-rule violation of ``plan`` (a frame or file with columns customer_id and
-    rep_id, or a plan folder); [] = valid."""
+    rep_id, or a plan folder); [] = valid. Without ``scenario``, a plan folder is checked
+    against the scenario it was solved with (its as-of date, rules and bands)."""
+    if scenario is None:
+        scenario = plan_scenario(plan)
     scenario = as_scenario(scenario)
     customers_df, reps_df = load_inputs(customers, reps, scenario)
     facts = Facts.build(customers_df, reps_df, scenario)
@@ -45,6 +48,20 @@ def check_plan(
     for rule in rules:
         violations += rule.check(assigned, scenario, forced)
     return violations
+
+
+def plan_scenario(plan: pd.DataFrame | str | Path) -> Scenario | None:
+    """The scenario a plan folder (or a file in one) was solved with, as its certificate
+    records it; None for a frame, a bare CSV or a folder written before it was recorded."""
+    if isinstance(plan, pd.DataFrame):
+        return None
+    folder = Path(plan) if Path(plan).is_dir() else Path(plan).parent
+    if not Path(plan).is_dir() and Path(plan).name not in REQUIRED:
+        return None
+    stored = read_certificate(folder).get("scenario")
+    if not isinstance(stored, dict):
+        return None
+    return Scenario.from_dict(stored, source=str(folder / "metrics.json"))
 
 
 def _read_assignment(plan: pd.DataFrame | str | Path, facts: Facts) -> tuple[np.ndarray, list]:

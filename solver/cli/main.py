@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from solver import Plan, Scenario, SolverError, check_plan, solve
+from solver.check import plan_scenario
 from solver.cli.common import (
     JsonOpt,
     err,
@@ -101,8 +102,10 @@ AsOfOpt = Annotated[
 ]
 
 
-def _scenario(path: Path | None, as_of: dt.datetime | None, **overrides) -> Scenario:
-    scenario = as_scenario(path)
+def _scenario(
+    path: Path | None, as_of: dt.datetime | None, base: Scenario | None = None, **overrides
+) -> Scenario:
+    scenario = as_scenario(path) if path is not None or base is None else base
     changes = {k: v for k, v in overrides.items() if v is not None}
     if as_of is not None:
         changes["as_of"] = as_of.date()
@@ -267,7 +270,8 @@ def check(
 ) -> None:
     """Check any plan against every hard rule; exit 5 and list violations if it breaks one."""
     try:
-        scn = _scenario(scenario, as_of)
+        own = plan_scenario(plan) if scenario is None else None
+        scn = _scenario(scenario, as_of, base=own)
         scn = apply_input_options(scn, columns, sep, decimal, encoding)
         violations = check_plan(customers, reps, plan, scn)
     except SolverError as exc:
@@ -279,7 +283,8 @@ def check(
             raise typer.Exit(code=EXIT_VIOLATIONS)
         return
     if not violations:
-        out.print(f"plan is valid: every hard rule holds (as of {scn.as_of})")
+        under = "" if own is None else ", the scenario the plan was solved with"
+        out.print(f"plan is valid: every hard rule holds (as of {scn.as_of}{under})")
         return
     err.print(f"[bold red]{len(violations)} violation(s):[/]")
     for v in violations:

@@ -191,6 +191,13 @@ def _restored(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def read_certificate(folder: Path) -> dict:
+    """The certificate in a plan folder's metrics.json; {} when the folder has none."""
+    issues: list[InputIssue] = []
+    certificate, _ = _certificate(folder / METRICS, issues)
+    return {} if issues else certificate
+
+
 def _certificate(path: Path, issues: list[InputIssue]) -> tuple[dict, str | None]:
     """The certificate and the plan id that seals the folder (None when there is none)."""
     try:

@@ -7,6 +7,7 @@ scenario's as_of 2027-01-01).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -368,6 +369,21 @@ def test_check_accepts_the_plan_just_written(solved):
     result = files.check(out / "assignments.csv")
     assert_clean_exit(result, 0)
     assert "plan is valid: every hard rule holds (as of 2027-01-01)" in flat(result.stdout)
+
+
+def test_check_without_a_scenario_uses_the_plans_own(solved, tmp_path):
+    files, out, _ = solved
+    inputs = ["check", "--customers", str(files.customers), "--reps", str(files.reps)]
+    result = runner.invoke(app, [*inputs, "--plan", str(out)])
+    assert_clean_exit(result, 0)
+    expected = "as of 2027-01-01, the scenario the plan was solved with"
+    assert expected in flat(result.stdout)
+    # a bare assignments file outside a plan folder has no scenario of its own: today's date
+    bare = tmp_path / "bare.csv"
+    shutil.copy(out / "assignments.csv", bare)
+    result = runner.invoke(app, [*inputs, "--plan", str(bare)])
+    assert_clean_exit(result, 0)
+    assert f"(as of {dt.date.today()})" in flat(result.stdout)
 
 
 def test_check_reports_a_moved_protected_customer(solved, tmp_path):
