@@ -248,9 +248,11 @@ def tradeoff(
     objectives: Sequence[str] | Mapping[str, str] = tuple(TRADEOFF_OBJECTIVES),
     **sweep_options: Any,
 ) -> pd.DataFrame:
-    """Sweep a grid of objective weights (``{"travel": [0.5, 2], "balance": [10, 60]}``)
-    and mark the Pareto-efficient plans over ``objectives``."""
-    variants = grid({f"weights.{name}": values for name, values in weights.items()})
+    """Sweep a grid of objective weights (``{"travel": [0.5, 2], "continuity": [20, 120]}``;
+    a dotted key is taken as it is: ``"balance.workload.weight"``) and mark the
+    Pareto-efficient plans over ``objectives``."""
+    axes = {name if "." in name else f"weights.{name}": values for name, values in weights.items()}
+    variants = grid(axes)
     return pareto(sweep(case, variants, **sweep_options), objectives)
 
 

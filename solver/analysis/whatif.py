@@ -25,7 +25,7 @@ from solver.inputs.io import read_table
 from solver.inputs.schema import validate_reps
 from solver.plan import Plan
 from solver.problem import Problem, load_inputs
-from solver.scenario import Scenario, as_scenario, flatten
+from solver.scenario import BalanceBand, Scenario, as_scenario, flatten
 from solver.solve import solve
 
 #: Case methods a variant mapping may name (``{"scale_capacity": -10}``)
@@ -251,11 +251,14 @@ class Case:
 
         Keys are Case operations (``"rep_leaves": "R3"``, ``"scale_capacity": -10``,
         ``"hire": {...}`` or a list of such dicts, ``"merge_regions": ["South", "TX", "LA"]``
-        as positional arguments), dotted scenario keys (``"weights.travel": 2``) or top-level
-        scenario fields (``"time_limit_s": 5``); scenario changes apply after the operations.
+        as positional arguments), dotted scenario keys (``"weights.travel": 2``), a field of
+        the ``[[balance]]`` table of one measure (``"balance.value.weight": 100``,
+        ``"balance.workload.band": [0.9, 1.1]``) or top-level scenario fields
+        (``"time_limit_s": 5``); scenario changes apply after the operations.
         """
         case = self
         scenario: dict[str, Any] = {}
+        tables: dict[str, dict[str, Any]] = {}
         for key, value in variant.items():
             kind = key_kind(key)
             if kind == "operation":
@@ -263,8 +266,13 @@ class Case:
             elif kind == "table":
                 table, name = key.split(".", 1)
                 scenario.setdefault(table, {})[name] = value
+            elif kind == "balance":
+                _, measure, name = key.split(".")
+                tables.setdefault(measure, {})[name] = value
             else:
                 scenario[key] = value
+        if tables:
+            scenario["balance"] = _changed_tables(case.scenario.balance, tables)
         return case.with_scenario(**scenario) if scenario else case
 
     # ----------------------------------------------------------------- solving
@@ -280,17 +288,40 @@ class Case:
 
 def key_kind(key: str) -> str:
     """What a variant key names: 'operation' (a Case method), 'table' (a dotted scenario
-    key such as 'weights.travel') or 'field' (a top-level scenario field); else ValueError."""
+    key such as 'weights.travel'), 'balance' (a field of one measure's ``[[balance]]``
+    table: 'balance.value.weight') or 'field' (a top-level scenario field); else ValueError."""
     if key in OPERATIONS:
         return "operation"
     if "." in key and key.split(".", 1)[0] in TABLES:
         return "table"
+    parts = key.split(".")
+    if parts[0] == "balance" and len(parts) == 3:
+        if parts[2] not in BalanceBand.model_fields or parts[2] == "measure":
+            fields = ", ".join(f for f in BalanceBand.model_fields if f != "measure")
+            raise ValueError(f"unknown variant key {key!r}: a balance table's field is {fields}")
+        return "balance"
     if "." not in key and key in Scenario.model_fields:
         return "field"
     raise ValueError(
         f"unknown variant key {key!r}: use one of {', '.join(OPERATIONS)}, "
         "a scenario field, or a dotted key such as 'weights.travel'"
     )
+
+
+def _changed_tables(
+    balance: tuple[BalanceBand, ...], changes: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The scenario's ``[[balance]]`` tables (its defaults when it sets none) with each
+    measure's fields changed; a measure with no table, or with several, is a ValueError."""
+    tables = [table.model_dump() for table in balance]
+    for measure, fields in changes.items():
+        matching = [table for table in tables if table["measure"] == measure]
+        if len(matching) != 1:
+            have = ", ".join(sorted({t["measure"] for t in tables})) or "none"
+            many = "several tables measure" if matching else "no table measures"
+            raise ValueError(f"{many} {measure!r} (the scenario's balance measures: {have})")
+        matching[0].update(fields)
+    return tables
 
 
 def _restore(customers, reps, scenario, changes) -> Case:

@@ -12,6 +12,7 @@ import pytest
 import solver
 from solver.analysis.compare import Comparison, compare
 from solver.analysis.whatif import Case
+from solver.errors import ScenarioError
 from solver.metrics import flat_numbers
 from solver.plan import build_plan
 from tests.instances import SMALL_SCENARIO, make_instance
@@ -190,6 +191,24 @@ def test_apply_matches_the_chained_methods(base):
     assert applied.label == chained.label
     with pytest.raises(ValueError, match="unknown variant key 'wieghts'"):
         base.apply({"wieghts": 1})
+
+
+def test_apply_changes_one_measures_balance_table_and_keeps_the_others(base):
+    # the base sets no [[balance]]: the defaults (workload, value) are the tables changed
+    assert [t.measure for t in base.scenario.balance] == ["workload", "value"]
+    variant = base.apply({"balance.value.weight": 120.0, "balance.value.band": [0.8, 1.25]})
+    workload, value = variant.scenario.balance
+    assert workload == base.scenario.balance[0]
+    assert (value.weight, value.band, value.tolerance) == (120.0, (0.8, 1.25), 0.15)
+    # weights.balance untouched: no old workload term is added on top of the tables
+    assert variant.scenario.weights.balance == base.scenario.weights.balance == 0
+    assert variant.problem().n == base.problem().n
+    with pytest.raises(ValueError, match="no table measures 'potential'"):
+        base.apply({"balance.potential.weight": 1.0})
+    with pytest.raises(ValueError, match="a balance table's field is share, band"):
+        base.apply({"balance.value.wieght": 1.0})
+    with pytest.raises(ScenarioError):
+        base.apply({"balance.value.band": [1.2, 0.8]})
 
 
 # --------------------------------------------------------------------------- compare
