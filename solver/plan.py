@@ -3,7 +3,7 @@ and the certificate (status, objective, bound, gap, how the bound was obtained).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,12 +139,15 @@ def build_plan(
     problem: Problem,
     rep: np.ndarray,
     certificate: Certificate | Mapping[str, Any],
-    known: KnownParts | None = None,
+    known: KnownParts | Callable[[], KnownParts] | None = None,
+    defer: bool = False,
 ) -> Plan:
     """Assemble the plan tables and metrics for the assignment ``rep``; the certificate
     (or its dict) gains the objective, its terms and the gap (its bound in min sense
     becomes the plan's). ``known`` gives parts already computed for this very plan (a
-    placement reuses the standing book's)."""
+    placement reuses the standing book's), or how to compute them. With ``defer`` the
+    certificate is made now and the tables and metrics when first read
+    (:class:`DeferredPlan`): the same tables, built later."""
     if not isinstance(certificate, Certificate):
         certificate = Certificate.from_dict(certificate)
     ev = evaluate(problem, rep)
@@ -158,7 +161,20 @@ def build_plan(
     )
     if problem.facts is None:
         return _matrix_plan(problem, rep, ev, cert)
-    assert problem.pairs is not None
+    if defer:
+        return DeferredPlan(build=lambda: _tables(problem, rep, ev, known), certificate=cert,
+                            problem=problem, rep_index=rep)  # fmt: skip
+    return Plan(*_tables(problem, rep, ev, known), cert, problem, rep)
+
+
+def _tables(
+    problem: Problem,
+    rep: np.ndarray,
+    ev: Evaluation,
+    known: KnownParts | Callable[[], KnownParts] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, PlanMetrics]:
+    """The assignments table, the reps table and the metrics of the plan ``rep``."""
+    assert problem.pairs is not None and problem.facts is not None
     f = problem.facts
     assigned = problem.pairs.subset(ev.chosen)
     previous = f.current
@@ -170,15 +186,55 @@ def build_plan(
     if had.any():
         before = assignment_metrics(owned, problem.scenario, None, measures=measured[1])
     after = assignment_metrics(assigned, problem.scenario, previous, released, measured[0])
-    why = None if known is None else known.reasons
-    return Plan(
-        assignments=_assignment_table(problem, rep, ev, why),
-        reps=_rep_table(problem, assigned, owned, measured),
-        metrics=PlanMetrics(after=after, before=before),
-        certificate=cert,
-        problem=problem,
-        rep_index=rep,
+    parts = known() if callable(known) else known
+    why = None if parts is None else parts.reasons
+    return (
+        _assignment_table(problem, rep, ev, why),
+        _rep_table(problem, assigned, owned, measured),
+        PlanMetrics(after=after, before=before),
     )
+
+
+class DeferredPlan(Plan):
+    """A plan whose tables and metrics are built when first read, all three at once (a
+    placement onto a 100,000-account book has its certificate at once; writing the folder
+    or reading a table builds them). Everything else is a :class:`Plan`'s; it pickles as
+    one."""
+
+    def __init__(
+        self,
+        assignments: pd.DataFrame | None = None,
+        reps: pd.DataFrame | None = None,
+        metrics: PlanMetrics | None = None,
+        certificate: Certificate | None = None,
+        problem: Problem | None = None,
+        rep_index: np.ndarray | None = None,
+        build: Callable[[], tuple[pd.DataFrame, pd.DataFrame, PlanMetrics]] | None = None,
+    ) -> None:
+        values = {"certificate": certificate, "problem": problem, "rep_index": rep_index}
+        if build is None:  # dataclasses.replace passes every field
+            values.update(assignments=assignments, reps=reps, metrics=metrics)
+        self.__dict__.update(values, _build=build)
+
+    def _part(self, name: str):
+        if name not in self.__dict__:
+            tables = self.__dict__["_build"]()
+            self.__dict__.update(zip(("assignments", "reps", "metrics"), tables, strict=True))
+        return self.__dict__[name]
+
+    assignments = property(lambda self: self._part("assignments"))  # type: ignore[assignment]
+    reps = property(lambda self: self._part("reps"))  # type: ignore[assignment]
+    metrics = property(lambda self: self._part("metrics"))  # type: ignore[assignment]
+
+    @property
+    def built(self) -> bool:
+        """Whether the tables and metrics have been built."""
+        return "assignments" in self.__dict__
+
+    def __reduce__(self):
+        fields = (self.assignments, self.reps, self.metrics, self.certificate, self.problem,
+                  self.rep_index)  # fmt: skip
+        return Plan, fields
 
 
 @dataclass(frozen=True)

@@ -237,13 +237,13 @@ class Problem:
 
 
 def input_fingerprints(
-    customers: pd.DataFrame | str, reps: pd.DataFrame, scenario: Scenario
+    customers: pd.DataFrame | str, reps: pd.DataFrame | str, scenario: Scenario
 ) -> dict[str, str]:
-    """What identifies a problem's inputs: the fingerprint of each table (``customers``
-    may be given as an already computed fingerprint) and of the scenario."""
+    """What identifies a problem's inputs: the fingerprint of each table (either may be
+    given as an already computed fingerprint) and of the scenario."""
     return {
         "customers": customers if isinstance(customers, str) else fingerprint_frame(customers),
-        "reps": fingerprint_frame(reps),
+        "reps": reps if isinstance(reps, str) else fingerprint_frame(reps),
         "scenario": fingerprint_frame(pd.DataFrame([scenario.model_dump(mode="json")])),
     }
 

@@ -92,6 +92,8 @@ def _iso_if_date(value: object) -> object:
 
 
 def _examples(text: pd.Series, mask: np.ndarray) -> str:
+    if not mask.any():  # the common case, without indexing the column
+        return ""
     values = text[mask].head(3).tolist()
     return "got " + ", ".join(repr(v) for v in values) if values else ""
 
@@ -128,7 +130,7 @@ def _range(
     arr = values.to_numpy()
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(arr) & ((arr < lo) | (arr > hi))
-    col.add(column, rule, bad, _examples(values.astype(str), bad))
+    col.add(column, rule, bad, _examples(values.astype(str), bad) if bad.any() else "")
 
 
 def _located_rows(

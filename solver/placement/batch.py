@@ -113,7 +113,7 @@ def batch_model(layout: Layout) -> BatchModel:
     in_batch = layout.in_batch[full.pair_customer]
     real = np.flatnonzero(in_batch)
     standing = np.flatnonzero(~in_batch)
-    reps_held = np.unique(full.pair_rep[standing])
+    reps_held = np.flatnonzero(np.bincount(full.pair_rep[standing], minlength=m))
     aggregate_of_rep = np.full(m, -1, dtype=np.int64)
     aggregate_of_rep[reps_held] = len(batch) + np.arange(len(reps_held))
     nb, na = len(batch), len(reps_held)
@@ -219,11 +219,9 @@ def _batch_block(
     rows = block.row[standing]
     reps = pair_rep[standing]
     inside = rows >= 0
-    lo = np.full(m, np.iinfo(np.int64).max)
     hi = np.full(m, -1)
-    np.minimum.at(lo, reps[inside], rows[inside])
-    np.maximum.at(hi, reps[inside], rows[inside])
-    if np.any((hi >= 0) & (lo != hi)):
+    hi[reps[inside]] = rows[inside]  # one of each rep's rows (the last written)
+    if np.any(rows[inside] != hi[reps[inside]]):
         raise SolverError(
             f"the {block.rule} rule puts one rep's accounts in several rows; placing new "
             "accounts beside a standing plan does not support it yet"
@@ -278,9 +276,12 @@ def _reordered(block: RowBlock, order: np.ndarray) -> RowBlock:
     return dataclasses.replace(block, row=block.row[order], coeff=block.coeff[order])
 
 
-def batch_cost(problem: Problem, rep: np.ndarray) -> tuple[float, dict[str, float]]:
-    """Exact objective of a batch plan ``rep`` (per customer, aggregates included), by term."""
-    chosen = problem.pair_index(rep)
+def batch_cost(
+    problem: Problem, rep: np.ndarray, chosen: np.ndarray | None = None
+) -> tuple[float, dict[str, float]]:
+    """Exact objective of a batch plan ``rep`` (per customer, aggregates included), by
+    term; ``chosen``: its pair per customer, when known."""
+    chosen = problem.pair_index(rep) if chosen is None else chosen
     if (chosen < 0).any():
         raise ValueError("batch plan uses a pair outside the candidate set")
     terms = {name: float(values[chosen].sum()) for name, values in problem.pair_terms.items()}
@@ -312,7 +313,7 @@ def solve_batch(
         return BatchResult(np.zeros(0, np.int64), np.zeros(0, bool), 0.0, {}, 0.0, "", "optimal",
                            "none", "no accounts to place", 0.0, 0)  # fmt: skip
     objective = lambda rep: batch_cost(problem, rep)[0]  # noqa: E731
-    listed = exhaustive(problem, objective)
+    listed = exhaustive(problem, lambda rep, chosen: batch_cost(problem, rep, chosen)[0])
     if listed is not None:  # a tiny batch: every plan priced
         if listed.rep is None:
             raise _floors_out_of_reach(model)

@@ -35,23 +35,23 @@ def plan_count(problem: Problem) -> int:
 
 def exhaustive(problem: Problem, cost) -> EngineResult | None:
     """The cheapest plan of ``problem`` that holds every row, with the proof that it is
-    (``cost(rep)``: the batch objective); None when the batch has more than
-    :data:`MAX_PLANS` plans. A result without a plan (``rep`` None) means no plan holds
-    every row (a floor out of reach)."""
+    (``cost(rep, chosen)``: the batch objective of the plan ``rep`` using the pairs
+    ``chosen``); None when the batch has more than :data:`MAX_PLANS` plans. A result
+    without a plan (``rep`` None) means no plan holds every row (a floor out of reach)."""
     if plan_count(problem) > MAX_PLANS:
         return None
     started = time.perf_counter()
     starts = problem.customer_starts()
-    base = problem.pair_rep[starts[:-1]].copy()  # a customer with one pair keeps it
+    chosen = starts[:-1].copy()  # a customer with one pair keeps it
     open_ = [i for i in range(problem.n) if starts[i + 1] - starts[i] > 1]
-    choices = [problem.pair_rep[starts[i] : starts[i + 1]] for i in open_]
+    choices = [range(starts[i], starts[i + 1]) for i in open_]
     best, best_cost = None, math.inf
     for combo in itertools.product(*choices):
-        rep = base.copy()
-        rep[open_] = combo
-        if not _holds(problem, rep):
+        chosen[open_] = combo
+        if not _holds(problem, chosen):
             continue
-        value = cost(rep)
+        rep = problem.pair_rep[chosen]
+        value = cost(rep, chosen)
         if value < best_cost:
             best, best_cost = rep, value
     wall = time.perf_counter() - started
@@ -63,8 +63,8 @@ def exhaustive(problem: Problem, cost) -> EngineResult | None:
     )  # fmt: skip
 
 
-def _holds(problem: Problem, rep: np.ndarray) -> bool:
-    chosen = problem.pair_index(rep)
+def _holds(problem: Problem, chosen: np.ndarray) -> bool:
+    """Whether the plan using the pairs ``chosen`` (one per customer) holds every row."""
     for block in problem.blocks:
         use = block.usage(chosen)
         if np.any(use > block.upper + TOLERANCE) or np.any(use < block.lower - TOLERANCE):
@@ -98,7 +98,7 @@ def greedy(problem: Problem, cost, seconds: float = 1.0) -> EngineResult | None:
             if block.row[p] >= 0:
                 use[block.row[p]] += block.coeff[p]
         rep[i], chosen[i] = problem.pair_rep[p], p
-    if not _holds(problem, rep):
+    if not _holds(problem, chosen):
         return None
     first = cost(rep)
     rep, shifts = descend(problem, rep, deadline=started + seconds)  # exact shifts

@@ -53,6 +53,7 @@ class Standing:
     forced_reason: np.ndarray
     reasons: pd.Series  # the reason of each standing row ("kept with current rep ..."), text
     owners: bytes  # the standing owners as the chained customers fingerprint joins them
+    reps_fingerprint: str  # of the reps table the book is placed on
 
     @property
     def n(self) -> int:
@@ -76,7 +77,8 @@ def prepare(
     problem = Problem.from_pairs(customers, reps, scn, cands.pairs, forced, reason)
     why = reasons(problem, rep, np.arange(facts.n))  # one pair per account: its own
     owners = "\x1f".join(map(str, customers["current_rep"])).encode()
-    return Standing(scn, facts, cands.pairs, forced, reason, pd.Series(why, dtype="str"), owners)
+    why = pd.Series(why, dtype="str")
+    return Standing(scn, facts, cands.pairs, forced, reason, why, owners, fingerprint_frame(reps))
 
 
 def fast_layout(standing: Standing, customers: pd.DataFrame, reps: pd.DataFrame) -> Layout | None:

@@ -46,10 +46,12 @@ def combined_customers(standing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFram
     """Standing rows then new rows; a column only one side has is empty on the other."""
     columns = list(dict.fromkeys([*standing.columns, *new.columns]))
     parts = []
-    for frame in (standing, new):
-        missing = {c: _empty_like(standing if c in standing else new, c) for c in columns}
-        parts.append(frame.assign(**{c: v for c, v in missing.items() if c not in frame}))
-    return pd.concat([p[columns] for p in parts], ignore_index=True)
+    for frame in (standing, new):  # a frame is copied only when it lacks columns or order
+        missing = {c: _empty_like(standing if c in standing else new, c)
+                   for c in columns if c not in frame}  # fmt: skip
+        frame = frame.assign(**missing) if missing else frame
+        parts.append(frame if list(frame.columns) == columns else frame[columns])
+    return pd.concat(parts, ignore_index=True)
 
 
 def _empty_like(frame: pd.DataFrame, column: str):
@@ -89,12 +91,14 @@ def with_fingerprints(
     parent: str | None,
     new: pd.DataFrame,
     chained: str | None = None,
+    reps: str | None = None,
 ) -> Problem:
     """The problem carrying the fingerprints of its inputs and of ``scenario`` (the one the
     plan records), as a solve's problem does. With ``parent`` (the standing plan's
     customers fingerprint) the customers' one is chained: SHA-256 of the parent's, the
     owners of the combined book and the new accounts, so a 100,000-account book is not
-    hashed again (``chained``: that fingerprint, already computed)."""
+    hashed again (``chained``: that fingerprint, already computed; ``reps``: the reps
+    table's, already computed)."""
     customers: pd.DataFrame | str = problem.customers
     if chained is not None:
         customers = chained
@@ -103,5 +107,6 @@ def with_fingerprints(
         text = f"{parent}|{owners}|{fingerprint_frame(new)}"
         customers = hashlib.sha256(text.encode()).hexdigest()[:16]
     return dataclasses.replace(
-        problem, fingerprints=input_fingerprints(customers, problem.reps, scenario)
+        problem,
+        fingerprints=input_fingerprints(customers, problem.reps if reps is None else reps, scenario),
     )

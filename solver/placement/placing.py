@@ -38,6 +38,7 @@ DEFAULT_TIME_LIMIT_S = 10.0
 
 NewAccounts = pd.DataFrame | str | Path
 UNPLACED_COLUMNS = ("customer_id", "rule", "reason", "free_room")
+MOVED_COLUMNS = ("customer_id", "from_rep", "to_rep", "why")
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def place(
     keep = np.ones(len(customers), dtype=bool)
     unplaced: list[Unplaced] = []
     while True:  # each round sets at least one account aside, so this ends
-        kept = customers[keep].reset_index(drop=True)
+        kept = customers if keep.all() else customers[keep].reset_index(drop=True)
         layout = None if standing is None else fast_layout(standing, kept, book.reps)
         if layout is None:
             standing = None
@@ -136,12 +137,14 @@ def place(
     rep = _combined_rep(layout, model.customers, result.rep, result.unplaced)
     parent = (book.certificate.get("input_fingerprints") or {}).get("customers")
     chained = None if standing is None or not parent else chain(standing, parent, kept, new_df)
-    problem = with_fingerprints(layout.problem, scn, parent, new_df, chained)
+    reps_fp = None if standing is None else standing.reps_fingerprint
+    problem = with_fingerprints(layout.problem, scn, parent, new_df, chained, reps_fp)
     plan = build_plan(
         problem,
         rep,
         _certificate(layout, result, scn, book, started, unplaced, problem.fingerprints),
-        None if standing is None else known_parts(standing, problem, rep),
+        None if standing is None else lambda: known_parts(standing, problem, rep),
+        defer=True,
     )
     ids = set(new_df["customer_id"])
     unplaced_ids = {u.customer_id for u in unplaced}  # new accounts, or standing forced off
@@ -150,11 +153,18 @@ def place(
         batch=result,
         unplaced=unplaced,
         new_ids=list(new_df["customer_id"]),
-        moved=_moved(plan, ids),
+        moved=_moved(plan, layout.standing_rep, ids),
         updated=updated,
         waiting=book.waiting,
-        unplaced_rows=customers[customers["customer_id"].isin(unplaced_ids)].reset_index(drop=True),
+        unplaced_rows=_rows_of(customers, unplaced_ids),
     )
+
+
+def _rows_of(customers: pd.DataFrame, ids: set) -> pd.DataFrame:
+    """The rows of ``customers`` whose customer_id is in ``ids``."""
+    if not ids:
+        return customers.iloc[:0].reset_index(drop=True)
+    return customers[customers["customer_id"].isin(ids)].reset_index(drop=True)
 
 
 def _standing(book: StandingBook, scenario: Scenario) -> Standing | None:
@@ -238,7 +248,12 @@ def _blank(raw: pd.DataFrame, column: str) -> np.ndarray:
     return (text.astype(str).str.strip() == "").to_numpy()
 
 
-def _moved(plan: Plan, new_ids: set) -> pd.DataFrame:
+def _moved(plan: Plan, standing_rep: np.ndarray, new_ids: set) -> pd.DataFrame:
+    """The standing accounts that changed rep (``standing_rep``: rep index in the standing
+    plan per customer of the plan, -1 for new ones); the plan's tables are read only when
+    there are some."""
+    if not ((standing_rep >= 0) & (plan.rep_index != standing_rep)).any():
+        return pd.DataFrame({c: np.array([], dtype=object) for c in MOVED_COLUMNS})
     table = plan.assignments
     moved = table[table["changed"] & ~table["customer_id"].isin(new_ids)]
     return pd.DataFrame(
