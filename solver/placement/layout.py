@@ -106,7 +106,5 @@ def with_fingerprints(
         owners = "\x1f".join(map(str, problem.customers["current_rep"]))
         text = f"{parent}|{owners}|{fingerprint_frame(new)}"
         customers = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return dataclasses.replace(
-        problem,
-        fingerprints=input_fingerprints(customers, problem.reps if reps is None else reps, scenario),
-    )
+    tables = (customers, problem.reps if reps is None else reps)
+    return dataclasses.replace(problem, fingerprints=input_fingerprints(*tables, scenario))
