@@ -38,8 +38,10 @@ from solver.models.engine import Budget, Context
 from solver.models.stopping import gap
 from solver.objectives.bands import SoftBand
 from solver.objectives.bands import costs as soft_costs
+from solver.placement.balance_bound import balance_bound
 from solver.placement.exhaustive import exhaustive, greedy
 from solver.placement.layout import Layout
+from solver.placement.matching import matched
 from solver.problem import Balance, Problem
 
 UNPLACED = "unplaced"
@@ -301,12 +303,14 @@ def solve_batch(
     workers: int,
     tolerance: float = 0.0,
 ) -> BatchResult:
-    """The batch's bound and plan within ``time_limit_s``, every engine through the
-    registry: the LP relaxation (bound, rounded start), CP-SAT on the whole batch for a
-    quarter of the time (solves small batches), the neighbourhood search from the best
-    plan when CP-SAT did not finish, until it is within ``tolerance`` of the bound, then
-    HiGHS branch-and-bound for a better bound (or a plan) with what is left. The bound is
-    the best any of them proved."""
+    """The batch's bound and plan within ``time_limit_s``: a first plan without an engine
+    (the matching plan, :mod:`solver.placement.matching`, or the greedy one) for a fifth
+    of the time, then every engine through the registry while the best plan is further
+    than ``tolerance`` from the bound and time is left: the LP relaxation (bound, rounded
+    start) on what is left, CP-SAT on the whole batch for a quarter of the time (solves
+    small batches), the neighbourhood search from the best plan when CP-SAT did not
+    finish, then HiGHS branch-and-bound for a better bound (or a plan) with the rest. The
+    bound is the best any of them proved."""
     started = time.perf_counter()
     problem = model.problem
     if model.size == 0:
@@ -322,24 +326,36 @@ def solve_batch(
     from solver.models.registry import engine  # OR-Tools and HiGHS: only for these engines
 
     ctx = Context(Budget(time_limit_s), seed=seed, workers=workers, objective=objective)
-    # a plan whatever the engines manage in time, improved by exact shifts
-    fallback = greedy(problem, objective, FALLBACK_SHARE * time_limit_s)
-    try:
-        runs = [engine(BOUND_ENGINE).run(problem, None, ctx), fallback]
-    except ModelInfeasible:  # the unplaced option keeps every ceiling: a floor is out of reach
-        raise _floors_out_of_reach(model) from None
-    ctx = dataclasses.replace(ctx, relaxation=runs[0].relaxation)
-    try:
-        share = ctx.with_budget(max(CPSAT_SHARE * time_limit_s, 0.5))
-        hint = runs[0].rep if runs[0].rep is not None or fallback is None else fallback.rep
-        runs.append(engine(PLAN_ENGINE).run(problem, hint, share))
-    except ModelInfeasible:  # its rows in whole minutes can be tighter than the exact ones
-        # ceilings never make the batch infeasible (an account can stay unplaced), so when
-        # every floor is exact in whole numbers, CP-SAT has proved a floor out of reach
-        if all(b.floors_exact() for b in problem.blocks if b.has_floors()):
-            raise _floors_out_of_reach(model) from None
-        runs.append(None)
+    # a plan whatever the engines manage in time, improved by exact moves: the matching
+    # plan when only the reps' own ceilings bind, else the greedy one
+    seconds = FALLBACK_SHARE * time_limit_s
+    fallback = matched(problem, model.size, objective, seconds) or greedy(problem, objective,
+                                                                          seconds)  # fmt: skip
+    runs: list[EngineResult | None] = [fallback]
+    if fallback is not None:  # a bound in a fraction of a second, often as good as the LP's
+        runs.append(balance_bound(problem, objective(fallback.rep), tolerance))
     best, bound = _best(runs, objective)
+    if best is None or not _within(objective(best.rep), bound, tolerance):
+        try:
+            lp_budget = ctx.with_budget(_left(time_limit_s, started, MIN_STAGE_S))
+            runs.insert(0, engine(BOUND_ENGINE).run(problem, None, lp_budget))
+        except ModelInfeasible:  # the unplaced option keeps every ceiling: a floor is out
+            raise _floors_out_of_reach(model) from None  # of reach
+        ctx = dataclasses.replace(ctx, relaxation=runs[0].relaxation)
+        best, bound = _best(runs, objective)
+    left = _left(time_limit_s, started, 0.0)
+    if best is None or (not _within(objective(best.rep), bound, tolerance) and left > MIN_STAGE_S):
+        try:
+            share = ctx.with_budget(min(max(CPSAT_SHARE * time_limit_s, 0.5), max(left, 0.5)))
+            runs.append(engine(PLAN_ENGINE).run(problem, None if best is None else best.rep,
+                                                share))  # fmt: skip
+        except ModelInfeasible:  # its rows in whole minutes can be tighter than the exact ones
+            # ceilings never make the batch infeasible (an account can stay unplaced), so
+            # when every floor is exact in whole numbers, CP-SAT proved a floor out of reach
+            if all(b.floors_exact() for b in problem.blocks if b.has_floors()):
+                raise _floors_out_of_reach(model) from None
+            runs.append(None)
+        best, bound = _best(runs, objective)
     complete = runs[-1] is not None and runs[-1].search_complete  # CP-SAT solved its model
     if best is not None and not complete and not _within(objective(best.rep), bound, tolerance):
         left = _left(time_limit_s, started, 0.0) * (1.0 - PROOF_SHARE)
