@@ -3,9 +3,9 @@ by exact shifts.
 
 A batch of hundreds of accounts onto a balanced book is close to an assignment: the new
 accounts raise every rep's balance target a little, so most reps take one or two of them.
-Each rep j offers ``SLOTS`` slots; account i in slot k of rep j costs its separable cost
-plus what it adds to the balance term if the slots before it hold accounts of the batch's
-mean load l:
+Each rep j offers a few slots (:func:`slot_count`); account i in slot k of rep j costs
+its separable cost plus what it adds to the balance term if the slots before it hold
+accounts of the batch's mean load l:
 
     c_ij + w (|k l + l_ij - g_j| - |k l - g_j|),   g_j = s_j (W0 + X) - L0_j,
 
@@ -15,7 +15,7 @@ or accounts, as the balance counts). A slot is offered only where the account fi
 rep's ceilings with k mean accounts before it. Each account also has its own "unplaced"
 slot at the batch's penalty. The minimum-cost matching of accounts to slots
 (``scipy.sparse.csgraph.min_weight_full_bipartite_matching``) is then made to hold every
-ceiling exactly (accounts taken in the matching's order, one that no longer fits is left
+ceiling exactly (accounts taken in the batch's order, one that no longer fits is left
 unplaced) and improved by exact shifts and swaps (:func:`solver.models.moves.descend`:
 balance, soft bands and every row priced), which also place the accounts left out where
 they fit.
@@ -35,7 +35,8 @@ from solver.models.base import EngineResult
 from solver.models.moves import descend
 from solver.problem import Problem
 
-#: slots per rep: the matching gives a rep at most this many accounts of the batch
+#: slots per rep at least: the matching gives a rep at most this many accounts of the
+#: batch, or two more than the batch's accounts per rep when that is more
 SLOTS = 3
 TOLERANCE = 1e-9
 ENGINE = "matching"
@@ -67,18 +68,19 @@ def matched(problem: Problem, size: int, cost, seconds: float = 1.0) -> EngineRe
     penalty_pair = np.flatnonzero(open_pair & (problem.pair_rep == unplaced))
     fixed = np.flatnonzero(~open_pair)
     customer, rep = problem.pair_customer[real], problem.pair_rep[real]
-    price = problem.pair_cost[real][:, None] + _balance_slots(problem, real, fixed)
-    fits = _fits_slots(problem, real, fixed)
+    slots = slot_count(size, rep)
+    price = problem.pair_cost[real][:, None] + _balance_slots(problem, real, fixed, slots)
+    fits = _fits_slots(problem, real, fixed, slots)
     rows = [np.broadcast_to(customer[:, None], price.shape)[fits],
             problem.pair_customer[penalty_pair]]  # fmt: skip
-    cols = [(rep[:, None] * SLOTS + np.arange(SLOTS))[fits], problem.m * SLOTS + rows[1]]
+    cols = [(rep[:, None] * slots + np.arange(slots))[fits], problem.m * slots + rows[1]]
     vals = [price[fits], problem.pair_cost[penalty_pair]]
     row, col, val = (np.concatenate(v) for v in (rows, cols, vals))
     # weights >= 1: a shift by a constant leaves the matching (one slot per account) as it is
-    shape = (size, problem.m * SLOTS + size)
+    shape = (size, problem.m * slots + size)
     graph = sp.csr_matrix((val - val.min() + 1.0, (row, col)), shape=shape)
     matched_row, matched_col = min_weight_full_bipartite_matching(graph)
-    slot_rep = np.where(matched_col >= problem.m * SLOTS, unplaced, matched_col // SLOTS)
+    slot_rep = np.where(matched_col >= problem.m * slots, unplaced, matched_col // slots)
     choice = np.full(size, unplaced)
     choice[matched_row] = slot_rep
     plan = _within_ceilings(problem, choice, size)
@@ -90,12 +92,18 @@ def matched(problem: Problem, size: int, cost, seconds: float = 1.0) -> EngineRe
     )  # fmt: skip
 
 
-def _balance_slots(problem: Problem, real: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+def slot_count(size: int, rep: np.ndarray) -> int:
+    """Slots per rep for ``size`` accounts whose candidate pairs go to the reps ``rep``."""
+    reps = max(len(np.unique(rep)), 1)
+    return max(SLOTS, -(-size // reps) + 2)
+
+
+def _balance_slots(problem: Problem, real: np.ndarray, fixed: np.ndarray, slots: int) -> np.ndarray:
     """Per pair of ``real`` and slot: what the account adds to the balance term in that
     slot (zeros without a balance term)."""
     bal = problem.balance
     if bal is None:
-        return np.zeros((len(real), SLOTS))
+        return np.zeros((len(real), slots))
     load = problem.pair_load
     standing = np.bincount(problem.pair_rep[fixed], weights=load[fixed], minlength=problem.m)
     customer = problem.pair_customer[real]
@@ -105,22 +113,22 @@ def _balance_slots(problem: Problem, real: np.ndarray, fixed: np.ndarray) -> np.
     room = bal.shares * (standing.sum() + batch_load) - standing
     mean = batch_load / max(len(cheapest), 1)
     rep = problem.pair_rep[real]
-    before = np.arange(SLOTS) * mean
+    before = np.arange(slots) * mean
     gap = room[rep][:, None]
     added = np.abs(before + load[real][:, None] - gap) - np.abs(before - gap)
     return bal.weight * np.where(bal.active[rep], 1.0, 0.0)[:, None] * added
 
 
-def _fits_slots(problem: Problem, real: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+def _fits_slots(problem: Problem, real: np.ndarray, fixed: np.ndarray, slots: int) -> np.ndarray:
     """Per pair of ``real`` and slot: whether the account fits every ceiling of its rep
     with the slots before it holding accounts of the batch's mean coefficient."""
-    fits = np.ones((len(real), SLOTS), dtype=bool)
+    fits = np.ones((len(real), slots), dtype=bool)
     for block in problem.blocks:
         row = block.row[real]
         inside = row >= 0
         room = block.upper - block.usage(fixed)
         mean = float(block.coeff[real][inside].mean()) if inside.any() else 0.0
-        need = block.coeff[real][:, None] + np.arange(SLOTS) * mean
+        need = block.coeff[real][:, None] + np.arange(slots) * mean
         left = np.where(inside, room[np.maximum(row, 0)], np.inf)[:, None]
         fits &= need <= left + TOLERANCE
     return fits
