@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from solver.errors import InputError, InputIssue
@@ -252,6 +253,7 @@ def _umask() -> int:
 
 
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FIRST = frozenset(FORMULA_LEADERS) | {"'"}
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -264,7 +266,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             values = out[column]
-            mask = values.map(lambda v: isinstance(v, str) and _formula_like(v))
+            # a formula-like cell starts with a leader or a quote: the rest is not looked at
+            cells = values.tolist()
+            mask = np.fromiter(
+                (isinstance(v, str) and v[:1] in _FIRST and _formula_like(v) for v in cells),
+                dtype=bool, count=len(cells),
+            )  # fmt: skip
             if mask.any():
                 out[column] = values.where(~mask, "'" + values.astype(str))
     return out

@@ -53,12 +53,16 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype=object)
     values = frame[column]
-    out = values.astype(object).where(values.notna(), "")
-    return out.map(lambda v: cell_text(v).strip()).astype(object)
+    cells = values.astype(object).where(values.notna(), "").tolist()
+    # a str cell is its own text (cell_text(v) == v); the rest as typed
+    text = [v.strip() if type(v) is str else cell_text(v).strip() for v in cells]
+    return pd.Series(text, index=frame.index, dtype=object)
 
 
 def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -> pd.Series:
     """Parse a numeric column; blanks are NaN (an issue when required), junk is an issue."""
+    if column in frame.columns and frame[column].dtype.kind in "iuf":  # numbers already
+        return _numbers(col, frame[column].astype(float) + 0.0, column, required)  # -0 is 0
     text = _text(frame, column)
     if col.table.decimal != ".":  # decimal comma: "12,5" -> "12.5"; "1.234,5" stays junk
         text = text.str.replace(col.table.decimal, ".", regex=False)
@@ -70,6 +74,15 @@ def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -
     col.add(column, "must be a finite number", ~finite)
     if required:
         col.add(column, "value is required", blank)
+    return parsed.where(np.isfinite(parsed), np.nan)
+
+
+def _numbers(col: _Collector, parsed: pd.Series, column: str, required: bool) -> pd.Series:
+    """:func:`_number` on a column of numbers: NaN is a blank, the rest parses as itself."""
+    values = parsed.to_numpy()
+    col.add(column, "must be a finite number", np.isinf(values))
+    if required:
+        col.add(column, "value is required", np.isnan(values))
     return parsed.where(np.isfinite(parsed), np.nan)
 
 
