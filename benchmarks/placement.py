@@ -11,8 +11,11 @@ more accounts of the same kind; the standing plan is solved once (``--plan-time-
 and cached under ``benchmarks/instances/``. Speed: ``StandingBook.from_folder`` (reading
 the plan), ``place`` in the API with the book in memory (the batch's own engines and the
 whole call, which also builds the combined plan), the full rebuild of the combined plan
-beside the incremental one in the same process, and ``territory assign`` end to end in a
-fresh process. Quality (``--quality``): the batch's objective against the full re-solve
+beside the incremental one in the same process (wall and CPU seconds; the tables of a
+placement's plan are built when first read, timed apart), and ``territory assign`` end to
+end in a fresh process. It names the ``solver`` it runs, so two checkouts can run it back
+to back (``PYTHONPATH`` naming the other checkout's ``solver`` first). Quality
+(``--quality``): the batch's objective against the full re-solve
 with every standing account locked (exact answer) and against two routers on the same
 room: nearest rep with room, and round-robin over the eligible reps with room.
 """
@@ -60,43 +63,54 @@ def instance(n: int, m: int, extra: int, seed: int, limit: float) -> tuple[Path,
     return folder, new
 
 
-def timed(fn, repeat: int) -> tuple[list[float], object]:
-    walls, result = [], None
+def timed(fn, repeat: int) -> tuple[list[float], list[float], object]:
+    """Wall and CPU seconds of ``repeat`` calls of ``fn`` (CPU: this process's), and the
+    last result."""
+    walls, cpus, result = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = fn()
         walls.append(time.perf_counter() - start)
-    return walls, result
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus, result
 
 
-def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int) -> None:
+def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int, limit: float | None):
     """Side by side in one process: the full rebuild of the combined plan (the reference
     path) and the incremental one, on the same book in memory; then the CLI."""
-    walls, book = timed(lambda: StandingBook.from_folder(folder / "plan"), 1)
+    print(f"solver from {Path(solver.__file__).parent}")
+    walls, _, book = timed(lambda: StandingBook.from_folder(folder / "plan"), 1)
     print(f"read the plan (StandingBook.from_folder): {walls[0]:.2f} s, {book.n:,} accounts")
-    walls, _ = timed(lambda: place(book, new.head(1)), 1)
+    walls, _, _ = timed(lambda: place(book, new.head(1)), 1)
     print(f"first placement on the book (prepares its standing parts): {walls[0]:.2f} s")
-    print("| new accounts | path | batch engines s | place() s (median) | file bytes s | gap |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| new accounts | path | batch engines s | place() s (median) | place() CPU s "
+          "(median) | tables s | file bytes s | batch engines | gap |")  # fmt: skip
+    print("|---:|---|---:|---:|---:|---:|---:|---|---:|")
     for k in sizes:
         for name, rebuild in (("full rebuild", True), ("incremental", False)):
-            walls, result = timed(lambda k=k, r=rebuild: place(book, new.head(k), rebuild=r),
-                                  repeat)  # fmt: skip
-            written, _ = timed(result.file_bytes, 1)
-            gap = result.batch.gap
+            walls, cpus, result = timed(
+                lambda k=k, r=rebuild: place(book, new.head(k), rebuild=r, time_limit_s=limit),
+                repeat,
+            )
+            tables, _, _ = timed(lambda r=result: r.plan.assignments, 1)  # built if deferred
+            written, _, _ = timed(result.file_bytes, 1)
+            b = result.batch
+            gap = "n/a" if b.gap is None else f"{b.gap:.3%}"
             print(
-                f"| {k:,} | {name} | {result.batch.wall_s:.3f} | {statistics.median(walls):.3f} "
-                f"| {written[0]:.2f} | {'n/a' if gap is None else f'{gap:.3%}'} |"
+                f"| {k:,} | {name} | {b.wall_s:.3f} | {statistics.median(walls):.3f} | "
+                f"{statistics.median(cpus):.3f} | {tables[0]:.2f} | {written[0]:.2f} | "
+                f"{b.engine} | {gap} |"
             )
     print("| new accounts | CLI s (end to end) | exit |")
     print("|---:|---:|---:|")
     for k in sizes:
         path = folder / f"new-{k}.csv"
         new.head(k).to_csv(path, index=False)
+        extra = [] if limit is None else ["--time-limit", str(limit)]
         start = time.perf_counter()
         cli = subprocess.run(
             [sys.executable, "-m", "solver", "assign", "--plan", str(folder / "plan"),
-             "--new", str(path), "--out", str(folder / f"out-{k}"), "--quiet"],
+             "--new", str(path), "--out", str(folder / f"out-{k}"), "--quiet", *extra],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         cli_s = time.perf_counter() - start
@@ -108,22 +122,20 @@ def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int) -> Non
     print(f"starting the command (imports alone): {time.perf_counter() - start:.1f} s")
 
 
-def batch_gaps(folder: Path, new: pd.DataFrame, sizes: list[int], limit: float) -> None:
-    """The batch's objective, bound and gap with and without the greedy fallback plan (the
-    engines alone, as before it), side by side on the same book in one process."""
-    from solver.placement import batch
-
+def batch_gaps(folder: Path, new: pd.DataFrame, sizes: list[int], limits: list[float]) -> None:
+    """The batch's objective, bound and gap under each time limit, on the same book in one
+    process."""
     book = StandingBook.from_folder(folder / "plan")
-    with_fallback = batch.greedy
-    print("| new accounts | batch plan | objective | bound | gap | batch s |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print(f"solver from {Path(solver.__file__).parent}")
+    print("| new accounts | time limit s | objective | bound | gap | batch s | engines | plan by |")
+    print("|---:|---:|---:|---:|---:|---:|---|---|")
     for k in sizes:
-        for name, fallback in (("engines only", lambda *_: None), ("with greedy", with_fallback)):
-            batch.greedy = fallback
-            b = place(book, new.head(k), time_limit_s=limit).batch
-            print(f"| {k:,} | {name} | {b.objective:,.1f} | {b.bound:,.1f} | {b.gap:.2%} | "
-                  f"{b.wall_s:.1f} |")  # fmt: skip
-    batch.greedy = with_fallback
+        for seconds in limits:
+            b = place(book, new.head(k), time_limit_s=seconds).batch
+            bound = "n/a" if b.bound is None else f"{b.bound:,.1f}"
+            gap = "n/a" if b.gap is None else f"{b.gap:.2%}"
+            print(f"| {k:,} | {seconds:g} | {b.objective:,.1f} | {bound} | {gap} | "
+                  f"{b.wall_s:.1f} | {b.engine} | {b.note.split(';')[0]} |")  # fmt: skip
 
 
 def routers(layout, order: np.ndarray) -> dict[str, tuple[np.ndarray, int]]:
@@ -206,8 +218,11 @@ def main() -> None:
     parser.add_argument("--plan-time-limit", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quality", action="store_true")
-    parser.add_argument("--gaps", action="store_true", help="batch gap with and without the "
-                        "greedy fallback plan")  # fmt: skip
+    parser.add_argument("--gaps", action="store_true", help="batch gaps under each of "
+                        "--gap-limits")  # fmt: skip
+    parser.add_argument("--gap-limits", default="2,10", help="batch time limits, s, for --gaps")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="batch time limit of the speed runs, s")  # fmt: skip
     parser.add_argument("--resolve-time-limit", type=float, default=120.0)
     parser.add_argument("--place-time-limit", type=float, default=10.0)
     args = parser.parse_args()
@@ -216,9 +231,9 @@ def main() -> None:
     if args.quality:
         quality(folder, new, max(sizes), args.resolve_time_limit, args.place_time_limit)
     elif args.gaps:
-        batch_gaps(folder, new, sizes, args.place_time_limit)
+        batch_gaps(folder, new, sizes, [float(x) for x in args.gap_limits.split(",")])
     else:
-        speed(folder, new, sizes, args.repeat)
+        speed(folder, new, sizes, args.repeat, args.time_limit)
 
 
 if __name__ == "__main__":

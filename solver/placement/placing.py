@@ -34,7 +34,7 @@ from solver.scenario import Scenario, as_scenario
 from solver.version import __version__
 
 #: seconds the batch engines may take unless told otherwise
-DEFAULT_TIME_LIMIT_S = 10.0
+DEFAULT_TIME_LIMIT_S = 2.0
 
 NewAccounts = pd.DataFrame | str | Path
 UNPLACED_COLUMNS = ("customer_id", "rule", "reason", "free_room")
