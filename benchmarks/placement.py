@@ -23,6 +23,7 @@ room: nearest rep with room, and round-robin over the eligible reps with room.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,8 +80,9 @@ def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int, limit:
     """Side by side in one process: the full rebuild of the combined plan (the reference
     path) and the incremental one, on the same book in memory; then the CLI."""
     print(f"solver from {Path(solver.__file__).parent}")
-    walls, _, book = timed(lambda: StandingBook.from_folder(folder / "plan"), 1)
-    print(f"read the plan (StandingBook.from_folder): {walls[0]:.2f} s, {book.n:,} accounts")
+    walls, cpus, book = timed(lambda: StandingBook.from_folder(folder / "plan"), 1)
+    print(f"read the plan (StandingBook.from_folder): {walls[0]:.2f} s (CPU {cpus[0]:.2f} s), "
+          f"{book.n:,} accounts")  # fmt: skip
     walls, _, _ = timed(lambda: place(book, new.head(1)), 1)
     print(f"first placement on the book (prepares its standing parts): {walls[0]:.2f} s")
     print("| new accounts | path | batch engines s | place() s (median) | place() CPU s "
@@ -101,25 +103,31 @@ def speed(folder: Path, new: pd.DataFrame, sizes: list[int], repeat: int, limit:
                 f"{statistics.median(cpus):.3f} | {tables[0]:.2f} | {written[0]:.2f} | "
                 f"{b.engine} | {gap} |"
             )
-    print("| new accounts | CLI s (end to end) | exit |")
-    print("|---:|---:|---:|")
+    print("| new accounts | CLI s (end to end) | CLI CPU s | exit |")
+    print("|---:|---:|---:|---:|")
     for k in sizes:
         path = folder / f"new-{k}.csv"
         new.head(k).to_csv(path, index=False)
         extra = [] if limit is None else ["--time-limit", str(limit)]
-        start = time.perf_counter()
+        start, child = time.perf_counter(), _child_cpu()
         cli = subprocess.run(
             [sys.executable, "-m", "solver", "assign", "--plan", str(folder / "plan"),
              "--new", str(path), "--out", str(folder / f"out-{k}"), "--quiet", *extra],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
-        cli_s = time.perf_counter() - start
+        cli_s, cli_cpu = time.perf_counter() - start, _child_cpu() - child
         if cli.returncode not in (0, 10):
             print(cli.stderr)
-        print(f"| {k:,} | {cli_s:.1f} | {cli.returncode} |")
+        print(f"| {k:,} | {cli_s:.1f} | {cli_cpu:.1f} | {cli.returncode} |")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import solver.cli.main"], check=True)
     print(f"starting the command (imports alone): {time.perf_counter() - start:.1f} s")
+
+
+def _child_cpu() -> float:
+    """CPU seconds (user and system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def batch_gaps(folder: Path, new: pd.DataFrame, sizes: list[int], limits: list[float]) -> None:

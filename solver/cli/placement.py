@@ -93,7 +93,7 @@ def assign(
         ),
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="seconds for the batch (default 2)")
+        float | None, typer.Option("--time-limit", help="seconds for the batch (default 1.5)")
     ] = None,
     record: Annotated[bool, typer.Option("--record", help="record the result as a run")] = False,
     label: Annotated[str | None, typer.Option("--label", help="label of the recorded run")] = None,

@@ -30,11 +30,12 @@ from solver.placement.movable import movable_accounts
 from solver.placement.standing import UNASSIGNED_FILE, StandingBook
 from solver.placement.unplaced import Unplaced, describe_unplaced
 from solver.plan import Plan, build_plan, rules_in_force
+from solver.reasons import reasons
 from solver.scenario import Scenario, as_scenario
 from solver.version import __version__
 
 #: seconds the batch engines may take unless told otherwise
-DEFAULT_TIME_LIMIT_S = 2.0
+DEFAULT_TIME_LIMIT_S = 1.5
 
 NewAccounts = pd.DataFrame | str | Path
 UNPLACED_COLUMNS = ("customer_id", "rule", "reason", "free_room")
@@ -59,6 +60,22 @@ class Placement:
     def placed(self) -> int:
         """New accounts placed."""
         return len(set(self.new_ids) - {u.customer_id for u in self.unplaced})
+
+    def new_rows(self) -> pd.DataFrame:
+        """The new accounts placed, as their rows of the plan's assignments table read:
+        customer_id, rep_id, reason; without building the whole table (what a router
+        asks of a placement onto a large book)."""
+        problem, rep = self.plan.problem, self.plan.rep_index
+        ids = problem.customers["customer_id"]
+        index = np.flatnonzero(ids.isin(set(self.new_ids)).to_numpy())
+        why = reasons(problem, rep, problem.pair_index(rep), index)[index]
+        return pd.DataFrame(
+            {
+                "customer_id": ids.to_numpy()[index],
+                "rep_id": problem.rep_ids[rep[index]],
+                "reason": why,
+            }
+        )
 
     def unplaced_table(self) -> pd.DataFrame:
         """One row per unplaced account: customer_id, rule, reason, free_room, then its

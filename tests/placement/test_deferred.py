@@ -52,3 +52,14 @@ def test_a_deferred_plan_pickles_and_replaces_as_a_plan(tmp_path):
     assert relabelled.certificate.engine == "x"
     pd.testing.assert_frame_equal(relabelled.assignments, fresh.assignments)
     assert "5 reps" in repr(relabelled)
+
+
+def test_the_new_rows_are_the_tables_rows_without_building_it(tmp_path):
+    placement = _placed(tmp_path)
+    rows = placement.new_rows()
+    assert not placement.plan.built
+    assert sorted(rows["customer_id"]) == sorted(placement.new_ids)
+    table = placement.plan.assignments.set_index("customer_id")
+    for row in rows.itertuples():
+        assert table.loc[row.customer_id, "rep_id"] == row.rep_id
+        assert table.loc[row.customer_id, "reason"] == row.reason
