@@ -16,9 +16,11 @@ Built from the combined problem (:mod:`solver.placement.layout`) as a plain engi
 Objective of the batch (cost points, min): sum of the separable costs of its pairs plus
 the balance cost of the combined book, w x sum_active |L_j - s_j x sum_k L_k|, plus
 ``penalty`` per unplaced account. It equals the combined plan's objective less the fixed
-separable costs of the standing accounts. The LP relaxation (HiGHS) gives its bound and
-start, CP-SAT and the neighbourhood search its plan, HiGHS branch-and-bound a better
-bound, each through the engine registry (:func:`solve_batch`).
+separable costs of the standing accounts. A first plan (the matching plan or the greedy
+one) and the balance term's dual give a plan and a bound without an engine; while they
+are further apart than the gap tolerance, the LP relaxation (HiGHS) gives a bound and a
+start, CP-SAT and the neighbourhood search a plan, HiGHS branch-and-bound a better bound,
+each through the engine registry (:func:`solve_batch`).
 """
 
 from __future__ import annotations
