@@ -37,6 +37,7 @@ from solver.errors import InfeasibleError, NoSolutionError, SolverError
 from solver.interrupt import StopRequest
 from solver.models.base import EngineResult, ModelInfeasible
 from solver.models.engine import Budget, Context
+from solver.models.moves import descend
 from solver.models.stopping import gap
 from solver.objectives.bands import SoftBand
 from solver.objectives.bands import costs as soft_costs
@@ -337,7 +338,8 @@ def solve_batch(
     if fallback is not None:  # a bound in a fraction of a second, often as good as the LP's
         runs.append(balance_bound(problem, objective(fallback.rep), tolerance))
     best, bound = _best(runs, objective)
-    if best is None or not _within(objective(best.rep), bound, tolerance):
+    left = _left(time_limit_s, started, 0.0)
+    if best is None or (not _within(objective(best.rep), bound, tolerance) and left >= ENGINE_S):
         try:
             lp_budget = ctx.with_budget(_left(time_limit_s, started, MIN_STAGE_S))
             runs.insert(0, engine(BOUND_ENGINE).run(problem, None, lp_budget))
@@ -346,7 +348,7 @@ def solve_batch(
         ctx = dataclasses.replace(ctx, relaxation=runs[0].relaxation)
         best, bound = _best(runs, objective)
     left = _left(time_limit_s, started, 0.0)
-    if best is None or (not _within(objective(best.rep), bound, tolerance) and left > MIN_STAGE_S):
+    if best is None or (not _within(objective(best.rep), bound, tolerance) and left >= ENGINE_S):
         try:
             share = ctx.with_budget(min(max(CPSAT_SHARE * time_limit_s, 0.5), max(left, 0.5)))
             runs.append(engine(PLAN_ENGINE).run(problem, None if best is None else best.rep,
@@ -376,10 +378,18 @@ def solve_batch(
     if (
         best is None
         or best.engine == BOUND_ENGINE
-        or (not _within(objective(best.rep), bound, tolerance) and left > MIN_STAGE_S)
+        or (not _within(objective(best.rep), bound, tolerance) and left >= ENGINE_S)
     ):
         start = best.rep if best is not None else None
         runs.append(engine(PROOF_ENGINE).run(problem, start, ctx.with_budget(max(left, 1.0))))
+        best, bound = _best(runs, objective)
+    left = _left(time_limit_s, started, 0.0)
+    if (
+        best is not None
+        and not _within(objective(best.rep), bound, tolerance)
+        and left > MIN_STAGE_S
+    ):
+        runs.append(_descended(problem, best, objective, started + time_limit_s))
         best, bound = _best(runs, objective)
     if best is None:
         short = _short_floors(model)[1:]
@@ -423,12 +433,23 @@ def _result(
     )
 
 
-#: seconds a search or proof stage needs at least to be worth starting
+#: seconds a search stage needs at least to be worth starting
 MIN_STAGE_S = 0.2
+#: seconds an engine that builds its model first (LP, CP-SAT, branch-and-bound) needs at
+#: least on a large batch; with less left the plan's exact moves use the time instead
+ENGINE_S = 1.0
 #: share of the time limit CP-SAT gets on the whole batch; share kept for the proof
 CPSAT_SHARE, PROOF_SHARE = 0.25, 0.2
 #: share of the time limit the greedy fallback plan is improved for
 FALLBACK_SHARE = 0.2
+
+
+def _descended(problem: Problem, best: EngineResult, objective, deadline: float) -> EngineResult:
+    """The best plan improved by exact shifts and swaps until ``deadline``."""
+    started = time.perf_counter()
+    rep, moves = descend(problem, best.rep, deadline=deadline)
+    note = f"{moves} improving moves from the {best.engine} plan, {objective(rep):,.1f}"
+    return EngineResult(rep, "feasible", "moves", time.perf_counter() - started, note=note)
 
 
 def _within(cost: float, bound: tuple[float, str] | None, tolerance: float) -> bool:
