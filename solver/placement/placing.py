@@ -68,7 +68,7 @@ class Placement:
         problem, rep = self.plan.problem, self.plan.rep_index
         ids = problem.customers["customer_id"]
         index = np.flatnonzero(ids.isin(set(self.new_ids)).to_numpy())
-        why = reasons(problem, rep, problem.pair_index(rep), index)[index]
+        why = reasons(problem, rep, problem.pair_index(rep), index)  # for those rows
         return pd.DataFrame(
             {
                 "customer_id": ids.to_numpy()[index],
