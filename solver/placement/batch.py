@@ -312,8 +312,10 @@ def solve_batch(
     than ``tolerance`` from the bound and time is left: the LP relaxation (bound, rounded
     start) on what is left, CP-SAT on the whole batch for a quarter of the time (solves
     small batches), the neighbourhood search from the best plan when CP-SAT did not
-    finish, then HiGHS branch-and-bound for a better bound (or a plan) with the rest. The
-    bound is the best any of them proved."""
+    finish, then HiGHS branch-and-bound for a better bound (or a plan) with the rest; an
+    engine that builds its model first starts only with ``ENGINE_S`` left, and what is
+    left at the end goes to exact moves on the best plan. The bound is the best any of
+    them proved."""
     started = time.perf_counter()
     problem = model.problem
     if model.size == 0:
