@@ -12,7 +12,8 @@ the km saved against round trips are printed as a Markdown table.
     python -m benchmarks.routes --instance sample --rounds --time-limits 0.5
 
 ``--rounds`` instead solves the instance with ``travel_model = "routes"`` (PyVRP
-``--time-limits``' first value per rep) and prints each round: objective, workload Gini,
+``--time-limits``' first value per rep; ``--anchor`` sets ``travel.route_anchor``) and
+prints each round: objective, workload Gini,
 round-trip travel km, mean route share, the largest change of a share, wall time; round 0
 is the star plan.
 """
@@ -96,16 +97,19 @@ def summary_row(label: str, limit: float, summary: pd.DataFrame, wall: float) ->
     }
 
 
-def rounds(name: str, seed: int, limit: float, route_limit: float) -> list[dict]:
-    """Solve with travel_model = "routes"; the certificate's rounds, plus moves per round."""
+def rounds(
+    name: str, seed: int, limit: float, route_limit: float, anchor: float | None = None
+) -> list[dict]:
+    """Solve with travel_model = "routes" (``anchor``: travel.route_anchor, default the
+    scenario's); the certificate's rounds, plus moves per round."""
     import solver
 
     folder = instance_folder(name, seed)
+    travel: dict = {"route_time_limit_s": route_limit}
+    if anchor is not None:
+        travel["route_anchor"] = anchor
     scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(
-        time_limit_s=limit,
-        travel_model="routes",
-        travel={"route_time_limit_s": route_limit},
-        **PINNED_OBJECTIVE,
+        time_limit_s=limit, travel_model="routes", travel=travel, **PINNED_OBJECTIVE
     )
     start = time.perf_counter()
     plan = solver.solve(folder / "customers.csv", folder / "reps.csv", scenario)
@@ -135,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours-per-day", type=float, default=8.0)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--rounds", action="store_true", help='travel_model = "routes" rounds')
+    parser.add_argument("--anchor", type=float, default=None, help="travel.route_anchor")
     parser.add_argument(
         "--engine",
         default=None,
@@ -146,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.rounds:
         limit = float(args.time_limits.split(",")[0])
-        print(markdown(rounds(args.instance, args.seed, args.solve_limit, limit)))
+        found = rounds(args.instance, args.seed, args.solve_limit, limit, args.anchor)
+        print(markdown(found))
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         return 0
     with tempfile.TemporaryDirectory() as scratch:

@@ -83,7 +83,9 @@ class Travel(_Frozen):
     ``route_share`` (per rep id, 0..1): the share of its round-trip travel time a rep's
     workload counts, routed km / round-trip km of its routes (set by ``travel_model =
     "routes"``; absent reps count 1). ``hours_per_day`` and ``route_time_limit_s`` (PyVRP
-    seconds per rep) are how those rounds route; ``route_rounds`` caps their number.
+    seconds per rep) are how those rounds route; ``route_rounds`` caps their number;
+    ``route_anchor`` is what each re-solve charges, in cost points, per account it moves
+    away from the previous round's rep (0: no charge).
     """
 
     road_factor: float = Field(1.3, ge=1.0, le=5.0, allow_inf_nan=False, strict=True)
@@ -95,6 +97,7 @@ class Travel(_Frozen):
     hours_per_day: float = Field(8.0, gt=0, le=24, allow_inf_nan=False)
     route_time_limit_s: float = Field(1.0, gt=0, le=3600, allow_inf_nan=False)
     route_rounds: int = Field(3, ge=1, le=20, strict=True)
+    route_anchor: float = Field(60.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
 
     @field_validator("route_share", mode="before")
     @classmethod

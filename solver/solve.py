@@ -57,9 +57,12 @@ def solve_problem(
     seed: int | None = None,
     progress: ProgressFactory | None = None,
     params: Params | None = None,
+    start: np.ndarray | None = None,
 ) -> Plan:
     """Solve a built problem; arguments override the scenario's settings, ``params`` the
-    portfolio's tuning (:class:`solver.models.auto.Params`).
+    portfolio's tuning (:class:`solver.models.auto.Params`). ``start`` (a rep index per
+    customer) is a plan to search from when it costs no more than the LP-rounded one
+    (repaired first where it breaks a hard rule).
 
     A first Ctrl-C (SIGINT) or SIGTERM during the solve stops the search and returns the
     best plan found so far, its certificate marked ``interrupted`` (StoppedError when there
@@ -78,7 +81,9 @@ def solve_problem(
     )  # fmt: skip
     with stop_on_signals(StopRequest()) as stop:
         objective = lambda rep: evaluate(problem, rep).total  # noqa: E731
-        run = PortfolioRun(problem, portfolio, params, limit, seed, progress, stop, objective)
+        run = PortfolioRun(
+            problem, portfolio, params, limit, seed, progress, stop, objective, start
+        )
         result, note = _plan_or_why_not(run, run.execute())
         plan = build_plan(problem, result.rep, _certificate(run, result, note))
     _assert_valid(problem, plan)

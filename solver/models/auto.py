@@ -43,6 +43,7 @@ from solver.models.lagrangian import LagrangianBound
 from solver.models.names import AUTO, CPSAT, FLOW, HIGHS, LAGRANGIAN, LNS, LP, MILP
 from solver.models.registry import ENGINES
 from solver.models.stopping import GAP_REACHED, STALLED, SearchMonitor, StopRules
+from solver.models.warmstart import repair
 from solver.plan import evaluate
 from solver.problem import Problem
 
@@ -181,8 +182,10 @@ class PortfolioRun:
         progress: ProgressFactory | None,
         stop: StopRequest,
         objective: Callable[[np.ndarray], float],
+        start: np.ndarray | None = None,
     ) -> None:
         self.problem, self.portfolio, self.params = problem, portfolio, params
+        self.start = start  # a plan the caller already has (rep index per customer)
         self.limit, self.seed, self.progress, self.stop = limit, seed, progress, stop
         self.objective = objective
         self.scn = problem.scenario
@@ -205,9 +208,9 @@ class PortfolioRun:
         result, searched = None, False
         try:
             self.bound = self._run_bound()
-            self.hint = self.bound.rep
+            self.hint, source = self._first_plan(self.bound.rep)
             if self.pool is not None and self.hint is not None:
-                self.pool.offer(self.hint, "LP rounding")
+                self.pool.offer(self.hint, source)
             if not self.search_stop.is_set():
                 self.monitor = SearchMonitor(self.stop_rules(), self.lower_bound, self.search_stop)
                 with self.monitor:
@@ -222,6 +225,20 @@ class PortfolioRun:
             run_on = searched and not self.search_stop.is_set() and not complete
             self.outcome = self._beside.finish(run_on) if self._beside is not None else None
         return self._merge(result) if self.pool is not None else result
+
+    def _first_plan(self, rounded: np.ndarray | None) -> tuple[np.ndarray | None, str]:
+        """The plan the stages start from, and what it is: the LP-rounded plan, or the
+        caller's start (repaired to keep every hard row, when it does not) if that costs
+        no more."""
+        given = None
+        if self.start is not None:
+            deadline = self.started + self.limit if not self.scn.deterministic else None
+            given = repair(self.problem, np.asarray(self.start), deadline)
+        if given is None:
+            return rounded, "LP rounding"
+        if rounded is not None and self.objective(rounded) < self.objective(given):
+            return rounded, "LP rounding"
+        return given, "start plan"
 
     def _exact_proof(self, result: EngineResult | None) -> EngineResult | None:
         """On a small model whose search proved only its rounded model optimal: HiGHS MIP

@@ -6,13 +6,22 @@ account's travel hours for a rep are its round trips x that rep's share, i.e. th
 routed drive time shared over its accounts in proportion to their round trips; a rep
 not routed yet (no visits) keeps 1. The travel term of the objective stays the round-trip km.
 
-What keeps the rounds from chasing the router's run-to-run noise:
+Each round takes every routed rep's measured share. What keeps the rounds from chasing
+the search's restarts and the router's run-to-run noise:
 
+- round 1 is solved afresh (round 0's shares, the star's 1, said nothing about routes);
+  each later re-solve starts from the previous round's plan and charges
+  ``travel.route_anchor`` cost points per account it moves away from that plan's rep (the
+  term ``round_anchor``, in the objective's units: 60 by default, a continuity weight's
+  worth per account), so it moves an account only where the changed shares make the move
+  worth that much. A fresh solve starts from a new LP rounding: one rep's share changed
+  by 0.01 moved 16 accounts of 30 reps on the 10,000 x 100 benchmark (benchmarks/RESULTS.md,
+  "Anchored route rounds"). The charge only steers the search: the returned plan's
+  objective and terms are those of the scenario, without it, and as the anchored model's
+  bound is no bound of that objective the certificate of a re-solved plan has none;
 - a book (a rep's accounts with their visits and on-site hours, its base and days) is
   routed once: its share is kept for the later rounds, so a book that did not change
   measures exactly as before and only reps whose book changed are routed again;
-- a rep whose book is the one of the previous round takes its measured share as it is; a
-  changed book swings, so it takes the damped share ``s + DAMPING x (measured - s)``;
 - the rounds end when every rep's measured share is within :data:`STABLE` of the share its
   workload counted ("stable"), or when no rep's workload miscounts its routed travel by
   more than :data:`SETTLED_CAPACITY` of its capacity hours, ``|measured - used| x its
@@ -34,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from solver.export.plan_files import read_plan
-from solver.plan import Plan, plan_folder
+from solver.plan import Plan, build_plan, plan_folder
 from solver.problem import Problem
 from solver.routes.inputs import RepVisits, RoutesInput, routes_input
 from solver.routes.rep import Settings
@@ -44,9 +53,10 @@ from solver.scenario import Scenario
 STABLE = 0.02  # largest gap between a rep's measured and counted share that is stable
 #: largest miscount of a rep's routed travel (hours) that is settled, per capacity hour
 SETTLED_CAPACITY = 0.01
-DAMPING = 0.5  # share of the measured change a changed book passes on to the next round
 #: PyVRP iterations per rep in deterministic runs (about 0.5 s for a 355-visit rep)
 DETERMINISTIC_ITERATIONS = 200
+#: the objective term of a re-solve that charges each account moved off its previous rep
+ANCHOR = "round_anchor"
 
 Book = tuple  # what identifies a rep's routing task (see book_key)
 
@@ -89,13 +99,16 @@ def solve_with_routes(
     travel = scenario.travel
     shares: dict[str, float] = travel.shares
     known: dict[Book, Measured] = {}  # every book routed so far
-    books: dict[str, Book] = {}  # each rep's book in the previous round
     rounds: list[dict] = []
     plan, owners, stop = None, None, ""
     for round_no in range(travel.route_rounds + 1):
         start = time.perf_counter()
         current = scenario.replace(travel={"route_share": shares})
-        plan = solve_problem(Problem.build(customers, reps, current), progress=progress)
+        problem = Problem.build(customers, reps, current)
+        if round_no < 2:  # round 0's shares (the star's 1) said nothing about routes
+            plan = solve_problem(problem, progress=progress)
+        else:
+            plan = _resolve(problem, plan.rep_index, travel.route_anchor, solve_problem, progress)
         if plan.certificate.get("interrupted"):
             stop = f"interrupted in round {round_no}; the plan is that round's"
             break
@@ -125,11 +138,47 @@ def solve_with_routes(
         if round_no == travel.route_rounds:
             stop = _said("cap", round_no, worst, heaviest)
             break
-        same = {r for r, b in now.items() if books.get(r) == b}
-        shares = {**shares, **_next_shares(shares, measured, same)}
-        books = now
+        shares = {**shares, **{r: m.share for r, m in measured.items()}}
     certificate = plan.certificate.replace(route_rounds=rounds, route_rounds_stop=stop)
     return dataclasses.replace(plan, certificate=certificate)
+
+
+def anchored(problem: Problem, previous: np.ndarray, price: float) -> Problem:
+    """``problem`` with the term :data:`ANCHOR`: ``price`` cost points on every pair whose
+    rep is not the customer's rep in ``previous`` (a rep index per customer)."""
+    leaves = problem.pair_rep != np.asarray(previous)[problem.pair_customer]
+    terms = {**problem.pair_terms, ANCHOR: price * leaves}
+    return dataclasses.replace(problem, pair_terms=terms)
+
+
+def _resolve(
+    problem: Problem,
+    previous: np.ndarray,
+    price: float,
+    solve_problem: Callable[..., Plan],
+    progress: object,
+) -> Plan:
+    """A re-solve from the plan ``previous`` with each account moved off its rep there
+    charged ``price``; the plan returned is evaluated on ``problem`` itself (no charge).
+    Its certificate has no bound (the anchored model's is not one of this objective) and
+    says so; the status is never "optimal" for the same reason."""
+    found = solve_problem(anchored(problem, previous, price), progress=progress, start=previous)
+    cert = found.certificate
+    said = (
+        f"re-solved from the previous round's plan at {price:g} cost points per account "
+        f"moved off its rep there; that anchored model's objective "
+        f"{cert['objective']:,.1f}, bound "
+        + ("none" if cert.bound is None else f"{cert.bound:,.1f} ({cert.bound_source})")
+        + ", not a bound of this plan's objective"
+    )
+    cert = cert.replace(
+        status="feasible" if cert.status == "optimal" else cert.status,
+        bound=None,
+        bound_source="",
+        engine_note="; ".join(x for x in (cert.engine_note, said) if x),
+        stop_reason=f"anchored re-solve: {cert.stop_reason}",
+    )
+    return build_plan(problem, found.rep_index, cert)
 
 
 def book_key(rep: RepVisits) -> Book:
@@ -182,26 +231,6 @@ def _gaps(
     return gaps
 
 
-def _next_shares(
-    used: dict[str, float], measured: dict[str, Measured], same: set[str]
-) -> dict[str, float]:
-    """Next round's shares: the measured share for a rep whose book did not change, and
-    for a rep new to routes (its previous share was the star's 1, which says nothing);
-    ``s + DAMPING x (measured - s)`` for a changed book."""
-    return _damped(
-        {r: s for r, s in used.items() if r not in same},
-        {r: m.share for r, m in measured.items()},
-    )
-
-
-def _damped(used: dict[str, float], measured: dict[str, float]) -> dict[str, float]:
-    """``s + DAMPING x (measured - s)`` per rep in ``used``; the measured share otherwise."""
-    return {
-        rep: share if rep not in used else used[rep] + DAMPING * (share - used[rep])
-        for rep, share in measured.items()
-    }
-
-
 def _moved(before: pd.Series | None, plan: Plan) -> int | None:
     """Accounts whose rep differs from the previous round's plan (None in round 0)."""
     if before is None:
@@ -250,6 +279,7 @@ def _round_row(
         "mean_share": sum(shares) / len(shares) if shares else 1.0,
         "largest_share_change": 0.0 if worst is None else worst.share,
         "largest_miscount_h": 0.0 if heaviest is None else heaviest.hours,
+        "largest_miscount_rep": "" if heaviest is None else heaviest.rep_id,
         "moved_from_previous": moved,
         "rerouted": rerouted,
     }
