@@ -10,12 +10,13 @@ time limit the plan is routed with ``--workers`` processes; one row per rep goes
 the km saved against round trips are printed as a Markdown table.
 
     python -m benchmarks.routes --instance sample --rounds --time-limits 0.5
+    python -m benchmarks.routes --instance 10000x100 --sensitivity --time-limits 0.5
 
 ``--rounds`` instead solves the instance with ``travel_model = "routes"`` (PyVRP
-``--time-limits``' first value per rep; ``--anchor`` sets ``travel.route_anchor``) and
-prints each round: objective, workload Gini,
-round-trip travel km, mean route share, the largest change of a share, wall time; round 0
-is the star plan.
+``--time-limits``' first value per rep; ``--anchor`` and ``--route-rounds`` set
+``travel.route_anchor`` and ``travel.route_rounds``) and prints each round: objective,
+workload Gini, round-trip travel km, mean route share, the largest change of a share,
+wall time; round 0 is the star plan.
 """
 
 from __future__ import annotations
@@ -98,16 +99,23 @@ def summary_row(label: str, limit: float, summary: pd.DataFrame, wall: float) ->
 
 
 def rounds(
-    name: str, seed: int, limit: float, route_limit: float, anchor: float | None = None
+    name: str,
+    seed: int,
+    limit: float,
+    route_limit: float,
+    anchor: float | None = None,
+    cap: int | None = None,
 ) -> list[dict]:
-    """Solve with travel_model = "routes" (``anchor``: travel.route_anchor, default the
-    scenario's); the certificate's rounds, plus moves per round."""
+    """Solve with travel_model = "routes" (``anchor``: travel.route_anchor, ``cap``:
+    travel.route_rounds, default the scenario's); the certificate's rounds."""
     import solver
 
     folder = instance_folder(name, seed)
     travel: dict = {"route_time_limit_s": route_limit}
     if anchor is not None:
         travel["route_anchor"] = anchor
+    if cap is not None:
+        travel["route_rounds"] = cap
     scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(
         time_limit_s=limit, travel_model="routes", travel=travel, **PINNED_OBJECTIVE
     )
@@ -117,6 +125,49 @@ def rounds(
     print(f"rounds ended: {plan.certificate['route_rounds_stop']}")
     return [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}
             for r in plan.certificate["route_rounds"]]  # fmt: skip
+
+
+def sensitivity(name: str, seed: int, limit: float, route_limit: float) -> list[dict]:
+    """How many accounts a fresh solve moves when nothing, or one rep's share, changed:
+    the star plan routed once gives every rep's share; the instance is then solved with
+    those shares, again with the same, and with the share of the rep with the most
+    round-trip km raised by 0.01 and by 0.05. Moves are counted against the first."""
+    import solver
+
+    folder = instance_folder(name, seed)
+    scenario = solver.Scenario.from_toml(folder / "scenario.toml").replace(
+        time_limit_s=limit, **PINNED_OBJECTIVE
+    )
+
+    def solved(label: str, shares: dict[str, float]) -> tuple[solver.Plan, dict]:
+        start = time.perf_counter()
+        scn = scenario.replace(travel={"route_share": shares})
+        plan = solver.solve(folder / "customers.csv", folder / "reps.csv", scn)
+        cert = plan.certificate
+        said = {"solve": label, "wall_s": round(time.perf_counter() - start, 1),
+                "gap": round(cert.gap, 5), "ended": cert["stop_reason"]}  # fmt: skip
+        return plan, said
+
+    star, said = solved("star (every share 1)", {})
+    rows = [said]
+    with tempfile.TemporaryDirectory() as folder_out:
+        star.write(folder_out)
+        summary = solver.routes(folder_out, time_limit_s=route_limit, workers=2).summary()
+    busy = summary[summary["star_km"] > 0]
+    share = (busy["routed_km"] / busy["star_km"]).clip(1e-3, 1.0)
+    shares = dict(zip(busy["rep_id"], share, strict=True))
+    heavy = busy.sort_values("star_km")["rep_id"].iloc[-1]
+    first, said = solved("the star plan's measured shares", shares)
+    owners = first.assignments.set_index("customer_id")["rep_id"]
+    rows.append(said)
+    for label, change in (("the same shares again", 0.0), (f"{heavy} +0.01", 0.01),
+                          (f"{heavy} +0.05", 0.05)):  # fmt: skip
+        plan, said = solved(label, {**shares, heavy: shares[heavy] + change})
+        now = plan.assignments.set_index("customer_id")["rep_id"].reindex(owners.index)
+        differs = owners != now
+        touched = set(owners[differs]) | set(now[differs])
+        rows.append({**said, "moved": int(differs.sum()), "reps_touched": len(touched)})
+    return [{"moved": "", "reps_touched": "", **row} for row in rows]
 
 
 def markdown(rows: list[dict]) -> str:
@@ -139,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours-per-day", type=float, default=8.0)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--rounds", action="store_true", help='travel_model = "routes" rounds')
+    parser.add_argument(
+        "--sensitivity", action="store_true", help="moves of fresh solves after small changes"
+    )
     parser.add_argument("--anchor", type=float, default=None, help="travel.route_anchor")
+    parser.add_argument("--route-rounds", type=int, default=None, help="travel.route_rounds")
     parser.add_argument(
         "--engine",
         default=None,
@@ -149,9 +204,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep the solved plan")
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.sensitivity:
+        limit = float(args.time_limits.split(",")[0])
+        print(markdown(sensitivity(args.instance, args.seed, args.solve_limit, limit)))
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return 0
     if args.rounds:
         limit = float(args.time_limits.split(",")[0])
-        found = rounds(args.instance, args.seed, args.solve_limit, limit, args.anchor)
+        found = rounds(
+            args.instance, args.seed, args.solve_limit, limit, args.anchor, args.route_rounds
+        )
         print(markdown(found))
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         return 0

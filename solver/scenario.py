@@ -96,7 +96,7 @@ class Travel(_Frozen):
     ] = ()
     hours_per_day: float = Field(8.0, gt=0, le=24, allow_inf_nan=False)
     route_time_limit_s: float = Field(1.0, gt=0, le=3600, allow_inf_nan=False)
-    route_rounds: int = Field(3, ge=1, le=20, strict=True)
+    route_rounds: int = Field(5, ge=1, le=20, strict=True)
     route_anchor: float = Field(60.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
 
     @field_validator("route_share", mode="before")

@@ -123,10 +123,10 @@ def print_summary(out: Console, plan: Plan, out_dir: Path) -> None:
     cert = plan.certificate
     gap = "n/a" if cert["gap"] is None else f"{cert['gap']:.3%}"
     stopped = f" (interrupted by {cert['interrupted']})" if cert.get("interrupted") else ""
+    bound = "none" if cert["bound"] is None else f"{cert['bound']:,.1f} ({cert['bound_source']})"
     out.print(
         f"[bold]plan[/] {cert['status']}{stopped} by {cert['engine']} in {cert['wall_s']:.1f} s: "
-        f"objective {cert['objective']:,.1f}, lower bound {cert['bound']:,.1f} "
-        f"({cert['bound_source']}), gap {gap}"
+        f"objective {cert['objective']:,.1f}, lower bound {escape(bound)}, gap {gap}"
     )
     after = plan.metrics["after"]
     before = plan.metrics.get("before") or {}

@@ -176,7 +176,8 @@ def _resolve(
         bound=None,
         bound_source="",
         engine_note="; ".join(x for x in (cert.engine_note, said) if x),
-        stop_reason=f"anchored re-solve: {cert.stop_reason}",
+        stop_reason=f"re-solve anchored to the previous round's plan, on that model: "
+        f"{cert.stop_reason}",
     )
     return build_plan(problem, found.rep_index, cert)
 
@@ -279,7 +280,7 @@ def _round_row(
         "mean_share": sum(shares) / len(shares) if shares else 1.0,
         "largest_share_change": 0.0 if worst is None else worst.share,
         "largest_miscount_h": 0.0 if heaviest is None else heaviest.hours,
-        "largest_miscount_rep": "" if heaviest is None else heaviest.rep_id,
+        "largest_miscount_rep": "" if not heaviest or not heaviest.hours else heaviest.rep_id,
         "moved_from_previous": moved,
         "rerouted": rerouted,
     }
