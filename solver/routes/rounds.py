@@ -15,7 +15,7 @@ the search's restarts and the router's run-to-run noise:
   term ``round_anchor``, in the objective's units: 60 by default, a continuity weight's
   worth per account), so it moves an account only where the changed shares make the move
   worth that much. A fresh solve starts from a new LP rounding: one rep's share changed
-  by 0.01 moved 16 accounts of 30 reps on the 10,000 x 100 benchmark (benchmarks/RESULTS.md,
+  by 0.01 moved 25 accounts of 37 reps on the 10,000 x 100 benchmark (benchmarks/RESULTS.md,
   "Anchored route rounds"). The charge only steers the search: the returned plan's
   objective and terms are those of the scenario, without it, and as the anchored model's
   bound is no bound of that objective the certificate of a re-solved plan has none;
