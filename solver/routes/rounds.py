@@ -105,7 +105,7 @@ def solve_with_routes(
         start = time.perf_counter()
         current = scenario.replace(travel={"route_share": shares})
         problem = Problem.build(customers, reps, current)
-        if round_no < 2:  # round 0's shares (the star's 1) said nothing about routes
+        if round_no < 2:  # round trips, then the first shares measured: both afresh
             plan = solve_problem(problem, progress=progress)
         else:
             plan = _resolve(problem, plan.rep_index, travel.route_anchor, solve_problem, progress)

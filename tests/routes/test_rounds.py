@@ -141,8 +141,8 @@ def test_a_re_solve_moves_an_account_off_its_previous_rep_only_for_more_than_the
 
 
 def three_reps(n: int = 36, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Three reps in a row 40 km apart; each one's accounts from a tight cluster (R0) to a
-    wide spread (R2), so routing saves each a different share and accounts move."""
+    """Three reps in a row 40 km apart, accounts around each from a tight cluster (R0) to
+    a wide spread (R2): routing saves each rep a different share, so accounts move."""
     rng = np.random.default_rng(seed)
     side = np.arange(n) % 3
     spread = np.array([0.03, 0.15, 0.4])[side]
