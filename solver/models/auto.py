@@ -148,6 +148,22 @@ def plan_portfolio(problem: Problem, requested: str, params: Params) -> Portfoli
     return Portfolio(bound, stages, beside, prove_exact=pairs <= params.exact_proof_pairs)
 
 
+def lower_bound(
+    problem: Problem, time_limit_s: float, params: Params | None = None
+) -> EngineResult:
+    """The bound engine of ``problem``'s portfolio run on its own (the LP, or the Lagrangian
+    dual on large models) for ``time_limit_s`` at most: a bound on every plan's cost (min
+    sense, cost points), e.g. for a plan found on a changed model. Raises ModelInfeasible
+    when the LP proves no plan exists."""
+    params = params or Params()
+    name = plan_portfolio(problem, AUTO, params).bound
+    objective = lambda rep: evaluate(problem, rep).total  # noqa: E731
+    ctx = Context(Budget(time_limit_s, problem.scenario.deterministic), objective=objective)
+    if name == LAGRANGIAN:
+        return LagrangianBound(params.deterministic_dual_steps).run(problem, None, ctx)
+    return ENGINES[name].run(problem, None, ctx)
+
+
 def reduced_cost_fixing(
     problem: Problem, relaxation: Relaxation | None, start: np.ndarray | None, objective
 ) -> tuple[Problem, float]:

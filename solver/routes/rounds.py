@@ -17,8 +17,10 @@ the search's restarts and the router's run-to-run noise:
   worth that much. A fresh solve starts from a new LP rounding: one rep's share changed
   by 0.01 moved 25 accounts of 37 reps on the 10,000 x 100 benchmark (benchmarks/RESULTS.md,
   "Anchored route rounds"). The charge only steers the search: the returned plan's
-  objective and terms are those of the scenario, without it, and as the anchored model's
-  bound is no bound of that objective the certificate of a re-solved plan has none;
+  objective and terms are those of the scenario, without it. The anchored model's bound is
+  no bound of that objective, so a re-solved plan's bound is the bound engine's on the
+  round's own model (the LP, or the Lagrangian dual on large models: ``lower_bound`` in
+  :mod:`solver.models.auto`), run for ``Params.dual_share`` of the time limit;
 - a book (a rep's accounts with their visits and on-site hours, its base and days) is
   routed once: its share is kept for the later rounds, so a book that did not change
   measures exactly as before and only reps whose book changed are routed again;
@@ -43,6 +45,8 @@ import numpy as np
 import pandas as pd
 
 from solver.export.plan_files import read_plan
+from solver.models.auto import Params, lower_bound
+from solver.models.base import ModelInfeasible
 from solver.plan import Plan, build_plan, plan_folder
 from solver.problem import Problem
 from solver.routes.inputs import RepVisits, RoutesInput, routes_input
@@ -159,22 +163,27 @@ def _resolve(
     progress: object,
 ) -> Plan:
     """A re-solve from the plan ``previous`` with each account moved off its rep there
-    charged ``price``; the plan returned is evaluated on ``problem`` itself (no charge).
-    Its certificate has no bound (the anchored model's is not one of this objective) and
-    says so; the status is never "optimal" for the same reason."""
+    charged ``price``; the plan returned is evaluated on ``problem`` itself (no charge),
+    with the bound of ``problem``'s own bound engine (the anchored model's is not one of
+    this objective). The status is never "optimal": nothing proved this plan so."""
     found = solve_problem(anchored(problem, previous, price), progress=progress, start=previous)
     cert = found.certificate
     said = (
         f"re-solved from the previous round's plan at {price:g} cost points per account "
         f"moved off its rep there; that anchored model's objective "
         f"{cert['objective']:,.1f}, bound "
-        + ("none" if cert.bound is None else f"{cert.bound:,.1f} ({cert.bound_source})")
+        + ("none" if cert.bound is None else f"{cert.bound:,.1f}")
         + ", not a bound of this plan's objective"
     )
+    try:
+        own = lower_bound(problem, Params().dual_share * problem.scenario.time_limit_s)
+    except ModelInfeasible:  # cannot happen with a plan in hand; no bound then
+        own = None
+    bound = None if own is None else own.engine_bound
     cert = cert.replace(
         status="feasible" if cert.status == "optimal" else cert.status,
-        bound=None,
-        bound_source="",
+        bound=bound,
+        bound_source="" if bound is None else f"{own.bound_source}, on this round's model",
         engine_note="; ".join(x for x in (cert.engine_note, said) if x),
         stop_reason=f"re-solve anchored to the previous round's plan, on that model: "
         f"{cert.stop_reason}",

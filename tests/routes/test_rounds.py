@@ -136,7 +136,10 @@ def test_a_re_solve_moves_an_account_off_its_previous_rep_only_for_more_than_the
     for plan in (kept, back):
         assert plan.objective == pytest.approx(evaluate(problem, plan.rep_index).total)
         assert ANCHOR not in plan.certificate["objective_terms"]
-        assert plan.bound is None and plan.status == "feasible"
+        # the bound is the round's own model's (the anchored one's is not one of this plan)
+        assert plan.status == "feasible" and plan.bound is not None
+        assert plan.bound <= best.objective + 1e-6 * abs(best.objective)
+        assert plan.certificate["bound_source"].endswith("on this round's model")
         assert "not a bound of this plan's objective" in plan.certificate["engine_note"]
 
 
@@ -165,7 +168,8 @@ def three_reps(n: int = 36, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_anchored_rounds_end_stable_with_a_plan_the_checker_and_a_reload_agree_with(tmp_path):
     """Round 1 (solved afresh) moves accounts; round 2, anchored to it, moves none and
-    ends stable. The plan returned is round 2's: priced without the anchor, no bound."""
+    ends stable. The plan returned is round 2's: priced without the anchor, with the bound
+    of its own model."""
     customers, reps = three_reps()
     plan = solver.solve(customers, reps, {**SCENARIO, "deterministic": True})
     rounds = plan.certificate["route_rounds"]
@@ -173,7 +177,8 @@ def test_anchored_rounds_end_stable_with_a_plan_the_checker_and_a_reload_agree_w
     assert rounds[1]["moved_from_previous"] > 0 and rounds[2]["moved_from_previous"] == 0
     assert rounds[2]["rerouted"] == 0 and rounds[2]["largest_share_change"] == 0.0
     assert plan.certificate["route_rounds_stop"].startswith("stable in round 2")
-    assert plan.bound is None and "anchored model" in plan.certificate["engine_note"]
+    assert "anchored model" in plan.certificate["engine_note"]
+    assert plan.bound is not None and plan.gap is not None and plan.bound <= plan.objective
     used = solver.Scenario.from_dict(plan.certificate["scenario"])
     assert solver.check_plan(customers, reps, plan.assignments, used) == []
     plan.write(tmp_path)
