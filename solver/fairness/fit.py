@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import spearmanr
+import pandas as pd
 
 from solver.inputs.facts import PairFacts
 
@@ -40,13 +40,21 @@ def _mean(values: np.ndarray) -> float | None:
     return float(values.mean()) if len(values) else None
 
 
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rank correlation: Pearson's correlation of the average ranks (ties share
+    their mean rank), -1..1; the caller makes sure neither side is constant."""
+    rank_x = pd.Series(x).rank(method="average").to_numpy()
+    rank_y = pd.Series(y).rank(method="average").to_numpy()
+    return float(np.corrcoef(rank_x, rank_y)[0, 1])
+
+
 def seniority_fit(assigned: PairFacts) -> SeniorityFit:
     """The fit of the accounts ``assigned`` (each with its owner)."""
     f = assigned.facts
     value = f.value[assigned.customer]
     strength = f.rep_strength()[assigned.rep]
     rho = (
-        float(spearmanr(value, strength).statistic)
+        spearman(value, strength)
         if len(value) > 1 and np.ptp(strength) > 0 and np.ptp(value) > 0
         else 0.0
     )

@@ -8,9 +8,11 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solver.constraints.bands import BandRule
-from solver.fairness.fit import seniority_fit
+from solver.fairness.fit import seniority_fit, spearman
 from solver.fairness.measures import measure_rules, rep_measures
 from solver.metrics import assignment_metrics, measure_spread
 from solver.scenario import Scenario
@@ -126,3 +128,17 @@ def test_owner_strength_of_key_and_small_accounts():
     after = assignment_metrics(pairs_of(facts, [1, 1, 0, 0]), scn, None)
     assert after.strength_tier_a > after.strength_tier_c
     assert after.measures["value"].share == "equal"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(-3, 3)), min_size=2, max_size=40).filter(
+        lambda pairs: len({a for a, _ in pairs}) > 1 and len({b for _, b in pairs}) > 1
+    )
+)
+def test_spearman_matches_scipys_on_tied_ranks(pairs):
+    from scipy.stats import spearmanr
+
+    x = np.array([a for a, _ in pairs], dtype=float)
+    y = np.array([b for _, b in pairs], dtype=float)
+    assert spearman(x, y) == pytest.approx(spearmanr(x, y).statistic, abs=1e-12)
