@@ -157,8 +157,14 @@ def solve_cpsat(
     infeasible_raises: bool = True,
     stop: StopRequest | None = None,
     exact_cost: Callable[[np.ndarray], float] | None = None,
+    deadline: float | None = None,
 ) -> EngineResult | None:
     """Best plan found in the time limit, or None when none was found.
+
+    The limit covers building the model too (a million pairs take longer to build than
+    to search): when ``time_limit_s`` seconds, or ``deadline`` (perf_counter seconds),
+    pass while the model is built, the call returns None without solving; the solve gets
+    what is left. A deterministic run counts its limit in work units from the solve on.
 
     ``load_offset`` is load per rep already carried outside this model (a neighbourhood of
     a larger plan): the balance targets are lowered by it. Setting ``stop`` (Ctrl-C) ends
@@ -166,12 +172,16 @@ def solve_cpsat(
     with ``exact_cost(rep)`` the cost it hears is the plan's exact objective.
     """
     start = time.perf_counter()
+    ends = start + time_limit_s if deadline is None else min(deadline, start + time_limit_s)
+    late = (lambda: False) if deterministic else (lambda: time.perf_counter() >= ends)
     model = cp_model.CpModel()
     n_pairs = len(problem.pair_rep)
     x = [model.new_bool_var(f"x{p}") for p in range(n_pairs)]
     starts = problem.customer_starts()
     for i in range(problem.n):
         model.add_exactly_one(x[starts[i] : starts[i + 1]])
+    if late():
+        return None
 
     for block in integral_blocks(problem.blocks):
         coeff = block.coeff.astype(np.int64)
@@ -185,6 +195,8 @@ def solve_cpsat(
                 model.add(usage <= int(upper[r]))
                 if lower[r] > 0:
                     model.add(usage >= int(lower[r]))
+            if late():
+                return None
 
     scale = cost_scale(problem)
     objective = [
@@ -218,6 +230,8 @@ def solve_cpsat(
     for term in problem.soft:
         _add_soft(model, problem, term, x, scale, hint, objective, dev_hint)
     model.minimize(sum(objective))
+    if late():
+        return None
 
     if hint is not None:
         for p in range(n_pairs):
@@ -233,8 +247,10 @@ def solve_cpsat(
         params.num_workers = 1
         params.max_deterministic_time = float(time_limit_s)
     else:
+        if late():
+            return None
         params.num_workers = workers
-        params.max_time_in_seconds = float(time_limit_s)
+        params.max_time_in_seconds = float(ends - time.perf_counter())
     params.cp_model_probing_level = PROBING_LEVEL
     params.catch_sigint_signal = False  # Ctrl-C belongs to solver.interrupt, not to CP-SAT
     callback = (

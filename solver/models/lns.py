@@ -147,10 +147,25 @@ def _subproblem(
     """The accounts of the reps in ``in_set`` with only those reps as candidates, plus the
     load the fixed accounts put on each rep."""
     free = (problem.forced < 0) & in_set[rep]
-    free_idx = np.flatnonzero(free)
-    if len(free_idx) < 2:
+    if free.sum() < 2:
         return None
     keep = free[problem.pair_customer] & in_set[problem.pair_rep]
+    return part_problem(problem, rep, chosen, blocks, free, keep)
+
+
+def part_problem(
+    problem: Problem,
+    rep: np.ndarray,
+    chosen: np.ndarray,
+    blocks: tuple[RowBlock, ...],
+    free: np.ndarray,
+    keep: np.ndarray,
+) -> tuple[Problem, np.ndarray, np.ndarray]:
+    """The customers ``free`` (mask) on the pairs ``keep`` (mask; each free customer needs
+    one), every other customer fixed at ``rep`` (pairs ``chosen``): the rows of ``blocks``
+    get the room the fixed accounts leave on both sides. Returns the part, the free
+    customers' indices, and the balance load the fixed accounts put on each rep."""
+    free_idx = np.flatnonzero(free)
     new_index = np.full(problem.n, -1, dtype=np.int64)
     new_index[free_idx] = np.arange(len(free_idx))
     fixed = chosen[~free]

@@ -13,6 +13,8 @@ optimum is a lower bound on every plan's cost.
 from __future__ import annotations
 
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -273,50 +275,83 @@ def _dual_view(
     return bound, reduced - least[problem.pair_customer], reduced
 
 
-def _solve_by_pricing(
-    problem: Problem, lp: LinearProgram, time_limit_s: float | None, pricing: Pricing
-) -> tuple[float, np.ndarray, np.ndarray] | None:
-    """Column generation over the pair variables; None when it cannot finish (then the
-    caller solves the full LP).
+@dataclass(frozen=True)
+class PricedRound:
+    """One round of column generation: the restricted LP's solution on all pairs (0 off
+    the columns), the priced bound (valid for every plan, see :func:`pricing_rounds`), the
+    per-pair excess at its duals, and how the round ended."""
+
+    bound: float
+    x: np.ndarray
+    excess: np.ndarray
+    objective: float  # the restricted LP's optimum (no bound: pairs are missing)
+    slack: float  # largest artificial slack: 0 when the restricted rows all hold
+    entering: int  # pairs priced below zero, added for the next round
+
+
+def pricing_rounds(
+    problem: Problem,
+    lp: LinearProgram,
+    keep: np.ndarray,
+    deadline: float | None,
+    rounds: int,
+    add_k: int,
+) -> Iterator[PricedRound]:
+    """Column generation over the pair variables from the pairs ``keep``: one
+    :class:`PricedRound` per restricted LP solved, until none is priced below zero,
+    ``rounds`` rounds, or ``deadline`` (perf_counter seconds; a round cut short yields
+    nothing).
 
     Bound: for duals u (customer rows), v <= 0 (rows <=) of the restricted LP and reduced
     costs d = c - A_eq'u - A_ub'v over all pairs, every feasible x has
     c'x >= u'b_eq + v'b_ub + sum_i min(0, min_{p of i} d_p), since each customer's x sums to
     1 (x <= 1 is implied, so it is left out). That is valid at every round and equals the
-    full LP optimum once no reduced cost is negative.
+    full LP optimum once no reduced cost is negative. Every <= row has an artificial slack
+    priced above any plan, so each restricted LP is feasible.
     """
-    start = time.perf_counter()
     n_x = lp.n_x
     lp = _with_artificial_slacks(lp)
     cost = lp.c[:n_x]
-    keep = _cheapest_per_customer(problem, cost, pricing.start_k) | (
-        problem.forced[problem.pair_customer] >= 0
-    )
+    keep = keep | (problem.forced[problem.pair_customer] >= 0)
     extra = np.arange(n_x, len(lp.c))
     tol = 1e-7 * max(1.0, float(np.abs(cost).max(initial=0.0)))
-    for _ in range(pricing.rounds):
-        left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
+    for _ in range(rounds):
+        left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left <= 0:
-            return None
+            return
         cols = np.concatenate([np.flatnonzero(keep), extra])
         # interior point measured faster than simplex on these restricted LPs (10k x 100)
         res = _linprog(lp, cols, left, method="highs-ipm")
         if res.status != 0:
-            return None
+            return
         u = res.eqlin.marginals
         v = res.ineqlin.marginals if lp.a_ub.shape[0] else np.zeros(0)
         bound, excess, reduced = _dual_view(problem, lp, u, v)
         entering = (~keep) & (reduced < -tol)
+        x = np.zeros(n_x)
+        x[cols[cols < n_x]] = res.x[: int((cols < n_x).sum())]
+        slack = float(res.x[len(cols) - lp.a_ub.shape[0] :].max(initial=0.0))
+        yield PricedRound(bound, x, excess, float(res.fun), slack, int(entering.sum()))
         if not entering.any():
-            if res.x[len(cols) - lp.a_ub.shape[0] :].max(initial=0.0) > 1e-9:
-                return None  # rows still need the slacks: let the full LP decide
-            x = np.zeros(n_x)
-            x[cols[cols < n_x]] = res.x[: int((cols < n_x).sum())]
-            return bound, x, excess
-        keep |= _cheapest_per_customer(
-            problem, np.where(entering, reduced, np.inf), pricing.add_k, finite_only=True
+            return
+        keep = keep | _cheapest_per_customer(
+            problem, np.where(entering, reduced, np.inf), add_k, finite_only=True
         )
-    return None
+
+
+def _solve_by_pricing(
+    problem: Problem, lp: LinearProgram, time_limit_s: float | None, pricing: Pricing
+) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """Column generation (:func:`pricing_rounds`) from each customer's ``start_k``
+    cheapest pairs; None when it cannot finish (then the caller solves the full LP)."""
+    deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
+    keep = _cheapest_per_customer(problem, lp.c[: lp.n_x], pricing.start_k)
+    rounds = pricing_rounds(problem, lp, keep, deadline, pricing.rounds, pricing.add_k)
+    kept = deque(rounds, maxlen=1)  # the last round only
+    last = kept[0] if kept else None
+    if last is None or last.entering or last.slack > 1e-9:
+        return None  # rows still need the slacks, or not priced out: the full LP decides
+    return last.bound, last.x, last.excess
 
 
 def _with_artificial_slacks(lp: LinearProgram) -> LinearProgram:
