@@ -48,6 +48,13 @@ class RowBlock:
     def has_floors(self) -> bool:
         return bool(np.any(self.lower > 0))
 
+    def scale(self) -> np.ndarray:
+        """Per row, the size of its limits: its ceiling, or for a row with a floor the
+        smaller of its ceiling and twice its floor (a floor-only row's ceiling is out of
+        reach), at least 1e-9."""
+        limit = np.where(self.lower > 0, np.minimum(self.upper, 2.0 * self.lower), self.upper)
+        return np.maximum(limit, 1e-9)
+
     def with_pairs(self, keep: np.ndarray) -> RowBlock:
         """The same rows on the candidate pairs where ``keep`` is true."""
         return dataclasses.replace(self, row=self.row[keep], coeff=self.coeff[keep])

@@ -97,8 +97,8 @@ class Params:
     phase_one_min_s: float = 2.0
     #: on a large model with floors (clock-timed runs): the Lagrangian ascent's share of
     #: the limit, only to rank each customer's pairs for the restricted LP
-    #: (``models/lp_start.py``), which may run until ``lp_start_share`` of the limit and
-    #: round its solution until ``lp_round_share`` more; its priced bound replaces the
+    #: (``models/lp_start.py``), which may run until ``lp_start_share`` of the limit, then
+    #: round its solution for ``lp_round_share`` of it; its priced bound replaces the
     #: ascent's (10,000 x 100 with both bands: the ascent stalls 2.9 % below the LP, two
     #: restricted rounds reach it to 0.003 %), and the phase one runs only when the
     #: restricted LP's rows need slack
@@ -335,9 +335,14 @@ class PortfolioRun:
         cannot hold) and the ascent's own result."""
         assert dual.relaxation is not None and dual.relaxation.excess is not None
         lp_deadline = self.started + self.params.lp_start_share * self.limit
-        deadline = lp_deadline + self.params.lp_round_share * self.limit
         got = lp_start(
-            self.problem, dual.relaxation.excess, lp_deadline, deadline, self.seed, self.scn.workers
+            self.problem,
+            dual.relaxation.excess,
+            lp_deadline,
+            self.params.lp_round_share * self.limit,
+            self.started + self.limit - self.params.min_search_s,
+            self.seed,
+            self.scn.workers,
         )
         log.info("%s", got.note())
         if not got.holds or got.bound is None:

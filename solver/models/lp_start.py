@@ -39,6 +39,8 @@ from solver.problem import Problem
 FRACTIONAL = 1e-6
 #: an artificial slack up to this holds the rows (HiGHS's interior point tolerances)
 SLACK_TOL = 1e-6
+#: share of the rounding's time CP-SAT may take (the greedy repair has the rest)
+CPSAT_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def lp_start(
     problem: Problem,
     score: np.ndarray,
     lp_deadline: float,
+    round_s: float,
     deadline: float,
     seed: int = 0,
     workers: int = 1,
@@ -93,8 +96,8 @@ def lp_start(
 ) -> LpStart:
     """Column generation from each customer's ``params.k`` lowest-``score`` pairs (the
     Lagrangian's excess) until priced out, ``params.rounds`` rounds or ``lp_deadline``,
-    then the last round's solution rounded into a plan by ``deadline`` (perf_counter
-    seconds both; module docstring)."""
+    then the last round's solution rounded into a plan in ``round_s`` seconds, by
+    ``deadline`` at the latest (perf_counter seconds; module docstring)."""
     params = params or Params()
     start = time.perf_counter()
     keep = _cheapest_per_customer(problem, score, params.k)
@@ -110,9 +113,8 @@ def lp_start(
     if last is None:
         return LpStart(None, None, None, None, 0, False, None, time.perf_counter() - start)
     holds = last.slack <= SLACK_TOL
-    plan = (
-        round_lp(problem, last.x, last.excess, deadline, seed, workers, params) if holds else None
-    )
+    ends = min(deadline, time.perf_counter() + round_s)
+    plan = round_lp(problem, last.x, last.excess, ends, seed, workers, params) if holds else None
     wall = time.perf_counter() - start
     return LpStart(bound, last.x, last.excess, last.bound, count, holds, plan, wall)
 
@@ -152,14 +154,13 @@ def round_lp(
     )
     result = solve_cpsat(
         sub,
-        deadline - time.perf_counter(),
+        CPSAT_SHARE * (deadline - time.perf_counter()),
         seed,
         workers,
         hint=rep[free_idx],
         total_load=float(problem.pair_load @ x),
         load_offset=fixed_load,
         infeasible_raises=False,
-        deadline=deadline,
     )
     if result is not None:
         plan = rep.copy()
