@@ -76,12 +76,11 @@ class LpStart:
     def note(self) -> str:
         if self.bound is None:
             return "no restricted LP solved in time"
-        held = "its rows held" if self.holds else "its rows needed slack"
+        took = f"restricted LP, {self.rounds} round(s) in {self.wall_s:.1f} s"
+        if not self.holds:  # its bound then prices the artificial slacks: no use
+            return f"{took}: its rows needed slack"
         placed = "rounded into a plan" if self.plan is not None else "not rounded into a plan"
-        return (
-            f"restricted LP, {self.rounds} round(s) in {self.wall_s:.1f} s, priced bound "
-            f"{self.bound:,.1f}, {held}, {placed}"
-        )
+        return f"{took}, priced bound {self.bound:,.1f}, its rows held, {placed}"
 
 
 def lp_start(
