@@ -370,8 +370,9 @@ class PortfolioRun:
         )
 
     def _floors_reachable(self) -> None:
-        """Before the Lagrangian bound (which cannot prove a model infeasible), on a model
-        with floors: the elastic LP's dual for ``Params.phase_one_share`` of the limit;
+        """On a model with floors whose bound is the Lagrangian (which cannot prove a model
+        infeasible): before it in a deterministic run, else after a restricted LP whose rows
+        needed slack, the elastic LP's dual for ``Params.phase_one_share`` of the limit;
         raise its explanation when it proves the limits cannot hold even with accounts
         split between reps (:func:`solver.diagnose.phase_one.dual_phase_one`)."""
         if not any(b.has_floors() for b in self.problem.blocks):
