@@ -161,10 +161,10 @@ def solve_cpsat(
 ) -> EngineResult | None:
     """Best plan found in the time limit, or None when none was found.
 
-    The limit covers building the model too (a million pairs take longer to build than
-    to search): when ``time_limit_s`` seconds, or ``deadline`` (perf_counter seconds),
-    pass while the model is built, the call returns None without solving; the solve gets
-    what is left. A deterministic run counts its limit in work units from the solve on.
+    ``deadline`` (perf_counter seconds) also covers building the model (a million pairs
+    take longer to build than to search): when it passes while the model is built, the
+    call returns None without solving, and the solve gets at most what is left. A
+    deterministic run counts its limit in work units and ignores the deadline.
 
     ``load_offset`` is load per rep already carried outside this model (a neighbourhood of
     a larger plan): the balance targets are lowered by it. Setting ``stop`` (Ctrl-C) ends
@@ -172,8 +172,8 @@ def solve_cpsat(
     with ``exact_cost(rep)`` the cost it hears is the plan's exact objective.
     """
     start = time.perf_counter()
-    ends = start + time_limit_s if deadline is None else min(deadline, start + time_limit_s)
-    late = (lambda: False) if deterministic else (lambda: time.perf_counter() >= ends)
+    ends = None if deterministic else deadline
+    late = (lambda: False) if ends is None else (lambda: time.perf_counter() >= ends)
     model = cp_model.CpModel()
     n_pairs = len(problem.pair_rep)
     x = [model.new_bool_var(f"x{p}") for p in range(n_pairs)]
@@ -250,7 +250,8 @@ def solve_cpsat(
         if late():
             return None
         params.num_workers = workers
-        params.max_time_in_seconds = float(ends - time.perf_counter())
+        left = math.inf if ends is None else ends - time.perf_counter()
+        params.max_time_in_seconds = float(min(time_limit_s, left))
     params.cp_model_probing_level = PROBING_LEVEL
     params.catch_sigint_signal = False  # Ctrl-C belongs to solver.interrupt, not to CP-SAT
     callback = (

@@ -241,6 +241,7 @@ class NeighbourhoodSearch:
                 total_load=relaxation.total_load if relaxation is not None else None,
                 deterministic=ctx.budget.deterministic,
                 stop=ctx.stop,
+                deadline=t0 + ctx.budget.seconds,  # building a large model counts too
             )
             if first is None:
                 return None

@@ -160,6 +160,7 @@ def round_lp(
         total_load=float(problem.pair_load @ x),
         load_offset=fixed_load,
         infeasible_raises=False,
+        deadline=deadline,
     )
     if result is not None:
         plan = rep.copy()
