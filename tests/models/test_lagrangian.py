@@ -89,7 +89,8 @@ def test_with_the_default_balance_tables_the_ascent_still_reaches_the_lp_bound()
 def test_large_instances_report_the_lagrangian_bound_in_the_certificate():
     customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
     problem = solver.Problem.build(customers, reps, SCENARIO)
-    params = Params(dual_min_pairs=1_000)  # this small model takes the large models' path
+    # this small model takes the path of models above lp_start_max_pairs (no restricted LP)
+    params = Params(dual_min_pairs=1_000, lp_start_max_pairs=0)
     plan = solver.solve_problem(problem, time_limit_s=6, engine="lns", params=params)
     cert = plan.certificate
     assert cert["bound_source"].startswith("Lagrangian relaxation")
@@ -97,3 +98,25 @@ def test_large_instances_report_the_lagrangian_bound_in_the_certificate():
     assert cert["bound"] <= cert["objective"]  # the gap is clamped at 0: check the bound
     lp = solve_lp(problem)
     assert cert["bound"] <= lp.bound + 1e-6 * abs(lp.bound)
+
+
+@pytest.mark.parametrize("lp_share", [0.5, 0.0])
+def test_without_floors_the_restricted_lp_bounds_and_starts_else_the_ascent_runs_on(lp_share):
+    """Up to lp_start_max_pairs a large model's bound and start come from the restricted
+    LP priced over every pair; with no time for it (share 0) the ascent runs on and its
+    bound is the certificate's. Either bound is at most the full LP's."""
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
+    problem = solver.Problem.build(customers, reps, SCENARIO)
+    assert not any(b.has_floors() for b in problem.blocks)
+    params = Params(dual_min_pairs=1_000, lp_start_share=lp_share)
+    plan = solver.solve_problem(problem, time_limit_s=6, engine="lns", params=params)
+    cert = plan.certificate
+    lp = solve_lp(problem)
+    assert cert["bound"] <= lp.bound + 1e-6 * abs(lp.bound)
+    assert cert["bound"] <= cert["objective"]
+    if lp_share:
+        assert cert["bound_source"].startswith("LP on each customer's cheapest pairs")
+        assert cert["bound"] >= lp.bound - 1e-4 * abs(lp.bound)
+    else:
+        assert cert["bound_source"].startswith("Lagrangian relaxation")
+    assert cert["gap"] < 0.02
