@@ -13,6 +13,7 @@ bound, gap to the best-known value (Yagiura), the search's note.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 
@@ -25,11 +26,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--label", default="")
+    parser.add_argument(
+        "--trace", action="store_true", help="also print when the search started and its start"
+    )
     args = parser.parse_args(argv)
     problem, best = build(args.instance, args.seed)
     start = time.perf_counter()
-    plan = solver.solve_problem(problem, time_limit_s=args.time_limit, engine="auto")
+    heard: list[tuple[float, float]] = []  # (seconds since the start, incumbent cost)
+
+    @contextlib.contextmanager
+    def progress(label: str, limit: float, bound: float | None):
+        yield lambda cost, _bound: heard.append((time.perf_counter() - start, cost))
+
+    plan = solver.solve_problem(
+        problem, time_limit_s=args.time_limit, engine="auto", progress=progress
+    )
     cert = plan.certificate
+    if args.trace and heard:
+        first = next(((t, c) for t, c in heard if c == c), None)  # the first real cost
+        if first is not None and cert["bound"]:
+            print(f"search started at {first[0]:.1f} s, {first[1] / cert['bound'] - 1:.2%} "
+                  "above the final bound", flush=True)  # fmt: skip
     to_best = f"{plan.objective / best - 1:.3%}" if best else ""
     print(
         f"| {args.instance} | {args.label} | {args.time_limit:g} | "

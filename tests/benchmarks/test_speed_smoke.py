@@ -35,7 +35,9 @@ def test_search_with_and_without_local_moves(tmp_path: Path) -> None:
 
 
 def test_one_side_by_side_row(capsys) -> None:
-    versus.main(["clustered:400x10", "--time-limit", "2", "--label", "this checkout"])
-    row = capsys.readouterr().out.strip().split(" | ")
+    versus.main(["clustered:400x10", "--time-limit", "2", "--label", "this checkout", "--trace"])
+    started, table = capsys.readouterr().out.strip().splitlines()
+    assert started.startswith("search started at ") and "above the final bound" in started
+    row = table.split(" | ")
     assert row[0] == "| clustered:400x10" and row[1] == "this checkout"
     assert float(row[5].rstrip("%")) >= 0  # the gap to the run's own bound
