@@ -106,7 +106,7 @@ class Params:
     lp_start_share: float = 0.5
     lp_round_share: float = 0.15
     #: the same path on a large model without floors, up to this many pairs: clustered
-    #: 10,000 x 100 (963,932 pairs) at 30 s went from 0.40 % to 0.13 % of the bound, the
+    #: 10,000 x 100 (963,932 pairs) at 30 s went from 0.35 % to 0.12 % of the bound, the
     #: search starting 0.6 % above it instead of 3.3 %; on 100,000 x 1,000 the first
     #: restricted LP did not finish in half of 300 s. When it gives no bound, the ascent
     #: runs on for the rest of ``dual_share``
@@ -336,10 +336,10 @@ class PortfolioRun:
         return self._restricted_lp(bound) if by_lp else bound
 
     def _restricted_lp(self, dual: EngineResult) -> EngineResult:
-        """A large model with floors: the restricted LP from the ascent's reduced costs
-        (:mod:`solver.models.lp_start`); its priced bound and rounded plan when its rows
-        held without slack, else the phase one (which raises when it proves the floors
-        cannot hold) and the ascent's own result."""
+        """A large model (with floors, or up to ``lp_start_max_pairs`` pairs): the
+        restricted LP from the ascent's reduced costs (:mod:`solver.models.lp_start`); its
+        priced bound and rounded plan when its rows held without slack, else the phase one
+        (which raises when it proves the floors cannot hold) and the ascent run on."""
         assert dual.relaxation is not None and dual.relaxation.excess is not None
         lp_deadline = self.started + self.params.lp_start_share * self.limit
         got = lp_start(
@@ -390,9 +390,8 @@ class PortfolioRun:
         for found in (dual, again):
             if found.rep is not None:
                 plans.offer(found.rep, LAGRANGIAN)
-        better = (
-            again if (again.engine_bound or -math.inf) >= (dual.engine_bound or -math.inf) else dual
-        )
+        bounds = [-math.inf if r.engine_bound is None else r.engine_bound for r in (dual, again)]
+        better = again if bounds[1] >= bounds[0] else dual
         plan = plans.best.rep if plans.best is not None else None
         return dataclasses.replace(better, rep=plan, wall_s=dual.wall_s + again.wall_s)
 
