@@ -176,9 +176,15 @@ def lower_bound(
     name = plan_portfolio(problem, AUTO, params).bound
     objective = lambda rep: evaluate(problem, rep).total  # noqa: E731
     ctx = Context(Budget(time_limit_s, problem.scenario.deterministic), objective=objective)
+    return bound_engine(name, params).run(problem, None, ctx)
+
+
+def bound_engine(name: str, params: Params):
+    """The bound engine called ``name``: the Lagrangian with the portfolio's step count for
+    deterministic runs, any other from the registry."""
     if name == LAGRANGIAN:
-        return LagrangianBound(params.deterministic_dual_steps).run(problem, None, ctx)
-    return ENGINES[name].run(problem, None, ctx)
+        return LagrangianBound(params.deterministic_dual_steps)
+    return ENGINES[name]
 
 
 def reduced_cost_fixing(
@@ -324,10 +330,7 @@ class PortfolioRun:
             ctx = ctx.with_budget(self.params.floors_dual_share * self.limit)
         elif name == LAGRANGIAN and floors:
             self._floors_reachable()
-        if name == LAGRANGIAN:
-            engine = LagrangianBound(self.params.deterministic_dual_steps)
-        else:
-            engine = ENGINES[name]
+        engine = bound_engine(name, self.params)
         try:
             bound = engine.run(self.problem, None, ctx)
         except ModelInfeasible:
@@ -385,7 +388,7 @@ class PortfolioRun:
         if rest <= 1.0:
             return dual
         ctx = Context(Budget(rest, False), stop=self.stop, objective=self.objective)
-        again = LagrangianBound(self.params.deterministic_dual_steps).run(self.problem, None, ctx)
+        again = bound_engine(LAGRANGIAN, self.params).run(self.problem, None, ctx)
         plans = IncumbentPool(self.problem, self.objective)
         for found in (dual, again):
             if found.rep is not None:
