@@ -283,12 +283,20 @@ class PortfolioRun:
         """On a small model whose search proved only its rounded model optimal: HiGHS MIP
         (scipy) on the exact model, for the time left; its proof and bound replace the
         result's, and its plan when that is valid and cheaper."""
-        if result is None or not result.search_complete or result.status == "optimal":
+        if result is None or result.status == "optimal":
+            return result
+        # HiGHS beside found the optimum of its model, whose rows are tightened to whole
+        # minutes: a proof of a smaller model, which ended the search all the same
+        beside_rounded = (
+            self.search_stop.signal_name == PROVED_BESIDE and not self.problem.integer_rows_exact()
+        )
+        if not (result.search_complete or beside_rounded):
             return result
         left = self.time_left(self.limit)
         if not self.portfolio.prove_exact or self.scn.deterministic or left <= 0:
             return result  # deterministic runs: HiGHS's time limit would read the clock
-        ctx = Context(Budget(left, self.scn.deterministic), stop=self.search_stop)
+        stop = self.stop if beside_rounded else self.search_stop
+        ctx = Context(Budget(left, self.scn.deterministic), stop=stop)
         proof = ENGINES[MILP].run(self.problem, None, ctx)
         if proof is None or proof.status != "optimal" or proof.engine_bound is None:
             return result
