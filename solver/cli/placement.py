@@ -22,7 +22,7 @@ from solver.cli.inputs import ColumnsOpt, DecimalOpt, EncodingOpt, SepOpt, apply
 from solver.errors import EXIT_UNPLACED, InputError, SolverError
 from solver.outputs import check_output_dir
 from solver.placement import Placement, StandingBook, place
-from solver.placement.book_drift import BookDrift, book_drift
+from solver.placement.book_drift import BookDrift, MeasureDrift, book_drift
 from solver.plan import plan_folder
 from solver.scenario import Scenario, as_scenario
 from solver.store.history import RunStore, check_database
@@ -241,18 +241,29 @@ def drift(
             highlight=False,
         )
     for m in result.measures:
-        then_gini = "n/a" if m.gini_then is None else f"{m.gini_then:.3f}"
+        out.print(escape(_measure_line(m)), highlight=False)
+    if result.over_capacity:
         out.print(
-            f"{m.measure:<9} Gini {then_gini} -> {m.gini_now:.3f}; "
-            + ("" if m.in_band_now is None else f"reps in band {m.in_band_now:.0%}"),
+            f"over capacity: {len(result.over_capacity)} rep(s) "
+            f"({escape(', '.join(result.over_capacity[:5]))})",
             highlight=False,
         )
-    out.print(
-        f"reps outside ±10 % of mean load: {len(result.out_of_band)}; over capacity: "
-        f"{len(result.over_capacity)}",
-        highlight=False,
-    )
     out.print(result.recommendation(), highlight=False)
+
+
+def _measure_line(m: MeasureDrift) -> str:
+    """One measure's drift: "accounts  hard [0.8, 1.2]  Gini 0.078 -> 0.103, reps in band
+    100% -> 67% (T3 outside)"."""
+    then_gini = "n/a" if m.gini_then is None else f"{m.gini_then:.3f}"
+    then_band = "n/a" if m.in_band_then is None else f"{m.in_band_then:.0%}"
+    outside = ""
+    if m.out_of_band:
+        more = " ..." if len(m.out_of_band) > 5 else ""
+        outside = f" ({', '.join(m.out_of_band[:5])}{more} outside)"
+    return (
+        f"{m.measure:<9} {m.band:<16} Gini {then_gini} -> {m.gini_now:.3f}, reps in band "
+        f"{then_band} -> {m.in_band_now:.0%}{outside}"
+    )
 
 
 def _drift_json(result: BookDrift) -> dict:

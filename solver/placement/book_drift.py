@@ -5,24 +5,28 @@ this measures how far the book's balance has moved from what the last full solve
 as new accounts were placed on it (and, given the CRM's current accounts, as accounts
 arrived that no plan has placed yet, or owners changed).
 
-Per measure, on the active reps: workload (utilisation u_j = hours_j / capacity_j) and
-accounts (count_j / capacity share) as Gini, CV and in-band share (within +-10 % of the
-mean, :data:`solver.metrics.BAND`), and the value Gini. A full rebalance is recommended
-when the workload Gini rose by at least ``GINI_RISE``, the share of reps in band fell by
-at least ``BAND_DROP``, accounts added since reach ``NEW_SHARE`` of the book, or a rep is
-over capacity.
+Per balance measure of the plan's scenario (:func:`solver.fairness.measures.measure_rules`:
+workload, accounts, value and every ``[[balance]]`` table's measure, each with its share
+rule and band), on the active reps: the Gini of each rep's ratio to its fair share, the
+share of reps in the measure's band and the reps outside it, then and now. A full
+rebalance is recommended when the workload Gini rose by at least ``GINI_RISE``, a
+measure's share of reps in band fell by at least ``BAND_DROP`` (and by two reps at least:
+one rep of a small team drifting out of a soft tolerance is no reason), a rep is outside a
+hard band, accounts added since reach ``NEW_SHARE`` of the book, or a rep is over capacity.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from solver.fairness.measures import measure_rules, rep_measure
 from solver.inputs.facts import Facts, PairFacts
-from solver.metrics import BAND, gini, spread
+from solver.metrics import band_label, measure_spread
 from solver.placement.placing import rebalanced_reference
 from solver.placement.standing import StandingBook
 from solver.problem import load_inputs
@@ -34,11 +38,17 @@ NEW_SHARE = 0.10
 
 @dataclass(frozen=True)
 class MeasureDrift:
-    measure: str
-    gini_then: float | None
+    """One balance measure then (the last full rebalance) and now: Gini of the active reps'
+    ratios to their fair share, share of them in the measure's band, the reps outside it."""
+
+    measure: str  # its key in the metrics: workload, accounts, value, value#2, a column
+    band: str  # how the band reads: "hard [0.8, 1.2]", "tolerance ±10 %", "±10 %"
+    hard: bool  # the band is a hard [[balance]] band
+    gini_then: float | None  # None when the last rebalance's plan did not record it
     gini_now: float
     in_band_then: float | None
-    in_band_now: float | None  # None for value, which has no load band
+    in_band_now: float
+    out_of_band: list[str]  # active reps outside the band now
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,6 @@ class BookDrift:
     unplaced_now: int  # accounts in the CRM no plan has placed yet (with current data)
     owner_changes: int  # accounts whose CRM owner differs from the plan (with current data)
     measures: list[MeasureDrift]
-    out_of_band: list[str]  # active reps outside +-10 % of mean utilisation
     over_capacity: list[str]
     rebalance_due: bool
     reasons: list[str] = field(default_factory=list)
@@ -81,36 +90,29 @@ def book_drift(book: StandingBook, current: pd.DataFrame | str | Path | None = N
     facts = Facts.build(customers, book.reps, book.scenario)
     owned = np.flatnonzero(rep >= 0)
     assigned = PairFacts.of(facts, owned, rep[owned])
-    active = facts.active
+    active, rep_ids = facts.active, facts.rep_ids
+    then_measures = reference.get("measures") or {}
+    measures, reasons = [], []
+    for rule in measure_rules(book.scenario):
+        now = rep_measure(assigned, book.scenario, rule)
+        stats = measure_spread(now, active)
+        then = then_measures.get(rule.key) or {}
+        drift = MeasureDrift(
+            measure=rule.key,
+            band=band_label(dataclasses.asdict(stats)),
+            hard=rule.kind == "band",
+            gini_then=then.get("gini"),
+            gini_now=stats.gini,
+            in_band_then=then.get("in_band_share"),
+            in_band_now=stats.in_band_share,
+            out_of_band=[str(r) for r in rep_ids[active & ~now.in_band]],
+        )
+        measures.append(drift)
+        reasons.extend(_reasons(drift, int(active.sum())))
     hours = np.bincount(assigned.rep, weights=assigned.workload, minlength=facts.m)
-    count = np.bincount(assigned.rep, minlength=facts.m).astype(float)
-    share = facts.capacity / facts.capacity[active].sum()
-    util = hours / facts.capacity
-    value = np.bincount(assigned.rep, weights=facts.value[owned], minlength=facts.m)
-    then = reference.get("workload") or {}
-    workload = spread(util[active])
-    accounts = spread(count[active] / np.maximum(share[active], 1e-12))
-    measures = [
-        MeasureDrift("workload", then.get("gini"), workload["gini"], then.get("in_band_share"),
-                     workload["in_band_share"]),
-        MeasureDrift("accounts", None, accounts["gini"], None, accounts["in_band_share"]),
-        MeasureDrift("value", reference.get("value_gini"), gini(value[active]), None, None),
-    ]  # fmt: skip
-    mean = util[active].mean() if active.any() else 0.0
-    rep_ids = facts.rep_ids
-    out_band = [str(r) for r in rep_ids[active & (np.abs(util - mean) > BAND * mean)]]
-    over = [str(r) for r in rep_ids[active & (util > 1.0 + 1e-9)]]
+    over = [str(r) for r in rep_ids[active & (hours > facts.capacity * (1.0 + 1e-9))]]
     then_n = int(reference.get("accounts") or book.n)
     new_since = max(len(customers) - then_n, 0)
-    reasons = []
-    if then.get("gini") is not None and workload["gini"] - then["gini"] >= GINI_RISE:
-        reasons.append(f"workload Gini rose from {then['gini']:.3f} to {workload['gini']:.3f}")
-    drop = (then.get("in_band_share") or 0.0) - workload["in_band_share"]
-    if then.get("in_band_share") is not None and drop >= BAND_DROP:
-        reasons.append(
-            f"reps within ±10 % of mean load fell from {then['in_band_share']:.0%} to "
-            f"{workload['in_band_share']:.0%}"
-        )
     if then_n and new_since / then_n >= NEW_SHARE:
         reasons.append(f"{new_since:,} accounts added since ({new_since / then_n:.0%} of the book)")
     if over:
@@ -122,9 +124,25 @@ def book_drift(book: StandingBook, current: pd.DataFrame | str | Path | None = N
         unplaced_now=unplaced,
         owner_changes=changes,
         measures=measures,
-        out_of_band=out_band,
         over_capacity=over,
         rebalance_due=bool(reasons),
         reasons=reasons,
         rebalanced_as_of=reference.get("as_of"),
     )
+
+
+def _reasons(m: MeasureDrift, reps: int) -> list[str]:
+    """Why this measure alone calls for a rebalance (none: it has not drifted enough)."""
+    reasons = []
+    if m.hard and m.out_of_band:
+        names = ", ".join(m.out_of_band[:5]) + (" ..." if len(m.out_of_band) > 5 else "")
+        reasons.append(f"{len(m.out_of_band)} rep(s) outside the {m.measure} band ({names})")
+    if m.measure == "workload" and m.gini_then is not None and m.gini_now - m.gini_then >= GINI_RISE:
+        reasons.append(f"workload Gini rose from {m.gini_then:.3f} to {m.gini_now:.3f}")
+    drop = None if m.in_band_then is None else m.in_band_then - m.in_band_now
+    if drop is not None and drop >= BAND_DROP and round(drop * reps) >= 2:
+        reasons.append(
+            f"reps in the {m.measure} band ({m.band}) fell from {m.in_band_then:.0%} to "
+            f"{m.in_band_now:.0%}"
+        )
+    return reasons

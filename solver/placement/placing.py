@@ -336,7 +336,8 @@ def _certificate(
 
 def rebalanced_reference(book: StandingBook) -> dict:
     """What the last full solve behind the book left (carried from plan to plan): its
-    as-of date, engine, account count and workload spread, the reference of drift."""
+    as-of date, engine, account count, workload spread and each balance measure's Gini
+    and share of reps in band: the reference of drift."""
     carried = (book.certificate.get("parent") or {}).get("rebalanced")
     if carried:
         return carried
@@ -348,4 +349,8 @@ def rebalanced_reference(book: StandingBook) -> dict:
         "accounts": book.n,
         "workload": dict(after.get("workload") or {}),
         "value_gini": after.get("value_gini"),
+        "measures": {
+            key: {k: m.get(k) for k in ("gini", "in_band_share")}
+            for key, m in (after.get("measures") or {}).items()
+        },
     }

@@ -309,3 +309,25 @@ def test_unplaced_accounts_stay_listed_in_the_next_plan(standing, new_accounts, 
     again = again.assign(lat=near["lat"], lon=near["lon"], current_rep="")
     placed = place(StandingBook.from_folder(tmp_path / "today"), again)
     assert placed.unplaced_table().empty
+
+
+def test_drift_judges_the_scenarios_own_bands_and_names_the_reps_outside(tmp_path):
+    """The CRM moved every account of one rep to another: that rep now holds no value,
+    outside the hard value band [0.7, 2.0] of the plan's scenario, and a rebalance is due."""
+    customers, _, _, folder = _value_band_plan(tmp_path)
+    book = StandingBook.from_folder(folder)
+    settled = book_drift(book)
+    value = next(m for m in settled.measures if m.measure == "value")
+    assert value.hard and value.band == "hard [0.7, 2]" and value.out_of_band == []
+    assert not settled.rebalance_due
+    owners = solver.Plan.load(folder).assignments.set_index("customer_id")["rep_id"]
+    emptied = owners.value_counts().index[-1]
+    current = customers.assign(current_rep=customers["customer_id"].map(owners))
+    current.loc[current["current_rep"] == emptied, "current_rep"] = (
+        "R0" if emptied != "R0" else "R1"
+    )
+    moved = book_drift(book, current)
+    value = next(m for m in moved.measures if m.measure == "value")
+    assert emptied in value.out_of_band
+    assert moved.rebalance_due and moved.owner_changes > 0
+    assert any("outside the value band" in r and emptied in r for r in moved.reasons)
