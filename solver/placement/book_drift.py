@@ -137,7 +137,8 @@ def _reasons(m: MeasureDrift, reps: int) -> list[str]:
     if m.hard and m.out_of_band:
         names = ", ".join(m.out_of_band[:5]) + (" ..." if len(m.out_of_band) > 5 else "")
         reasons.append(f"{len(m.out_of_band)} rep(s) outside the {m.measure} band ({names})")
-    if m.measure == "workload" and m.gini_then is not None and m.gini_now - m.gini_then >= GINI_RISE:
+    rose = None if m.gini_then is None else m.gini_now - m.gini_then
+    if m.measure == "workload" and rose is not None and rose >= GINI_RISE:
         reasons.append(f"workload Gini rose from {m.gini_then:.3f} to {m.gini_now:.3f}")
     drop = None if m.in_band_then is None else m.in_band_then - m.in_band_now
     if drop is not None and drop >= BAND_DROP and round(drop * reps) >= 2:
