@@ -271,8 +271,11 @@ class Case:
                 tables.setdefault(measure, {})[name] = value
             else:
                 scenario[key] = value
-        if tables:
-            scenario["balance"] = _changed_tables(case.scenario.balance, tables)
+        if tables:  # labelled by the keys given, not by the whole list of tables
+            pairs = [(f"balance.{m}.{k}", v) for m, t in tables.items() for k, v in t.items()]
+            text = ", ".join(f"{key}={v}" for key, v in pairs)
+            changed = _changed_tables(case.scenario.balance, tables)
+            case = case._derive(text, scenario=case.scenario.replace(balance=changed))
         return case.with_scenario(**scenario) if scenario else case
 
     # ----------------------------------------------------------------- solving

@@ -203,6 +203,8 @@ def test_apply_changes_one_measures_balance_table_and_keeps_the_others(base):
     # weights.balance untouched: no old workload term is added on top of the tables
     assert variant.scenario.weights.balance == base.scenario.weights.balance == 0
     assert variant.problem().n == base.problem().n
+    # a sweep row reads by the keys changed, not by the whole list of tables
+    assert variant.label == "balance.value.weight=120.0, balance.value.band=[0.8, 1.25]"
     with pytest.raises(ValueError, match="no table measures 'potential'"):
         base.apply({"balance.potential.weight": 1.0})
     with pytest.raises(ValueError, match="a balance table's field is share, band"):
