@@ -3,7 +3,8 @@
 Customers with no eligible rep, protected or locked work above a rep's limit, an account
 too big for every rep it may go to, total demand above total capacity, a rep's floor (a
 balance band, min_hours / min_accounts / min_value) above all it may own, floors that
-together need more than the whole book.
+together need more than the whole book, limits in accounts that no whole number of
+accounts meets.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def precheck(problem: Problem, blocked: dict[int, Counter]) -> None:
             or _aggregate_overload(problem, block)
             or _floor_out_of_reach(problem, block)
             or _floors_above_total(problem, block)
+            or _whole_accounts(problem, block)
         )
         if reasons:
             suggestions += relax_hints([block.rule]) or ["relax the capacity rules"]
@@ -141,3 +143,40 @@ def _aggregate_overload(problem: Problem, block) -> list[str]:
             f"with each on its lightest eligible rep; the reps' limits total {total:,.1f}"
         ]
     return []
+
+
+def _whole_accounts(problem: Problem, block) -> list[str]:
+    """Limits counted in accounts hold in whole accounts only: a floor of 8.14 needs 9
+    accounts and a ceiling of 9.9 allows 9. A rep with no whole number between its floor
+    and ceiling, or floors that rounded up need more accounts than the book has, or
+    ceilings on every account's reps that rounded down hold fewer, leave no plan."""
+    in_block = block.row >= 0
+    if block.kind != "accounts" or not np.allclose(block.coeff[in_block], 1.0):
+        return []
+    least = np.maximum(np.ceil(block.lower - 1e-6), 0.0)
+    most = np.floor(block.upper + 1e-6)
+    out = [
+        f"rep {block.labels[r]} must hold between {block.lower[r]:,.2f} and "
+        f"{block.upper[r]:,.2f} accounts under {block.rule}: no whole number lies between"
+        for r in np.flatnonzero(least > most)
+    ]
+    if out:
+        return out
+    if least.sum() > problem.n:
+        return [
+            f"the floors under {block.rule} need {least.sum():,.0f} accounts in whole "
+            f"accounts ({_per_rep(block, least)}), but the book has {problem.n:,}"
+        ]
+    if in_block.all() and np.isfinite(most).all() and most.sum() < problem.n:
+        return [
+            f"the ceilings under {block.rule} hold {most.sum():,.0f} accounts in whole "
+            f"accounts ({_per_rep(block, most)}), but the book has {problem.n:,}"
+        ]
+    return []
+
+
+def _per_rep(block, counts: np.ndarray, most: int = 8) -> str:
+    """'T1 9, T2 13, T3 9' (the first ``most`` rows with a count, then '...')."""
+    rows = np.flatnonzero(counts > 0)
+    text = ", ".join(f"{block.labels[r]} {counts[r]:,.0f}" for r in rows[:most])
+    return text + (", ..." if len(rows) > most else "")

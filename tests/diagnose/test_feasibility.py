@@ -280,3 +280,23 @@ def test_customer_locked_to_two_reps_is_a_scenario_error():
     customers = frame(cust("C1", 40.0, -99.9))
     with pytest.raises(solver.ScenarioError, match="two different reps"):
         solver.solve(customers, reps, scenario({"locks": [["C1", "R1"], ["C1", "R2"]]}))
+
+
+@pytest.mark.parametrize(
+    ("band", "words"),
+    [
+        ((0.95, 1.25), "the floors under balance_band[accounts] need 12 accounts in whole "
+         "accounts (R1 4, R2 4, R3 4), but the book has 10"),
+        ((0.8, 1.05), "the ceilings under balance_band[accounts] hold 9 accounts in whole "
+         "accounts (R1 3, R2 3, R3 3), but the book has 10"),
+        ((0.99, 1.01), "rep R1 must hold between 3.30 and 3.37 accounts under "
+         "balance_band[accounts]: no whole number lies between"),
+    ],
+)  # fmt: skip
+def test_an_accounts_band_no_whole_number_of_accounts_meets_is_named(band, words):
+    """10 accounts over 3 equal reps: 3.33 each, which only a split account could hold."""
+    reps = frame(*(rep(f"R{k}", 40.0, -100.0 + k) for k in (1, 2, 3)))
+    customers = frame(*(cust(f"C{i}", 40.0, -99.0) for i in range(10)))
+    table = {"measure": "accounts", "share": "equal", "band": list(band)}
+    exc = infeasible(customers, reps, {**scenario(), "balance": [table]})
+    assert words in exc.reasons
