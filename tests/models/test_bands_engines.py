@@ -112,7 +112,9 @@ def test_pfizer_cases_solve_to_their_proved_optima(key):
     problem = solver.Problem.from_matrices(
         case.cost(objective), work, cap, min_load=floor, scenario=EXACT
     )
-    plan = solver.solve_problem(problem, time_limit_s=8)
+    # a proof ends the solve (seconds when the machine is quiet); the limit leaves room for
+    # a loaded one, where 8 s missed the 100 x 10 disruption optimum by 0.03 %
+    plan = solver.solve_problem(problem, time_limit_s=30)
     assert check_matrix_plan(work, cap, plan.rep_index, floor) == []
     # the optima are published rounded; ours may only be below by HiGHS's 1e-4 MIP gap
     half = 0.5 * 10.0 ** -pfizer.DECIMALS[name]
