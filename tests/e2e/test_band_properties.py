@@ -1,11 +1,16 @@
 """Every band holds in every returned plan; a band set no plan can meet is reported, never
-returned (hypothesis, against a brute-force search over every assignment)."""
+returned (hypothesis, against a brute-force search over every assignment). Each returned
+plan's bands are recomputed here from the raw tables as well as by ``check_plan``, so a
+checker that misses a breach does not let a breaking plan pass."""
 
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,4 +103,57 @@ def held_or_reported(customers, reps, scenario: dict, solve) -> None:
         return
     rows = plan.assignments[["customer_id", "rep_id"]]
     assert solver.check_plan(customers, reps, rows, scenario) == []
+    assert band_breaches(customers, reps, scenario, rows) == []
     assert feasible_with_margin(customers, reps, scenario, 0.0)
+
+
+def band_breaches(customers, reps, scenario: dict, rows) -> list[str]:
+    """Every band a plan breaks, recomputed from the raw tables (not by the rules' code):
+    each active rep's value, accounts or workload (effort + travel from it, the only figure
+    taken from the facts) within [lo, hi] x its share x the book's total (the least
+    workload for workload: each account at its nearest active rep)."""
+    facts = build_facts(customers, reps, solver.Scenario.from_dict(scenario))
+    rep_ids = list(reps["rep_id"])
+    owner = rows.set_index("customer_id").loc[list(customers["customer_id"]), "rep_id"]
+    owner = np.array([rep_ids.index(r) for r in owner])
+    active = reps["active"].to_numpy(bool) if "active" in reps else np.ones(len(reps), bool)
+    m, n = len(reps), len(customers)
+    every = PairFacts.of(facts, np.repeat(np.arange(n), m), np.tile(np.arange(m), n))
+    work = every.workload.reshape(n, m)
+    out = []
+    for table in scenario["balance"]:
+        if table["measure"] == "workload":
+            per, total = work[np.arange(n), owner], work[:, active].min(axis=1).sum()
+        elif table["measure"] == "accounts":
+            per, total = np.ones(n), float(n)
+        else:
+            per, total = customers["value"].to_numpy(float), customers["value"].sum()
+        weight = reps["capacity_hours"].to_numpy(float) if table["share"] == "capacity" else 1.0
+        share = np.where(active, weight, 0.0) / np.where(active, weight, 0.0).sum()
+        got = np.bincount(owner, weights=per, minlength=m)
+        lo, hi = table["band"]
+        for j in np.flatnonzero(active):
+            low, high = lo * share[j] * total, hi * share[j] * total
+            if got[j] < low - 1e-6 * max(low, 1.0) or got[j] > high + 1e-6 * high:
+                out.append(
+                    f"{rep_ids[j]} {table['measure']} {got[j]:.2f} not in [{low:.2f}, {high:.2f}]"
+                )
+    out += [
+        f"{rep_ids[j]} owns accounts, leaving"
+        for j in np.flatnonzero(~active)
+        if (owner == j).any()
+    ]
+    return out
+
+
+def test_a_breaking_plan_fails_the_property_even_when_the_checker_finds_nothing(monkeypatch):
+    # every account with the first rep breaks its value band: the property must not pass it
+    tables = [{"measure": "value", "share": "equal", "band": (0.7, 1.4)}]
+    customers, reps, scenario = band_case(5, 6, tables)
+    rows = pd.DataFrame({"customer_id": customers["customer_id"], "rep_id": reps["rep_id"][0]})
+    assert band_breaches(customers, reps, scenario, rows)
+    assert solver.check_plan(customers, reps, rows, scenario)  # the real checker sees it too
+    monkeypatch.setattr(solver, "check_plan", lambda *args, **kwargs: [])
+    plan = SimpleNamespace(assignments=rows)
+    with pytest.raises(AssertionError):
+        held_or_reported(customers, reps, scenario, lambda: plan)
