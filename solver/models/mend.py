@@ -37,7 +37,16 @@ import numpy as np
 from solver.constraints.base import RowBlock, integral_blocks
 from solver.models.cpsat import solve_cpsat
 from solver.models.lns import part_problem
-from solver.models.moves import State, _cheapest, _entries, _net, apply_shift, move_deltas, state_of
+from solver.models.moves import (
+    State,
+    _entries,
+    _net,
+    apply_shift,
+    chain_tables,
+    move_deltas,
+    pairings,
+    state_of,
+)
 from solver.problem import Problem
 
 #: a breach below this (in shares of a limit) counts as none
@@ -233,18 +242,7 @@ def _two_shifts(problem: Problem, rows: Rows, old, new, alone):
     """Two-shift moves: for each rep b, every pairing of its ``CHAIN_WIDTH`` lowest-breach
     shifts onto b with those off b (a chain a -> b -> c, or a swap when c = a), accounts
     distinct; returned as (old, new) of 2 x moves, with their exact change."""
-    m = problem.m
-    tables = []
-    for key in (problem.pair_rep[new], problem.pair_rep[old]):  # onto b, then off b
-        top, rank = _cheapest(key, alone, CHAIN_WIDTH)
-        table = np.full((m, CHAIN_WIDTH), -1, dtype=np.int64)
-        table[key[top], rank] = top
-        tables.append(table)
-    into, out = tables
-    one = np.broadcast_to(into[:, :, None], (m, CHAIN_WIDTH, CHAIN_WIDTH))
-    two = np.broadcast_to(out[:, None, :], one.shape)
-    valid = (one >= 0) & (two >= 0)
-    one, two = one[valid], two[valid]
+    one, two = pairings(*chain_tables(problem, old, new, alone, CHAIN_WIDTH))
     cust = problem.pair_customer
     distinct = cust[new[one]] != cust[new[two]]
     one, two = one[distinct], two[distinct]

@@ -225,11 +225,7 @@ def _paired(problem, state, cost, old, new, firsts: np.ndarray, seconds: np.ndar
     """(old, new, exact change) of the two-shift moves that keep every row: per row of
     ``firsts`` and ``seconds`` (shift positions, -1 = none), every shift of the one
     followed by every shift of the other."""
-    width = firsts.shape[1]
-    one = np.broadcast_to(firsts[:, :, None], (len(firsts), width, seconds.shape[1]))
-    two = np.broadcast_to(seconds[:, None, :], one.shape)
-    valid = (one >= 0) & (two >= 0)
-    one, two = one[valid], two[valid]
+    one, two = pairings(firsts, seconds)
     old2, new2 = np.stack([old[one], old[two]]), np.stack([new[one], new[two]])
     delta, ok = move_deltas(problem, state, cost, old2, new2)
     return old2[:, ok], new2[:, ok], delta[ok]
@@ -259,14 +255,28 @@ def chain_moves(
     load across a rep that should keep its own, from a rep over its share towards one
     under it. Tried: for each rep b, every pairing of the ``width`` cheapest shifts onto
     it with the ``width`` cheapest off it."""
-    m = problem.m
+    return _paired(problem, state, cost, old, new, *chain_tables(problem, old, new, alone, width))
+
+
+def chain_tables(problem: Problem, old, new, alone, width: int) -> list[np.ndarray]:
+    """Per rep b, the positions of the ``width`` lowest-``alone`` shifts ``old`` -> ``new``
+    onto b, then of those off b (-1 = none): the two halves of chains through b."""
     tables = []
     for key in (problem.pair_rep[new], problem.pair_rep[old]):  # onto b, then off b
         top, rank = _cheapest(key, alone, width)
-        table = np.full((m, width), -1, dtype=np.int64)
+        table = np.full((problem.m, width), -1, dtype=np.int64)
         table[key[top], rank] = top
         tables.append(table)
-    return _paired(problem, state, cost, old, new, *tables)
+    return tables
+
+
+def pairings(firsts: np.ndarray, seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``firsts`` and ``seconds`` (shift positions, -1 = none), every shift of
+    the one with every shift of the other: the two positions of each pairing."""
+    one = np.broadcast_to(firsts[:, :, None], (len(firsts), firsts.shape[1], seconds.shape[1]))
+    two = np.broadcast_to(seconds[:, None, :], one.shape)
+    valid = (one >= 0) & (two >= 0)
+    return one[valid], two[valid]
 
 
 def _apply(
