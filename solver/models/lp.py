@@ -308,7 +308,8 @@ def pricing_rounds(
     c'x >= u'b_eq + v'b_ub + sum_i min(0, min_{p of i} d_p), since each customer's x sums to
     1 (x <= 1 is implied, so it is left out). That is valid at every round and equals the
     full LP optimum once no reduced cost is negative. Every <= row has an artificial slack
-    priced above any plan, so each restricted LP is feasible.
+    (:func:`_with_artificial_slacks`), so each restricted LP is feasible; the bound needs
+    no slack column, so it holds at any price of theirs.
 
     With ``narrow`` each later round keeps only the pairs of the last solution, each
     customer's ``narrow`` lowest by the last round's reduced cost and the entering pairs:

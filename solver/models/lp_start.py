@@ -103,10 +103,10 @@ def lp_start(
 ) -> LpStart:
     """Column generation from each customer's ``params.k`` lowest-``score`` pairs (the
     Lagrangian's excess) until priced out, ``params.rounds`` rounds or ``lp_deadline``
-    (the first round may run until ``first_deadline``, later, when given: no round, no
-    bound and no start),
-    then the last round's solution rounded into a plan in ``round_s`` seconds, by
-    ``deadline`` at the latest (perf_counter seconds; module docstring)."""
+    (when ``first_deadline`` is later, the first round may run until it: without a round
+    there is no bound and no start), then the last round's solution rounded into a plan
+    in ``round_s`` seconds, by ``deadline`` at the latest (perf_counter seconds; module
+    docstring)."""
     params = params or Params()
     start = time.perf_counter()
     keep = _cheapest_per_customer(problem, score, params.k)

@@ -64,6 +64,19 @@ def test_every_round_of_the_restricted_lp_gives_a_bound_below_the_lp_optimum(ban
     assert rounds[-1].bound == pytest.approx(bound, rel=1e-6)
 
 
+def test_narrowed_rounds_drop_pairs_and_still_bound_and_reach_the_lp_optimum(banded):
+    # each later round on the last solution's pairs, 1 cheapest per customer and the entering
+    _, _, problem, bound = banded
+    keep = _cheapest_per_customer(problem, problem.pair_cost, 2)
+    lp = build_lp(problem)
+    rounds = list(pricing_rounds(problem, lp, keep, None, 30, 2, narrow=1))
+    assert len(rounds) >= 2
+    for r in rounds:
+        assert r.bound <= bound + 1e-6 * abs(bound)
+    assert rounds[-1].entering == 0 and rounds[-1].slack <= 1e-6
+    assert rounds[-1].bound == pytest.approx(bound, rel=1e-6)
+
+
 def test_the_rounded_restricted_lp_keeps_every_band(banded):
     customers, reps, problem, bound = banded
     dual = subgradient_bound(problem, 1.0, _cost(problem))
