@@ -103,12 +103,13 @@ def test_large_instances_report_the_lagrangian_bound_in_the_certificate():
 @pytest.mark.parametrize("lp_share", [0.5, 0.0])
 def test_without_floors_the_restricted_lp_bounds_and_starts_else_the_ascent_runs_on(lp_share):
     """Up to lp_start_max_pairs a large model's bound and start come from the restricted
-    LP priced over every pair; with no time for it (share 0) the ascent runs on and its
-    bound is the certificate's. Either bound is at most the full LP's."""
+    LP priced over every pair; with no time for it (shares 0, the first round's too) the
+    ascent runs on and its bound is the certificate's. Either bound is at most the full
+    LP's."""
     customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
     problem = solver.Problem.build(customers, reps, SCENARIO)
     assert not any(b.has_floors() for b in problem.blocks)
-    params = Params(dual_min_pairs=1_000, lp_start_share=lp_share)
+    params = Params(dual_min_pairs=1_000, lp_start_share=lp_share, lp_first_share=lp_share)
     plan = solver.solve_problem(problem, time_limit_s=6, engine="lns", params=params)
     cert = plan.certificate
     lp = solve_lp(problem)
