@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> None:
         "--trace", action="store_true", help="also print when the search started and its start"
     )
     args = parser.parse_args(argv)
+    began = time.perf_counter()
     problem, best = build(args.instance, args.seed)
     start = time.perf_counter()
+    if args.trace:
+        print(f"generated and loaded in {start - began:.1f} s", flush=True)
     heard: list[tuple[float, float]] = []  # (seconds since the start, incumbent cost)
 
     @contextlib.contextmanager
@@ -47,6 +50,9 @@ def main(argv: list[str] | None = None) -> None:
         if first is not None and cert["bound"]:
             print(f"search started at {first[0]:.1f} s, {first[1] / cert['bound'] - 1:.2%} "
                   "above the final bound", flush=True)  # fmt: skip
+            near = next((t for t, c in heard if c <= cert["bound"] * 1.01), None)
+            print("first plan within 1 % of the final bound: "
+                  + (f"{near:.1f} s" if near is not None else "none"), flush=True)  # fmt: skip
     to_best = f"{plan.objective / best - 1:.3%}" if best else ""
     print(
         f"| {args.instance} | {args.label} | {args.time_limit:g} | "

@@ -38,8 +38,9 @@ from solver.interrupt import StopRequest
 from solver.models.base import EngineResult, EngineStats, ModelInfeasible
 from solver.models.branch_and_cut import BOUND_SOURCE, JOIN_GRACE_S, BranchAndCut, Outcome
 from solver.models.engine import Budget, Context, Relaxation, Report
+from solver.models.first_plan import first_plan
 from solver.models.incumbents import IncumbentPool
-from solver.models.lagrangian import LagrangianBound
+from solver.models.lagrangian import LagrangianBound, PlanHook
 from solver.models.lp_start import lp_start
 from solver.models.names import AUTO, CPSAT, FLOW, HIGHS, LAGRANGIAN, LNS, LP, MILP
 from solver.models.registry import ENGINES
@@ -57,6 +58,10 @@ PROVED_BESIDE = "optimality proof"
 #: progress bar label and note wording of the engines that show one
 LABELS = {CPSAT: "CP-SAT", LNS: "neighbourhood search"}
 CHAINED = {CPSAT: "CP-SAT on the whole model"}
+#: progress bar label of the first plan on a large model (``PortfolioRun._first_plan_hook``)
+FIRST_PLAN = "first plan"
+#: failed repairs of the ascent that may try a first plan of their own
+FIRST_PLAN_TRIES = 2
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,14 @@ class Params:
     core_time_s: float = 30.0
     #: exact shifts between the neighbourhood search's CP-SAT steps (``models/moves.py``)
     local_moves: bool = True
+    #: on a large model (the Lagrangian bound, clock-timed runs) whose ascent cannot
+    #: repair its cheapest choice: the share of the limit a first plan built from its
+    #: reduced costs may take (``models/first_plan.py``; clustered 100,000 x 1,000 at
+    #: 300 s: the search started at 38 s instead of 100 s, from a plan as far above the
+    #: bound), and the exact local moves per rep and round in it (1 makes at most m / 2
+    #: moves per round)
+    first_plan_share: float = 0.08
+    first_plan_moves_per_rep: int = 8
 
 
 @dataclass(frozen=True)
@@ -183,11 +196,12 @@ def lower_bound(
     return bound_engine(name, params).run(problem, None, ctx)
 
 
-def bound_engine(name: str, params: Params):
+def bound_engine(name: str, params: Params, on_plan: PlanHook | None = None):
     """The bound engine called ``name``: the Lagrangian with the portfolio's step count for
-    deterministic runs, any other from the registry."""
+    deterministic runs (and ``on_plan`` hearing its repaired plans), any other from the
+    registry."""
     if name == LAGRANGIAN:
-        return LagrangianBound(params.deterministic_dual_steps)
+        return LagrangianBound(params.deterministic_dual_steps, on_plan)
     return ENGINES[name]
 
 
@@ -342,13 +356,42 @@ class PortfolioRun:
             ctx = ctx.with_budget(self.params.floors_dual_share * self.limit)
         elif name == LAGRANGIAN and floors:
             self._floors_reachable()
-        engine = bound_engine(name, self.params)
+        engine = bound_engine(name, self.params, self._first_plan_hook())
         try:
             bound = engine.run(self.problem, None, ctx)
         except ModelInfeasible:
             raise explain_infeasibility(self.problem) from None
         log.info("lower bound %s from %s in %.1f s", bound.engine_bound, name, bound.wall_s)
         return self._restricted_lp(bound) if by_lp else bound
+
+    def _first_plan_hook(self) -> PlanHook | None:
+        """The ascent's hook on a clock-timed run with local moves: while its repair of
+        the cheapest choice finds no plan (on clustered 100,000 x 1,000 it found none in
+        90 s), a plan filled, mended and improved from that step's reduced costs
+        (:func:`solver.models.first_plan.first_plan`) in ``Params.first_plan_share`` of
+        the limit, at most ``FIRST_PLAN_TRIES`` times; it is reported as the first plan."""
+        if self.scn.deterministic or not self.params.local_moves:
+            return None
+        tries = 0
+
+        def first(plan, cost: float, reduced: np.ndarray):
+            nonlocal tries
+            if plan is not None or tries >= FIRST_PLAN_TRIES:
+                return plan, cost
+            tries += 1
+            seconds = self.params.first_plan_share * self.limit
+            deadline = min(time.perf_counter() + seconds, self.started + self.limit)
+            per_rep = self.params.first_plan_moves_per_rep
+            plan = first_plan(self.problem, reduced, deadline, per_rep, self.stop)
+            if plan is None:
+                return None, math.inf
+            cost = self.objective(plan)
+            with self.bar(FIRST_PLAN, seconds) as report:
+                report(cost, math.nan)
+            log.info("first plan %.1f from the fill, the flow and the moves", cost)
+            return plan, cost
+
+        return first
 
     def _restricted_lp(self, dual: EngineResult) -> EngineResult:
         """A large model (with floors, or up to ``lp_start_max_pairs`` pairs): the

@@ -56,14 +56,9 @@ def solve_flow(problem: Problem) -> EngineResult | None:
     top = max(float(np.abs(cost).max(initial=0.0)), bal.weight if bal else 0.0, 1e-9)
     scale = SCALE_TARGET / top
 
-    cap = np.full(m, float(n))
+    cap = np.full(m, n, dtype=np.int64)
     for block in problem.blocks:  # account caps: one row per capped rep
-        rep_of_row = np.full(len(block.upper), -1)
-        rep_of_row[block.row[block.row >= 0]] = problem.pair_rep[block.row >= 0]
-        for r, j in enumerate(rep_of_row):
-            if j >= 0:
-                cap[j] = min(cap[j], block.upper[r])
-    cap = np.floor(cap + 1e-9).astype(np.int64)
+        cap = np.minimum(cap, account_caps(problem, block))
 
     tails = [np.full(n, source), problem.pair_customer]
     heads = [np.arange(n), n + problem.pair_rep]
@@ -95,6 +90,39 @@ def solve_flow(problem: Problem) -> EngineResult | None:
         wall_s=time.perf_counter() - start,
         note=f"costs scaled by {scale:.6g} to integers",
     )
+
+
+def account_caps(problem: Problem, block) -> np.ndarray:
+    """Per rep, the whole accounts ``block`` (one row per rep, coefficient 1) lets it hold
+    (``problem.n`` for a rep without a row)."""
+    cap = np.full(problem.m, float(problem.n))
+    inside = block.row >= 0
+    np.minimum.at(cap, problem.pair_rep[inside], block.upper[block.row[inside]])
+    return np.floor(cap + 1e-9).astype(np.int64)
+
+
+def min_cost_assignment(
+    problem: Problem, pairs: np.ndarray, score: np.ndarray, cap: np.ndarray
+) -> np.ndarray | None:
+    """Each customer onto one of ``pairs`` (indices), at most ``cap[j]`` on rep j, least
+    total ``score``: the rep per customer, or None when no such assignment exists."""
+    n, m = problem.n, problem.m
+    source, sink = n + m, n + m + 1
+    top = max(float(np.abs(score[pairs]).max(initial=0.0)), 1e-9)
+    tails = np.concatenate([np.full(n, source), problem.pair_customer[pairs], n + np.arange(m)])
+    heads = np.concatenate([np.arange(n), n + problem.pair_rep[pairs], np.full(m, sink)])
+    caps = np.concatenate([np.ones(n + len(pairs), dtype=np.int64), cap.astype(np.int64)])
+    scaled = np.round(score[pairs] * (SCALE_TARGET / top)).astype(np.int64)
+    costs = np.concatenate([np.zeros(n, dtype=np.int64), scaled, np.zeros(m, dtype=np.int64)])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    flow.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    used = flow.flows(arcs[n : n + len(pairs)]) > 0
+    rep = np.full(n, -1, dtype=np.int64)
+    rep[problem.pair_customer[pairs[used]]] = problem.pair_rep[pairs[used]]
+    return rep
 
 
 def _sink_arcs(j: int, cap: int, problem: Problem, n: int, scale: float):

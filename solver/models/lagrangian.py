@@ -54,6 +54,8 @@ CONVERGED_STEPS = 100
 REPAIR_EVERY = 40
 #: Polyak target above the bound while no plan is known
 TARGET_MARGIN = 0.01
+#: on_plan(plan, cost, reduced costs) -> (plan, cost): see :func:`subgradient_bound`
+PlanHook = Callable[[np.ndarray | None, float, np.ndarray], tuple[np.ndarray | None, float]]
 
 
 @dataclass(frozen=True)
@@ -166,12 +168,20 @@ def subgradient_bound(
     objective: Callable[[np.ndarray], float],
     stop: StopRequest | None = None,
     max_steps: int | None = None,
+    on_plan: PlanHook | None = None,
 ) -> DualBound:
     """Best Lagrangian bound found within ``time_limit_s`` seconds (or until ``stop``), and
     the best plan repaired on the way; ``objective(rep)`` is a plan's exact cost. With
-    ``max_steps`` (deterministic runs) the step count ends the ascent, not the clock."""
+    ``max_steps`` (deterministic runs) the step count ends the ascent, not the clock.
+    ``on_plan(plan, cost, reduced)`` hears each cheaper repaired plan (and, while there
+    is none, each failed repair as None at cost inf) with the reduced costs of that step,
+    and returns a plan and its cost to keep instead (or None, inf), e.g. one improved by
+    local moves or built another way (``models/first_plan.py``); the ascent's step
+    target is then that plan's cost, and the time the hook takes does not count against
+    ``time_limit_s``."""
     start = time.perf_counter()
     deadline = start + time_limit_s if np.isfinite(time_limit_s) else None
+    paused = 0.0  # seconds in on_plan
     rows = _Rows(problem)
     best_g, best_chosen, best_d = -np.inf, None, None
     plan, plan_cost = None, np.inf
@@ -184,6 +194,12 @@ def subgradient_bound(
         if steps % REPAIR_EVERY == 0:
             candidate = repair(problem, problem.pair_rep[chosen], deadline)
             cost = objective(candidate) if candidate is not None else np.inf
+            if on_plan is not None and (cost < plan_cost or plan is None):
+                heard = time.perf_counter()
+                candidate, cost = on_plan(candidate, cost, d)
+                took = time.perf_counter() - heard
+                paused += took
+                deadline = deadline + took if deadline is not None else None
             if cost < plan_cost:
                 plan, plan_cost = candidate, cost
         if g > best_g + 1e-12 * max(1.0, abs(g)):
@@ -192,7 +208,7 @@ def subgradient_bound(
             stall += 1
             if stall >= STALL_STEPS:
                 theta, stall = theta / 2, 0
-        if theta < MIN_THETA or time.perf_counter() - start > time_limit_s:
+        if theta < MIN_THETA or time.perf_counter() - start - paused > time_limit_s:
             break
         if max_steps is not None and steps >= max_steps:
             break
@@ -228,8 +244,9 @@ class LagrangianBound:
 
     name = LAGRANGIAN
 
-    def __init__(self, deterministic_steps: int = 300) -> None:
+    def __init__(self, deterministic_steps: int = 300, on_plan: PlanHook | None = None) -> None:
         self.deterministic_steps = deterministic_steps
+        self.on_plan = on_plan
 
     def supports(self, problem: Problem) -> list[str]:
         return [] if problem.facts is not None else ["a plain matrix problem (use the LP)"]
@@ -243,6 +260,7 @@ class LagrangianBound:
             ctx.objective,
             stop=ctx.stop,
             max_steps=self.deterministic_steps if deterministic else None,
+            on_plan=self.on_plan,
         )
         x = None
         if dual.plan is not None:

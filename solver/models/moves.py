@@ -286,24 +286,27 @@ def _apply(
     moves: tuple[np.ndarray, np.ndarray, np.ndarray],
     touched: np.ndarray,
     deadline: float | None,
+    per_rep: int = 1,
 ) -> int:
     """Make the improving ``moves`` (old, new: k x moves pairs; change) cheapest first,
-    each on reps no move made before it in this round touched (``touched``, per rep,
-    updated), each re-priced and re-checked just before; returns the accounts moved."""
+    each on reps that moves made before it in this round touched fewer than ``per_rep``
+    times (``touched``, a count per rep, updated) and on accounts not moved yet in it,
+    each re-priced and re-checked just before; returns the accounts moved."""
     old, new, delta = moves
     good = np.flatnonzero(delta < -1e-9)
     moved = 0
+    cust = problem.pair_customer
     for c in good[np.argsort(delta[good], kind="stable")][:SHIFTS_PER_ROUND]:
         if deadline is not None and time.perf_counter() >= deadline:
             break
         reps = np.r_[problem.pair_rep[old[:, c]], problem.pair_rep[new[:, c]]]
-        if touched[reps].any():
-            continue
+        if (touched[reps] >= per_rep).any() or (state.chosen[cust[old[:, c]]] != old[:, c]).any():
+            continue  # a rep used up this round, or an account an earlier move took
         change, ok = move_deltas(problem, state, cost, old[:, c : c + 1], new[:, c : c + 1])
         if ok[0] and change[0] < -1e-9:
             for p in new[:, c]:
                 apply_shift(problem, state, int(p))
-            touched[reps] = True
+            touched[np.unique(reps)] += 1
             moved += len(new)
     return moved
 
@@ -316,12 +319,15 @@ def descend(
     deadline: float | None = None,
     swaps: bool = True,
     stop: StopRequest | None = None,
+    per_rep: int = 1,
 ) -> tuple[np.ndarray, int]:
     """Apply improving shifts onto ``pairs`` (all when None), and with ``swaps`` improving
     swaps (:func:`swap_moves`) when no shift improves, until neither does, ``rounds``
     rounds are done, ``deadline`` (perf_counter seconds) has passed or ``stop`` is set
     (an early stop, Ctrl-C); returns the plan and the number of accounts moved.
-    A round makes moves on distinct reps; the next prices
+    A round makes at most ``per_rep`` moves on each rep (1: moves on distinct reps, whose
+    round prices stay exact until applied; more: far more moves per round on a book with
+    many accounts per rep, each still exact when made); the next prices
     only the moves on or onto the reps it touched, and a round over every pair ends the
     descent once no move improves. Each move is re-priced and re-checked just before."""
     state = state_of(problem, rep)
@@ -336,17 +342,18 @@ def descend(
             break
         old, new = _candidates(problem, state, pool if dirty is None else pool[dirty])
         delta, ok = move_deltas(problem, state, cost, old[None], new[None])
-        touched = np.zeros(problem.m, dtype=bool)
+        touched = np.zeros(problem.m, dtype=np.int64)
         moves = (old[None, ok], new[None, ok], delta[ok])
-        applied = _apply(problem, state, cost, moves, touched, deadline)
+        applied = _apply(problem, state, cost, moves, touched, deadline, per_rep)
         if not applied and swaps:
             pairs_of = (swap_moves(problem, state, cost, old, new, delta),
                         chain_moves(problem, state, cost, old, new, delta))  # fmt: skip
             moves = tuple(np.concatenate(parts, axis=-1) for parts in zip(*pairs_of, strict=True))
-            applied = _apply(problem, state, cost, moves, touched, deadline)
+            applied = _apply(problem, state, cost, moves, touched, deadline, per_rep)
         made += applied
         if not applied and dirty is None:
             break
-        on = touched[problem.pair_rep[pool]] | touched[state.rep[problem.pair_customer[pool]]]
+        hit = touched > 0
+        on = hit[problem.pair_rep[pool]] | hit[state.rep[problem.pair_customer[pool]]]
         dirty = np.flatnonzero(on) if applied else None
     return state.rep, made

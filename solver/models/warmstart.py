@@ -85,6 +85,73 @@ def repair(problem: Problem, rep: np.ndarray, deadline: float | None = None) -> 
     return None
 
 
+def fill(
+    problem: Problem, score: np.ndarray, deadline: float | None = None, spare: float = 0.0
+) -> np.ndarray | None:
+    """A rep per customer, filled in rounds (None when ``deadline`` passes first); rows
+    may be left broken by the customers that found no room. Each round, every customer not yet
+    placed asks for its lowest-``score`` pair that fits the room left on every ceiling
+    row; each row takes the asking customers that lose most by missing their pair
+    (regret: their second-lowest ``score`` less their lowest) while they fit. A customer
+    with no pair that fits takes its lowest-``score`` pair, for a repair to mend. Where
+    the repair of the cheapest choice is stuck (a metro whose reps all sit at their
+    account limit, so no single move makes room), this fills every rep only up to its
+    limits in the first place (``models/first_plan.py``)."""
+    blocks = integral_blocks(problem.blocks)
+    usage = [np.zeros(len(b.upper)) for b in blocks]
+    # ceilings less ``spare`` of them on rows other than account limits
+    tops = [b.upper if b.kind == "accounts" else b.upper * (1.0 - spare) for b in blocks]
+    cust = problem.pair_customer
+    starts = problem.customer_starts()
+    chosen = np.full(problem.n, -1, dtype=np.int64)
+    forced = problem.forced[cust] >= 0
+    fixed = np.flatnonzero(forced & (problem.pair_rep == problem.forced[cust]))
+    chosen[cust[fixed]] = fixed
+    for b, u in zip(blocks, usage, strict=True):
+        np.add.at(u, np.maximum(b.row[fixed], 0), np.where(b.row[fixed] >= 0, b.coeff[fixed], 0))
+    order = np.lexsort((score, cust))
+    least = score[order[starts[:-1]]]
+    second = np.full(problem.n, np.inf)
+    two = np.diff(starts) > 1
+    second[two] = score[order[starts[:-1][two] + 1]]
+    regret = second - least
+    while True:
+        if deadline is not None and time.perf_counter() >= deadline:
+            return None
+        open_ = chosen[cust] < 0
+        fits = open_.copy()
+        for b, u, top in zip(blocks, usage, tops, strict=True):
+            r = np.maximum(b.row, 0)
+            fits &= (b.row < 0) | (u[r] + b.coeff <= top[r] + EPS)
+        asks = np.flatnonzero(fits)
+        if not len(asks):
+            break
+        best = np.full(problem.n, np.inf)
+        np.minimum.at(best, cust[asks], score[asks])
+        asks = asks[score[asks] <= best[cust[asks]]]
+        asks = asks[np.unique(cust[asks], return_index=True)[1]]  # one per customer
+        take = np.ones(len(asks), dtype=bool)
+        for b, u, top in zip(blocks, usage, tops, strict=True):  # highest regret first
+            row = b.row[asks]
+            by = np.lexsort((-regret[cust[asks]], row))
+            r, c = row[by], np.where(row[by] >= 0, b.coeff[asks[by]], 0.0)
+            first = np.r_[True, r[1:] != r[:-1]]
+            run = np.cumsum(c)
+            run -= np.repeat(run[first] - c[first], np.diff(np.r_[np.flatnonzero(first), len(r)]))
+            ok = (r < 0) | (u[np.maximum(r, 0)] + run <= top[np.maximum(r, 0)] + EPS)
+            take[by[~ok]] = False
+        asks = asks[take]
+        if not len(asks):  # every row's first asker alone fits, so this cannot happen
+            break
+        chosen[cust[asks]] = asks
+        for b, u in zip(blocks, usage, strict=True):
+            inside = b.row[asks] >= 0
+            np.add.at(u, b.row[asks][inside], b.coeff[asks][inside])
+    left = np.flatnonzero(chosen < 0)
+    chosen[left] = order[starts[left]]
+    return problem.pair_rep[chosen]
+
+
 def _relieve(blocks, usage, chosen, owner, p, q, score, gain, need: float) -> int:
     """Make the moves (pair p -> pair q of customer ``owner``) cheapest ``score`` first,
     each only if it still fits every row after the ones before it (:func:`_fits`), at

@@ -3,15 +3,18 @@ LP bound once the ascent has run, and its repaired plans keep every hard rule.""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import numpy as np
 import pytest
 
 import solver
-from solver.models.auto import Params
+from solver.models import lagrangian
+from solver.models.auto import FIRST_PLAN, Params
 from solver.models.lagrangian import _Rows, subgradient_bound
 from solver.models.lp import solve_lp
+from solver.models.moves import descend
 from solver.plan import evaluate
 from tests.instances import make_instance
 
@@ -98,6 +101,51 @@ def test_large_instances_report_the_lagrangian_bound_in_the_certificate():
     assert cert["bound"] <= cert["objective"]  # the gap is clamped at 0: check the bound
     lp = solve_lp(problem)
     assert cert["bound"] <= lp.bound + 1e-6 * abs(lp.bound)
+
+
+def test_when_the_ascent_cannot_repair_a_plan_the_first_plan_is_built_and_reported(
+    monkeypatch,
+):
+    """On the large-model path, while the ascent's repair finds no plan (here: made to
+    find none, as on clustered 100,000 x 1,000), a plan is filled, mended and improved
+    from the reduced costs and reported first (progress label "first plan"); the search
+    starts from it and the solve's checker passes its result."""
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
+    problem = solver.Problem.build(customers, reps, SCENARIO)
+    monkeypatch.setattr(lagrangian, "repair", lambda *_args, **_kw: None)
+    heard: list[tuple[str, float]] = []
+
+    @contextlib.contextmanager
+    def progress(label, _limit, _bound):
+        yield lambda cost, _engine_bound: heard.append((label, cost))
+
+    params = Params(dual_min_pairs=1_000, lp_start_max_pairs=0)
+    plan = solver.solve_problem(problem, time_limit_s=6, params=params, progress=progress)
+    assert heard[0][0] == FIRST_PLAN
+    assert [label for label, _ in heard].count(FIRST_PLAN) == 1
+    assert heard[0][1] >= plan.objective - 1e-6 and heard[0][1] >= plan.certificate["bound"]
+    assert heard[1][1] == pytest.approx(heard[0][1])  # the search started from it
+    assert plan.certificate["gap"] < 0.05
+
+
+def test_the_ascent_keeps_the_plan_its_hook_returns():
+    """on_plan hears each cheaper repaired plan with that step's reduced costs (one per
+    pair); the plan it returns, when cheaper, is the ascent's plan."""
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
+    problem = solver.Problem.build(customers, reps, SCENARIO)
+    objective = lambda r: evaluate(problem, r).total  # noqa: E731
+    calls = []
+
+    def hook(plan, cost, reduced):
+        assert reduced.shape == problem.pair_cost.shape and _feasible(problem, plan)
+        improved, _ = descend(problem, plan)
+        calls.append(objective(improved))
+        return improved, calls[-1]
+
+    dual = subgradient_bound(problem, 2.0, objective, max_steps=200, on_plan=hook)
+    assert calls and dual.plan_cost == pytest.approx(min(calls))
+    assert dual.plan is not None and _feasible(problem, dual.plan)
+    assert objective(dual.plan) == pytest.approx(dual.plan_cost)
 
 
 @pytest.mark.parametrize("lp_share", [0.5, 0.0])

@@ -75,6 +75,20 @@ def test_shifts_improve_the_plan_and_it_passes_the_checker(built) -> None:
     assert solver.check_plan(customers, reps, table, problem.scenario) == []
 
 
+def test_several_moves_per_rep_and_round_end_where_no_shift_improves(built) -> None:
+    """With up to 8 moves per rep and round (the large models' first plan), every move is
+    still exact when made: the plan passes the checker, costs less, and no allowed shift
+    improves it once the descent ends on its own."""
+    problem, rep, customers, reps = built
+    improved, made = descend(problem, rep, per_rep=8)
+    assert made > 0
+    assert evaluate(problem, improved).total < evaluate(problem, rep).total
+    table = pd.DataFrame({"customer_id": problem.customer_ids, "rep_id": problem.rep_ids[improved]})
+    assert solver.check_plan(customers, reps, table, problem.scenario) == []
+    _, delta = shift_deltas(problem, state_of(problem, improved), problem.pair_cost)
+    assert delta.min(initial=0.0) > -1e-9
+
+
 def test_a_floor_keeps_every_account_of_a_rep_at_its_floor(built) -> None:
     problem, rep, _, _ = built
     chosen = problem.pair_index(rep)

@@ -1,0 +1,136 @@
+"""A first plan on a large model, from the Lagrangian ascent's reduced costs, in seconds.
+
+The ascent repairs its cheapest choice into a plan every few dozen steps
+(:mod:`solver.models.lagrangian`). On clustered 100,000 x 1,000 that repair gets stuck for
+the first hundred steps: the cheapest choice puts thousands of accounts too many on the
+reps of the big metros, whose neighbours all sit at their account limit, so no single move
+makes room; the search then started 26 % above the bound, at 100 s. Here instead:
+
+1. **Fill** (:func:`solver.models.warmstart.fill`): the reps are filled in rounds, each
+   customer asking for its cheapest pair by reduced cost that fits every ceiling, the
+   ones that lose most by missing it first. A few hundred customers find no pair with
+   room.
+2. **Mend**: a min-cost flow (:func:`solver.models.flow.min_cost_assignment`) that
+   keeps every account limit by the fewest moves onto each customer's ``MEND_PAIRS``
+   cheapest pairs: the chains of moves that carry a metro's surplus accounts out to reps
+   with room, which the greedy repair (one move at a time) cannot find. The greedy
+   repair then mends the hours rows left over. (CP-SAT on the broken reps and the reps
+   around them, 8,000 to 35,000 customers, found no plan in 25 s there.)
+3. **Descend** (:func:`solver.models.moves.descend`): exact shifts, swaps and ejection
+   chains onto each account's ``MOVE_ALTERNATIVES`` cheapest reps by reduced cost, several
+   per rep and round.
+
+Every step keeps each hard row it found holding, so the plan returned keeps them all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.constraints.base import integral_blocks
+from solver.interrupt import StopRequest
+from solver.models.flow import account_caps, min_cost_assignment
+from solver.models.lns import MOVE_ALTERNATIVES, cheapest_pairs
+from solver.models.moves import descend
+from solver.models.warmstart import EPS, fill, repair
+from solver.problem import Problem
+
+#: each customer's cheapest pairs by reduced cost the mending flow may move it onto
+MEND_PAIRS = 10
+#: a customer leaving its filled pair pays this many times the spread of the scores, so
+#: the flow makes the fewest moves that keep every account limit, then the cheapest
+STAY = 4.0
+#: share of each hours ceiling the fill leaves free, for the mending moves
+FILL_SPARE = 0.03
+#: flows solved at most, each with the reps still over their hours made to shed accounts
+MEND_ROUNDS = 6
+
+
+def mend(
+    problem: Problem, rep: np.ndarray, score: np.ndarray, deadline: float
+) -> np.ndarray | None:
+    """``rep`` with every account limit kept by the fewest moves, then the greedy repair
+    for the rows left broken (module docstring, step 2); None when neither finds a plan
+    keeping every row by ``deadline``."""
+    chosen = problem.pair_index(rep)
+    if (chosen < 0).any():
+        return None
+    blocks = integral_blocks(problem.blocks)
+    accounts = [b for b in blocks if b.kind == "accounts"]
+    if not any((b.usage(chosen) > b.upper + EPS).any() for b in accounts):
+        return repair(problem, rep, deadline)
+    cap = np.full(problem.m, problem.n, dtype=np.int64)
+    for b in accounts:
+        cap = np.minimum(cap, account_caps(problem, b))
+    near = cheapest_pairs(problem, score, MEND_PAIRS)
+    keep = np.zeros(len(score), dtype=bool)
+    keep[near[near >= 0]] = True
+    # a rep takes new accounts only as far as its room on the other rows goes: each new
+    # pair must fit that room alone, and the rep takes at most room / its heaviest new
+    # pair's load more accounts (so the hours it had room for stay kept)
+    count = np.bincount(rep, minlength=problem.m)
+    others = [b for b in blocks if b.kind != "accounts"]
+    heaviest = []
+    for b in others:
+        room = b.upper - b.usage(chosen)
+        inside = b.row >= 0
+        keep &= ~inside | (b.coeff <= room[np.maximum(b.row, 0)])
+        into = inside & keep
+        top = np.full(problem.m, EPS)
+        np.maximum.at(top, problem.pair_rep[into], b.coeff[into])
+        heaviest.append(top)
+        more = np.floor(np.maximum(_per_rep(problem, b, room), 0.0) / top).clip(0, problem.n)
+        cap = np.minimum(cap, count + more.astype(np.int64))
+    keep[chosen] = True
+    keep |= problem.forced[problem.pair_customer] >= 0
+    pairs = np.flatnonzero(keep)
+    priced = score.copy()  # leaving the filled pair costs more than any change of score
+    priced[chosen] -= STAY * (float(np.ptp(score[pairs])) + 1.0)
+    for _ in range(MEND_ROUNDS):
+        moved = min_cost_assignment(problem, pairs, priced, cap)
+        if moved is None:
+            break
+        rep = moved
+        now = problem.pair_index(rep)
+        count = np.bincount(rep, minlength=problem.m)
+        pushed = False
+        for b, m in zip(others, heaviest, strict=True):  # a rep over its hours sheds accounts
+            over = np.maximum(-_per_rep(problem, b, b.upper - b.usage(now)), 0.0)
+            shed = np.ceil(over / m).astype(np.int64)
+            if shed.any():
+                cap = np.minimum(cap, np.maximum(count - shed, 0))
+                pushed = True
+        if not pushed:
+            break
+    return repair(problem, rep, deadline)
+
+
+def _per_rep(problem: Problem, block, per_row: np.ndarray) -> np.ndarray:
+    """Per rep, the least of ``per_row`` over the rows of ``block`` its pairs are in
+    (inf for a rep in none)."""
+    out = np.full(problem.m, np.inf)
+    inside = block.row >= 0
+    np.minimum.at(out, problem.pair_rep[inside], per_row[block.row[inside]])
+    return out
+
+
+def first_plan(
+    problem: Problem,
+    score: np.ndarray,
+    deadline: float,
+    per_rep: int = 8,
+    stop: StopRequest | None = None,
+) -> np.ndarray | None:
+    """A plan keeping every hard row, by ``deadline`` (perf_counter seconds), from the
+    reduced costs ``score`` (one per pair): fill, mend, descend (module docstring); None
+    when the fill and mend find none."""
+    plan = fill(problem, score, deadline, FILL_SPARE)
+    if plan is None:
+        return None
+    plan = mend(problem, plan, score, deadline)
+    if plan is None:
+        return None
+    near = cheapest_pairs(problem, score, MOVE_ALTERNATIVES)
+    near = np.sort(near[near >= 0])
+    plan, _ = descend(problem, plan, near, deadline=deadline, stop=stop, per_rep=per_rep)
+    return plan
