@@ -61,7 +61,7 @@ CHAINED = {CPSAT: "CP-SAT on the whole model"}
 #: progress bar label of the first plan on a large model (``PortfolioRun._first_plan_hook``)
 FIRST_PLAN = "first plan"
 #: failed repairs of the ascent that may try a first plan of their own
-FIRST_PLAN_TRIES = 2
+FIRST_PLAN_TRIES = 1
 
 
 @dataclass(frozen=True)
@@ -126,11 +126,10 @@ class Params:
     local_moves: bool = True
     #: on a large model (the Lagrangian bound, clock-timed runs) whose ascent cannot
     #: repair its cheapest choice: the share of the limit a first plan built from its
-    #: reduced costs may take (``models/first_plan.py``; clustered 100,000 x 1,000 at
-    #: 300 s: the search started at 38 s instead of 100 s, from a plan as far above the
-    #: bound), and the exact local moves per rep and round in it (1 makes at most m / 2
-    #: moves per round)
-    first_plan_share: float = 0.08
+    #: reduced costs may take, within the ascent's share (``models/first_plan.py``;
+    #: clustered 100,000 x 1,000 under load: 24 s was too short, 40 s was enough), and the
+    #: exact local moves per rep and round in it (1 makes at most m / 2 per round)
+    first_plan_share: float = 0.15
     first_plan_moves_per_rep: int = 8
 
 

@@ -1,21 +1,23 @@
 """A first plan on a large model, from the Lagrangian ascent's reduced costs, in seconds.
 
 The ascent repairs its cheapest choice into a plan every few dozen steps
-(:mod:`solver.models.lagrangian`). On clustered 100,000 x 1,000 that repair gets stuck for
-the first hundred steps: the cheapest choice puts thousands of accounts too many on the
-reps of the big metros, whose neighbours all sit at their account limit, so no single move
-makes room; the search then started 26 % above the bound, at 100 s. Here instead:
+(:mod:`solver.models.lagrangian`). On clustered 100,000 x 1,000 that repair found no plan
+in 330 steps (90 s): the cheapest choice puts thousands of accounts too many on the reps of
+the big metros, whose neighbours all sit at their account limit, so no single move makes
+room; the search then began from CP-SAT's first plan of the whole model, 26 % above the
+bound, 100 s into the solve. Here instead:
 
 1. **Fill** (:func:`solver.models.warmstart.fill`): the reps are filled in rounds, each
-   customer asking for its cheapest pair by reduced cost that fits every ceiling, the
-   ones that lose most by missing it first. A few hundred customers find no pair with
-   room.
+   customer asking for its cheapest pair by reduced cost that fits every ceiling (hours
+   ceilings less ``FILL_SPARE``, room for step 2), the ones that lose most by missing it
+   first. There, a few hundred customers found no pair with room.
 2. **Mend**: a min-cost flow (:func:`solver.models.flow.min_cost_assignment`) that
    keeps every account limit by the fewest moves onto each customer's ``MEND_PAIRS``
-   cheapest pairs: the chains of moves that carry a metro's surplus accounts out to reps
-   with room, which the greedy repair (one move at a time) cannot find. The greedy
-   repair then mends the hours rows left over. (CP-SAT on the broken reps and the reps
-   around them, 8,000 to 35,000 customers, found no plan in 25 s there.)
+   cheapest pairs, each rep taking only what its hours room holds: the chains of moves
+   that carry a metro's surplus accounts out to reps with room, which the greedy repair
+   (one move at a time) cannot find. The greedy repair then mends the hours rows left
+   over. (CP-SAT there found no plan: on the broken reps and those around them, 8,000
+   and 35,000 customers, in 21-25 s; on the whole model hinted with the fill, in 38 s.)
 3. **Descend** (:func:`solver.models.moves.descend`): exact shifts, swaps and ejection
    chains onto each account's ``MOVE_ALTERNATIVES`` cheapest reps by reduced cost, several
    per rep and round.
@@ -82,7 +84,8 @@ def mend(
         more = np.floor(np.maximum(_per_rep(problem, b, room), 0.0) / top).clip(0, problem.n)
         cap = np.minimum(cap, count + more.astype(np.int64))
     keep[chosen] = True
-    keep |= problem.forced[problem.pair_customer] >= 0
+    keep[problem.forced[problem.pair_customer] >= 0] = False  # forced: their own pair only
+    keep[chosen[problem.forced >= 0]] = True
     pairs = np.flatnonzero(keep)
     priced = score.copy()  # leaving the filled pair costs more than any change of score
     priced[chosen] -= STAY * (float(np.ptp(score[pairs])) + 1.0)
