@@ -106,10 +106,11 @@ def test_large_instances_report_the_lagrangian_bound_in_the_certificate():
 def test_when_the_ascent_cannot_repair_a_plan_the_first_plan_is_built_and_reported(
     monkeypatch,
 ):
-    """On the large-model path, while the ascent's repair finds no plan (here: made to
-    find none, as on clustered 100,000 x 1,000), a plan is filled, mended and improved
-    from the reduced costs and reported first (progress label "first plan"); the search
-    starts from it and the solve's checker passes its result."""
+    """On the large-model path with ``first_plan_share`` on, while the ascent's repair
+    finds no plan (here: made to find none, as on clustered 100,000 x 1,000), a plan is
+    filled, mended and improved from the reduced costs and reported first (progress
+    label "first plan"); the search starts from it and the solve's checker passes its
+    result."""
     customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
     problem = solver.Problem.build(customers, reps, SCENARIO)
     monkeypatch.setattr(lagrangian, "repair", lambda *_args, **_kw: None)
@@ -119,7 +120,7 @@ def test_when_the_ascent_cannot_repair_a_plan_the_first_plan_is_built_and_report
     def progress(label, _limit, _bound):
         yield lambda cost, _engine_bound: heard.append((label, cost))
 
-    params = Params(dual_min_pairs=1_000, lp_start_max_pairs=0)
+    params = Params(dual_min_pairs=1_000, lp_start_max_pairs=0, first_plan_share=0.15)
     plan = solver.solve_problem(problem, time_limit_s=6, params=params, progress=progress)
     assert heard[0][0] == FIRST_PLAN
     assert [label for label, _ in heard].count(FIRST_PLAN) == 1
