@@ -36,8 +36,10 @@ def test_search_with_and_without_local_moves(tmp_path: Path) -> None:
 
 def test_one_side_by_side_row(capsys) -> None:
     versus.main(["clustered:400x10", "--time-limit", "2", "--label", "this checkout", "--trace"])
-    started, table = capsys.readouterr().out.strip().splitlines()
+    loaded, started, near, table = capsys.readouterr().out.strip().splitlines()
+    assert loaded.startswith("generated and loaded in ")
     assert started.startswith("search started at ") and "above the final bound" in started
+    assert near.startswith("first plan within 1 % of the final bound: ")
     row = table.split(" | ")
     assert row[0] == "| clustered:400x10" and row[1] == "this checkout"
     assert float(row[5].rstrip("%")) >= 0  # the gap to the run's own bound
