@@ -22,6 +22,7 @@ seconds on the LP. Deterministic: the steps are counted, not timed.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,25 +40,51 @@ def balance_bound(problem: Problem, upper: float, tolerance: float = 0.0) -> Eng
     """The best bound of the ascent (see the module docstring) on ``problem``; ``upper``:
     the cost of a plan known."""
     started = time.perf_counter()
+    return dual_result(balance_dual(problem, upper, tolerance), time.perf_counter() - started)
+
+
+def dual_result(dual: BalanceDual | None, wall_s: float) -> EngineResult:
+    """The engine result of the ascent ``dual`` (None: a customer without a pair, no plan
+    and no bound here) that took ``wall_s`` seconds."""
+    if dual is None:
+        return EngineResult(None, "feasible", ENGINE, wall_s)
+    return EngineResult(
+        None, "feasible", ENGINE, wall_s, engine_bound=dual.bound,
+        bound_source=f"dual of the balance term with the rows relaxed (projected subgradient, "
+        f"{dual.steps} steps)",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BalanceDual:
+    """The ascent's best bound g(sigma) (cost points) and the sigma per rep that gave it."""
+
+    bound: float
+    sigma: np.ndarray
+    steps: int
+
+
+def balance_dual(problem: Problem, upper: float, tolerance: float = 0.0) -> BalanceDual | None:
+    """The ascent of the module docstring; None when a customer has no pair."""
     starts = problem.customer_starts()
-    if np.any(np.diff(starts) == 0):  # a customer without a pair: no plan, no bound here
-        return EngineResult(None, "feasible", ENGINE, time.perf_counter() - started)
+    if np.any(np.diff(starts) == 0):
+        return None
     starts = starts[:-1]
     cost, load, rep = problem.pair_cost, problem.pair_load, problem.pair_rep
     bal = problem.balance
+    sigma = np.zeros(problem.m)
     if bal is None or bal.weight <= 0:  # the separable costs alone
         bound = float(np.minimum.reduceat(cost, starts).sum()) if len(cost) else 0.0
-        return _result(bound, 1, started)
+        return BalanceDual(bound, sigma, 1)
     w, active = bal.weight, bal.active
     shares = np.where(active, bal.shares, 0.0)
-    sigma = np.zeros(problem.m)
-    best, theta, stall, steps = -np.inf, 1.0, 0, 0
+    best, best_sigma, theta, stall, steps = -np.inf, sigma, 1.0, 0, 0
     for steps in range(1, STEPS + 1):  # noqa: B007 (steps is reported)
         d = cost + w * load * (sigma[rep] - float(shares @ sigma))
         least = np.minimum.reduceat(d, starts)
         g = float(least.sum())
         if g > best + 1e-12 * max(1.0, abs(g)):
-            best, stall = g, 0
+            best, best_sigma, stall = g, sigma, 0
         else:
             stall += 1
             if stall >= STALL_STEPS:
@@ -72,7 +99,7 @@ def balance_bound(problem: Problem, upper: float, tolerance: float = 0.0) -> Eng
             break  # every rep exactly on its target: g is the optimum of the relaxation
         step = theta * (max(upper, best + 1e-6 * max(1.0, abs(best))) - g) / norm
         sigma = np.clip(sigma + step * w * dev, -1.0, 1.0)
-    return _result(best, steps, started)
+    return BalanceDual(best, best_sigma, steps)
 
 
 def _first_cheapest(d: np.ndarray, least: np.ndarray, customer: np.ndarray) -> np.ndarray:
@@ -80,11 +107,3 @@ def _first_cheapest(d: np.ndarray, least: np.ndarray, customer: np.ndarray) -> n
     at_least = np.flatnonzero(d <= least[customer])
     first = np.r_[True, customer[at_least][1:] != customer[at_least][:-1]]
     return at_least[first]
-
-
-def _result(bound: float, steps: int, started: float) -> EngineResult:
-    return EngineResult(
-        None, "feasible", ENGINE, time.perf_counter() - started, engine_bound=bound,
-        bound_source=f"dual of the balance term with the rows relaxed (projected subgradient, "
-        f"{steps} steps)",
-    )  # fmt: skip

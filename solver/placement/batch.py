@@ -41,10 +41,11 @@ from solver.models.moves import descend
 from solver.models.stopping import gap
 from solver.objectives.bands import SoftBand
 from solver.objectives.bands import costs as soft_costs
-from solver.placement.balance_bound import balance_bound
+from solver.placement.balance_bound import balance_dual, dual_result
 from solver.placement.exhaustive import exhaustive, greedy
 from solver.placement.layout import Layout
 from solver.placement.matching import matched
+from solver.placement.whole_bound import whole_account_bound
 from solver.problem import Balance, Problem
 
 UNPLACED = "unplaced"
@@ -338,7 +339,14 @@ def solve_batch(
                                                                           seconds)  # fmt: skip
     runs: list[EngineResult | None] = [fallback]
     if fallback is not None:  # a bound in a fraction of a second, often as good as the LP's
-        runs.append(balance_bound(problem, objective(fallback.rep), tolerance))
+        upper, ascent = objective(fallback.rep), time.perf_counter()
+        dual = balance_dual(problem, upper, tolerance)
+        runs.append(dual_result(dual, time.perf_counter() - ascent))
+        if dual is not None and gap(upper, dual.bound) > tolerance:  # whole accounts per rep
+            deadline = min(time.perf_counter() + WHOLE_SHARE * time_limit_s,
+                           started + time_limit_s)  # fmt: skip
+            runs.append(whole_account_bound(problem, model.size, upper, dual, deadline,
+                                            tolerance))  # fmt: skip
     best, bound = _best(runs, objective)
     left = _left(time_limit_s, started, 0.0)
     if best is None or (not _within(objective(best.rep), bound, tolerance) and left >= ENGINE_S):
@@ -444,6 +452,8 @@ ENGINE_S = 1.0
 CPSAT_SHARE, PROOF_SHARE = 0.25, 0.2
 #: share of the time limit the greedy fallback plan is improved for
 FALLBACK_SHARE = 0.2
+#: share of the time limit the bound over whole accounts is refined for
+WHOLE_SHARE = 0.2
 
 
 def _descended(problem: Problem, best: EngineResult, objective, deadline: float) -> EngineResult:

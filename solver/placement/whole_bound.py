@@ -1,0 +1,276 @@
+"""A batch bound over whole accounts: the Lagrangian of the batch's assignment rows.
+
+The balance dual (:mod:`solver.placement.balance_bound`) and the LP fill every rep to its
+target with parts of accounts; a plan gives a rep whole accounts. This bound keeps them
+whole. Each batch account i has a multiplier u_i on its row "placed exactly once"; the
+book's total load W (which sets every target s_j W) is a variable with one multiplier
+mu on its definition W = sum of the loads placed, and every rep gets its own copy W_j
+of it, mu split as mu_j = s_j nu_j (sum_j mu_j = mu). With the rows relaxed the batch
+falls apart into one problem per rep: which of its candidate accounts S it takes, whole,
+
+    F_j = min_S sum_{p in S} (c_p - u_i + mu l_p) + min_{t in T_j} [w |A_j + l(S) - t| - nu_j t]
+
+(A_j the rep's standing load, l(S) the load S adds, T_j = s_j [W_lo, W_hi] the targets a
+plan of cost at most the known plan's can give the rep), within the rep's own ceilings
+(floors, rows shared by reps and soft bands, never negative, are dropped: a relaxation).
+For any u and nu in [-w, w] every such plan costs at least (cost points, min)
+
+    L(u, nu) = sum_i u_i + mu (sum_j A_j) + sum_j F_j.
+
+``F_j`` is solved exactly over the rep's accounts that can help (reduced cost below the
+empty choice's penalty, at most :data:`MAX_ITEMS` of them: every subset priced, its
+ceilings checked); the accounts left out bound the rest from below (the rep takes all
+its negative reduced costs and one more account), so L stays a bound when a rep has more.
+
+Where W can lie: the balance dual's reduced costs rc_p >= 0 (:func:`~solver.placement.
+balance_bound.balance_dual`) price every plan at least g(sigma) + sum rc, so a plan no
+dearer than the known one (the optimum is one) uses only pairs with rc_p <= U - g and
+its W lies between the least and the most load those pairs reach within that budget (a
+one-multiplier Lagrangian of that knapsack on a grid). The other pairs are dropped.
+
+The ascent starts at the balance dual (u_i the account's least reduced price, nu = -w
+sigma; L is then at least g) and takes projected subgradient steps (Polyak's, towards
+U, halved after ``STALL_STEPS`` steps without a better L) until a deadline, the step
+budget, or L within ``tolerance`` of U. Every L is a bound; the best is returned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.models.base import EngineResult
+from solver.models.stopping import gap
+from solver.placement.balance_bound import BalanceDual
+from solver.problem import Problem
+
+#: most accounts one rep's subsets are enumerated over (2^6 subsets)
+MAX_ITEMS = 6
+#: multipliers of the one-dimensional knapsack Lagrangian that bounds W (cost points per h)
+LAMBDAS = np.r_[0.0, np.logspace(-4, 3, 57)]
+ENGINE = "whole accounts"
+
+
+@dataclass(frozen=True)
+class _Reps:
+    """The per-rep data of the subproblems (index j over the problem's reps)."""
+
+    standing: np.ndarray  # A_j, load
+    shares: np.ndarray  # s_j, 0 outside the balance
+    active: np.ndarray  # in the balance term
+    lo: np.ndarray  # T_j's ends: s_j W_lo, s_j W_hi
+    hi: np.ndarray
+    window: tuple[float, float]  # W_lo, W_hi: the book's total load in a plan within U
+    room: tuple[np.ndarray, ...]  # per rep-owned block: what each rep's row has left
+    owned: tuple[int, ...]  # the blocks whose rows each belong to one rep
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The candidate pairs kept (batch accounts onto real reps)."""
+
+    customer: np.ndarray
+    rep: np.ndarray
+    cost: np.ndarray
+    load: np.ndarray
+    coeff: tuple[np.ndarray, ...]  # per owned block, 0 outside its rows
+
+
+@dataclass
+class _Leaf:
+    """A slice [low, high] of the book's total load W and the bound of its plans."""
+
+    low: float
+    high: float
+    value: float
+
+
+def whole_account_bound(
+    problem: Problem, size: int, upper: float, dual: BalanceDual, deadline: float,
+    tolerance: float = 0.0,
+) -> EngineResult | None:  # fmt: skip
+    """The bound of the module docstring on the batch ``problem`` (its first ``size``
+    customers are the accounts placed, the others one pair each, the last rep
+    "unplaced"), from the balance ``dual``'s multipliers, refined by ``deadline``
+    (perf_counter seconds); ``upper``: the cost of a plan known. None when no bound comes
+    out (an account a plan within ``upper`` may leave unplaced)."""
+    started = time.perf_counter()
+    setup = None if size == 0 else _setup(problem, size, upper, dual.sigma, dual.bound)
+    if setup is None:
+        return None
+    reps, pairs, constant, u = setup
+    bal = problem.balance
+    w = 0.0 if bal is None else float(bal.weight)
+    nu = np.where(reps.active, -w * dual.sigma, 0.0)
+    total = float(reps.shares.sum())
+
+    def bound(low: float, high: float) -> float:
+        window = dataclasses.replace(reps, lo=reps.shares * low, hi=reps.shares * high)
+        return _evaluate(window, pairs, u, nu, w, constant, size)[0]
+
+    low, high = reps.window
+    leaves = [_Leaf(low, high, max(bound(low, high), dual.bound))]
+    while w > 0 and total > 0 and time.perf_counter() < deadline:
+        worst = min(leaves, key=lambda leaf: leaf.value)
+        if gap(upper, worst.value) <= tolerance or worst.high - worst.low <= 1e-9:
+            break
+        leaves.remove(worst)
+        middle = (worst.low + worst.high) / 2
+        for a, b in ((worst.low, middle), (middle, worst.high)):  # a restriction: >= parent
+            leaves.append(_Leaf(a, b, max(bound(a, b), worst.value)))
+    best = min(leaf.value for leaf in leaves)
+    return EngineResult(
+        None, "feasible", ENGINE, time.perf_counter() - started, engine_bound=best,
+        bound_source=f"Lagrangian of the assignment rows over whole accounts per rep, the "
+        f"book's load in {len(leaves)} slices",
+    )  # fmt: skip
+
+
+def _setup(
+    problem: Problem, size: int, upper: float, sigma: np.ndarray, g: float
+) -> tuple[_Reps, _Pairs, float, np.ndarray] | None:
+    """The reps' data, the pairs a plan no dearer than ``upper`` can use, the constant
+    (the standing books' own costs) and the start u (each account's least reduced price)."""
+    m = problem.m
+    bal = problem.balance
+    w = 0.0 if bal is None else float(bal.weight)
+    active = np.zeros(m, bool) if bal is None else bal.active.copy()
+    shares = np.where(active, 0.0 if bal is None else bal.shares, 0.0)
+    cost, load, rep, customer = (problem.pair_cost, problem.pair_load, problem.pair_rep,
+                                 problem.pair_customer)  # fmt: skip
+    d = cost + w * load * (sigma[rep] - float(shares @ sigma))
+    starts = problem.customer_starts()[:-1]
+    least = np.minimum.reduceat(d, starts)
+    rc = d - least[customer]
+    budget = max(upper - g, 0.0) * (1 + 1e-9) + 1e-9
+    held = customer >= size
+    standing = np.bincount(rep[held], weights=load[held], minlength=m)
+    constant = float(cost[held].sum())
+    keep = ~held & (rc <= budget)
+    if np.any(keep & (rep == m - 1)):
+        return None  # a plan within ``upper`` may leave an account unplaced: not bounded here
+    if np.any(np.bincount(customer[keep], minlength=size) == 0):
+        return None  # an account with no pair a plan within ``upper`` can use
+    c, r, dr, ld = customer[keep], rep[keep], rc[keep], load[keep]
+    low, high = _load_range(c, ld, dr, budget, size)
+    owned = tuple(k for k, b in enumerate(problem.blocks) if _owned(b, rep))
+    room, coeff = [], []
+    for k in owned:
+        block = problem.blocks[k]
+        use = block.usage(np.flatnonzero(held))
+        left = np.full(m, np.inf)
+        inside = block.row >= 0
+        row_of_rep = np.full(m, -1)
+        row_of_rep[rep[inside]] = block.row[inside]
+        has = row_of_rep >= 0
+        left[has] = block.upper[row_of_rep[has]] - use[row_of_rep[has]]
+        room.append(np.maximum(left, 0.0))
+        coeff.append(np.where(block.row[keep] >= 0, block.coeff[keep], 0.0))
+    total = standing.sum()
+    reps = _Reps(standing, shares, active, shares * (total + low), shares * (total + high),
+                 (total + low, total + high), tuple(room), owned)  # fmt: skip
+    pairs = _Pairs(c, r, cost[keep], ld, tuple(coeff))
+    # the start: u_i the least price of account i with the balance priced by sigma, as in
+    # the balance dual (so L >= g there)
+    return reps, pairs, constant, least[:size].copy()
+
+
+def _owned(block, rep: np.ndarray) -> bool:
+    """Whether every row of ``block`` holds the pairs of one rep only."""
+    inside = block.row >= 0
+    owner = np.full(len(block.upper), -1)
+    owner[block.row[inside]] = rep[inside]
+    return bool(np.all(owner[block.row[inside]] == rep[inside]))
+
+
+def _load_range(
+    customer: np.ndarray, load: np.ndarray, rc: np.ndarray, budget: float, size: int
+) -> tuple[float, float]:
+    """The least and the most load the batch adds in a plan whose reduced costs sum to at
+    most ``budget``: for every lambda >= 0, min sum l >= sum_i min_p (l_p + lambda rc_p) -
+    lambda budget (and the mirror for the most); the best over :data:`LAMBDAS`."""
+    starts = np.searchsorted(customer, np.arange(size))
+    low = max(
+        float(np.minimum.reduceat(load + lam * rc, starts).sum()) - lam * budget for lam in LAMBDAS
+    )
+    high = min(
+        float(np.maximum.reduceat(load - lam * rc, starts).sum()) + lam * budget for lam in LAMBDAS
+    )
+    return low, high
+
+
+def _evaluate(
+    reps: _Reps, pairs: _Pairs, u: np.ndarray, nu: np.ndarray, w: float, constant: float,
+    size: int,
+) -> tuple[float, np.ndarray, np.ndarray]:  # fmt: skip
+    """L(u, nu), the pairs the reps' subproblems take, and each rep's best target t_j."""
+    mu = float(reps.shares @ nu)
+    value = float(u.sum()) + mu * float(reps.standing.sum()) + constant
+    r = pairs.cost - u[pairs.customer] + (mu - nu[pairs.rep]) * pairs.load
+    m = len(reps.standing)
+    order = np.lexsort((r, pairs.rep))
+    rep_sorted = pairs.rep[order]
+    r_sorted = r[order]
+    first = np.searchsorted(rep_sorted, np.arange(m + 1))
+    negative = np.bincount(rep_sorted, weights=np.minimum(r_sorted, 0.0), minlength=m)
+    empty = _penalty(reps.standing, reps, nu, w)  # the empty choice's penalty, >= 0
+    # a plan of each rep known at once: the best of its single accounts and of the
+    # prefixes of its accounts by reduced cost; an account helps only below it
+    load_sorted = pairs.load[order]
+    single = r_sorted + _penalty(reps.standing[rep_sorted] + load_sorted, reps, nu, w, rep_sorted)
+    offset = np.r_[0.0, np.cumsum(r_sorted)]
+    offset_l = np.r_[0.0, np.cumsum(load_sorted)]
+    prefix_r = offset[1:] - offset[first[rep_sorted]]
+    prefix_l = offset_l[1:] - offset_l[first[rep_sorted]]
+    prefix = prefix_r + _penalty(reps.standing[rep_sorted] + prefix_l, reps, nu, w, rep_sorted)
+    known = empty.copy()
+    np.minimum.at(known, rep_sorted, np.minimum(single, prefix))
+    helps = r_sorted < (known - negative)[rep_sorted]
+    count = np.bincount(rep_sorted[helps], minlength=m)  # a prefix of each rep's pairs
+    items = np.minimum(count, MAX_ITEMS)
+    # every subset with an account beyond the enumerated ones costs at least this
+    rest = np.full(m, np.inf)
+    beyond = items < np.diff(first)
+    rest[beyond] = negative[beyond] + np.maximum(r_sorted[first[:-1][beyond] + items[beyond]], 0.0)
+    best = np.zeros(m)
+    t_star = np.clip(reps.standing, reps.lo, reps.hi)
+    taken = []
+    for k in np.unique(items):
+        group = np.flatnonzero(items == k)
+        if k == 0:
+            best[group] = empty[group]
+            continue
+        idx = order[first[group][:, None] + np.arange(k)]  # (reps, k) pair indices
+        masks = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(float)  # (2^k, k)
+        f = r[idx] @ masks.T
+        loads = reps.standing[group][:, None] + pairs.load[idx] @ masks.T
+        f += _penalty(loads, reps, nu, w, group)
+        for block_coeff, room in zip(pairs.coeff, reps.room, strict=True):
+            over = block_coeff[idx] @ masks.T > room[group][:, None] + 1e-9
+            f[over] = np.inf
+        pick = np.argmin(f, axis=1)
+        best[group] = f[np.arange(len(group)), pick]
+        chosen = masks[pick].astype(bool)
+        taken.append(idx[chosen])
+        t_star[group] = np.clip(loads[np.arange(len(group)), pick], reps.lo[group],
+                                reps.hi[group])  # fmt: skip
+    value += float(np.minimum(best, rest).sum() - (nu * reps.standing).sum())
+    taken_pairs = np.concatenate(taken) if taken else np.zeros(0, np.int64)
+    return value, taken_pairs, t_star
+
+
+def _penalty(
+    loads: np.ndarray, reps: _Reps, nu: np.ndarray, w: float, group: np.ndarray | None = None
+) -> np.ndarray:
+    """psi_j(L) + nu_j L >= 0 per rep (rows of ``loads`` are the reps of ``group``, or all):
+    0 on [lo_j, hi_j], slope (w - nu_j) below it and (w + nu_j) above; 0 outside the
+    balance."""
+    sel = slice(None) if group is None else group
+    lo, hi, n, act = reps.lo[sel], reps.hi[sel], nu[sel], reps.active[sel]
+    if loads.ndim == 2 and group is not None:
+        lo, hi, n, act = lo[:, None], hi[:, None], n[:, None], act[:, None]
+    pen = (w - n) * np.maximum(lo - loads, 0.0) + (w + n) * np.maximum(loads - hi, 0.0)
+    return np.where(act, pen, 0.0)
