@@ -453,7 +453,7 @@ CPSAT_SHARE, PROOF_SHARE = 0.25, 0.2
 #: share of the time limit the greedy fallback plan is improved for
 FALLBACK_SHARE = 0.2
 #: share of the time limit the bound over whole accounts is refined for
-WHOLE_SHARE = 0.2
+WHOLE_SHARE = 0.3
 
 
 def _descended(problem: Problem, best: EngineResult, objective, deadline: float) -> EngineResult:

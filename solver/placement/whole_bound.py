@@ -17,10 +17,11 @@ For any u and nu in [-w, w] every such plan costs at least (cost points, min)
 
     L(u, nu) = sum_i u_i + mu (sum_j A_j) + sum_j F_j.
 
-``F_j`` is solved exactly over the rep's accounts that can help (reduced cost below the
-empty choice's penalty, at most :data:`MAX_ITEMS` of them: every subset priced, its
-ceilings checked); the accounts left out bound the rest from below (the rep takes all
-its negative reduced costs and one more account), so L stays a bound when a rep has more.
+``F_j`` is solved exactly over the rep's accounts that can help (those whose reduced cost,
+plus all the rep's negative ones, is below a choice known at once: none, one account, or
+the cheapest few), at most :data:`MAX_ITEMS` of them: every subset priced, its ceilings
+checked. Any subset with another account costs at least the rep's negative reduced costs
+plus that account's, so L stays a bound when more than ``MAX_ITEMS`` could help.
 
 Where W can lie: the balance dual's reduced costs rc_p >= 0 (:func:`~solver.placement.
 balance_bound.balance_dual`) price every plan at least g(sigma) + sum rc, so a plan no
@@ -28,10 +29,13 @@ dearer than the known one (the optimum is one) uses only pairs with rc_p <= U - 
 its W lies between the least and the most load those pairs reach within that budget (a
 one-multiplier Lagrangian of that knapsack on a grid). The other pairs are dropped.
 
-The ascent starts at the balance dual (u_i the account's least reduced price, nu = -w
-sigma; L is then at least g) and takes projected subgradient steps (Polyak's, towards
-U, halved after ``STALL_STEPS`` steps without a better L) until a deadline, the step
-budget, or L within ``tolerance`` of U. Every L is a bound; the best is returned.
+The multipliers start at the balance dual's (u_i the account's least price with the
+balance priced by sigma, nu = -w sigma: L is then at least g, and each rep's subproblem
+now pays for missing its target with whole accounts). Two refinements follow until a
+deadline, on the slice of W with the lowest bound: cutting it in two (a slice is a
+restriction, so its bound holds for both halves, and each rep's targets narrow), and a
+subgradient step on that slice's u. The bound is the lowest over the slices; nu stays
+at -w sigma (steps on it did not raise the bound in the measurements).
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ from solver.problem import Problem
 MAX_ITEMS = 6
 #: multipliers of the one-dimensional knapsack Lagrangian that bounds W (cost points per h)
 LAMBDAS = np.r_[0.0, np.logspace(-4, 3, 57)]
+#: the subgradient step's share of the distance to the known plan
+THETA = 0.1
 ENGINE = "whole accounts"
 
 
@@ -81,11 +87,15 @@ class _Pairs:
 
 @dataclass
 class _Leaf:
-    """A slice [low, high] of the book's total load W and the bound of its plans."""
+    """A slice [low, high] of the book's total load W: the best bound of its plans, and
+    its multipliers u with the bound and subgradient there."""
 
     low: float
     high: float
+    best: float
+    u: np.ndarray
     value: float
+    slope: np.ndarray  # 1 - (how many reps take account i), per batch account
 
 
 def whole_account_bound(
@@ -96,7 +106,12 @@ def whole_account_bound(
     customers are the accounts placed, the others one pair each, the last rep
     "unplaced"), from the balance ``dual``'s multipliers, refined by ``deadline``
     (perf_counter seconds); ``upper``: the cost of a plan known. None when no bound comes
-    out (an account a plan within ``upper`` may leave unplaced)."""
+    out (an account a plan within ``upper`` may leave unplaced).
+
+    The refinement alternates two steps on the slice of W with the lowest bound: cut it
+    in two halves (each a restriction of it, so its bound holds for both), and a
+    subgradient step on its u (Polyak's towards ``upper``, ``THETA``). The bound is the
+    lowest over the slices."""
     started = time.perf_counter()
     setup = None if size == 0 else _setup(problem, size, upper, dual.sigma, dual.bound)
     if setup is None:
@@ -105,27 +120,39 @@ def whole_account_bound(
     bal = problem.balance
     w = 0.0 if bal is None else float(bal.weight)
     nu = np.where(reps.active, -w * dual.sigma, 0.0)
-    total = float(reps.shares.sum())
+    slices = w > 0 and float(reps.shares.sum()) > 0
 
-    def bound(low: float, high: float) -> float:
+    def leaf(low: float, high: float, u: np.ndarray, floor: float) -> _Leaf:
         window = dataclasses.replace(reps, lo=reps.shares * low, hi=reps.shares * high)
-        return _evaluate(window, pairs, u, nu, w, constant, size)[0]
+        value, taken = _evaluate(window, pairs, u, nu, w, constant, size)
+        slope = 1.0 - np.bincount(pairs.customer[taken], minlength=size)
+        return _Leaf(low, high, max(value, floor), u, value, slope)
 
-    low, high = reps.window
-    leaves = [_Leaf(low, high, max(bound(low, high), dual.bound))]
-    while w > 0 and total > 0 and time.perf_counter() < deadline:
-        worst = min(leaves, key=lambda leaf: leaf.value)
-        if gap(upper, worst.value) <= tolerance or worst.high - worst.low <= 1e-9:
+    leaves = [leaf(*reps.window, u, dual.bound)]
+    rounds = 0
+    while time.perf_counter() < deadline:
+        worst = min(leaves, key=lambda leaf: leaf.best)
+        if gap(upper, worst.best) <= tolerance:
             break
+        rounds += 1
         leaves.remove(worst)
-        middle = (worst.low + worst.high) / 2
-        for a, b in ((worst.low, middle), (middle, worst.high)):  # a restriction: >= parent
-            leaves.append(_Leaf(a, b, max(bound(a, b), worst.value)))
-    best = min(leaf.value for leaf in leaves)
+        if slices and rounds % 2 == 1 and worst.high - worst.low > 1e-9:
+            middle = (worst.low + worst.high) / 2
+            leaves += [leaf(worst.low, middle, worst.u, worst.best),
+                       leaf(middle, worst.high, worst.u, worst.best)]  # fmt: skip
+            continue
+        norm = float(worst.slope @ worst.slope)
+        if norm == 0:  # every account taken once: the subproblems' plan is optimal
+            leaves.append(worst)
+            break
+        step = THETA * max(upper - worst.value, 0.0) / norm
+        moved = leaf(worst.low, worst.high, worst.u + step * worst.slope, worst.best)
+        leaves.append(moved)
+    best = min(leaf.best for leaf in leaves)
     return EngineResult(
         None, "feasible", ENGINE, time.perf_counter() - started, engine_bound=best,
-        bound_source=f"Lagrangian of the assignment rows over whole accounts per rep, the "
-        f"book's load in {len(leaves)} slices",
+        bound_source=f"Lagrangian of the assignment rows over whole accounts per rep "
+        f"({len(leaves)} slices of the book's load, {rounds} rounds)",
     )  # fmt: skip
 
 
@@ -205,8 +232,8 @@ def _load_range(
 def _evaluate(
     reps: _Reps, pairs: _Pairs, u: np.ndarray, nu: np.ndarray, w: float, constant: float,
     size: int,
-) -> tuple[float, np.ndarray, np.ndarray]:  # fmt: skip
-    """L(u, nu), the pairs the reps' subproblems take, and each rep's best target t_j."""
+) -> tuple[float, np.ndarray]:  # fmt: skip
+    """L(u, nu) and the pairs the reps' subproblems take."""
     mu = float(reps.shares @ nu)
     value = float(u.sum()) + mu * float(reps.standing.sum()) + constant
     r = pairs.cost - u[pairs.customer] + (mu - nu[pairs.rep]) * pairs.load
@@ -236,7 +263,6 @@ def _evaluate(
     beyond = items < np.diff(first)
     rest[beyond] = negative[beyond] + np.maximum(r_sorted[first[:-1][beyond] + items[beyond]], 0.0)
     best = np.zeros(m)
-    t_star = np.clip(reps.standing, reps.lo, reps.hi)
     taken = []
     for k in np.unique(items):
         group = np.flatnonzero(items == k)
@@ -255,11 +281,9 @@ def _evaluate(
         best[group] = f[np.arange(len(group)), pick]
         chosen = masks[pick].astype(bool)
         taken.append(idx[chosen])
-        t_star[group] = np.clip(loads[np.arange(len(group)), pick], reps.lo[group],
-                                reps.hi[group])  # fmt: skip
     value += float(np.minimum(best, rest).sum() - (nu * reps.standing).sum())
     taken_pairs = np.concatenate(taken) if taken else np.zeros(0, np.int64)
-    return value, taken_pairs, t_star
+    return value, taken_pairs
 
 
 def _penalty(
