@@ -51,12 +51,13 @@ from solver.models.stopping import gap
 from solver.placement.balance_bound import BalanceDual
 from solver.problem import Problem
 
-#: most accounts one rep's subsets are enumerated over (2^6 subsets)
-MAX_ITEMS = 6
+#: most accounts one rep's subsets are enumerated over (2^8 subsets)
+MAX_ITEMS = 8
 #: multipliers of the one-dimensional knapsack Lagrangian that bounds W (cost points per h)
 LAMBDAS = np.r_[0.0, np.logspace(-4, 3, 57)]
-#: the subgradient step's share of the distance to the known plan
-THETA = 0.1
+#: the first subgradient step's share of the distance to the known plan, halved after
+#: ``STALL_STEPS`` steps without a better bound
+THETA, STALL_STEPS = 0.1, 3
 ENGINE = "whole accounts"
 
 
@@ -96,6 +97,8 @@ class _Leaf:
     u: np.ndarray
     value: float
     slope: np.ndarray  # 1 - (how many reps take account i), per batch account
+    theta: float = 0.0  # the step's share of the distance to the known plan
+    stall: int = 0  # steps since the last better bound
 
 
 def whole_account_bound(
@@ -110,7 +113,8 @@ def whole_account_bound(
 
     The refinement alternates two steps on the slice of W with the lowest bound: cut it
     in two halves (each a restriction of it, so its bound holds for both), and a
-    subgradient step on its u (Polyak's towards ``upper``, ``THETA``). The bound is the
+    subgradient step on its u (Polyak's towards ``upper``, a share ``THETA`` halved
+    after ``STALL_STEPS`` steps without a better bound). The bound is the
     lowest over the slices."""
     started = time.perf_counter()
     setup = None if size == 0 else _setup(problem, size, upper, dual.sigma, dual.bound)
@@ -126,7 +130,7 @@ def whole_account_bound(
         window = dataclasses.replace(reps, lo=reps.shares * low, hi=reps.shares * high)
         value, taken = _evaluate(window, pairs, u, nu, w, constant, size)
         slope = 1.0 - np.bincount(pairs.customer[taken], minlength=size)
-        return _Leaf(low, high, max(value, floor), u, value, slope)
+        return _Leaf(low, high, max(value, floor), u, value, slope, THETA)
 
     leaves = [leaf(*reps.window, u, dual.bound)]
     rounds = 0
@@ -138,15 +142,20 @@ def whole_account_bound(
         leaves.remove(worst)
         if slices and rounds % 2 == 1 and worst.high - worst.low > 1e-9:
             middle = (worst.low + worst.high) / 2
-            leaves += [leaf(worst.low, middle, worst.u, worst.best),
-                       leaf(middle, worst.high, worst.u, worst.best)]  # fmt: skip
+            for a, b in ((worst.low, middle), (middle, worst.high)):
+                half = leaf(a, b, worst.u, worst.best)
+                half.theta = worst.theta
+                leaves.append(half)
             continue
         norm = float(worst.slope @ worst.slope)
         if norm == 0:  # every account taken once: the subproblems' plan is optimal
             leaves.append(worst)
             break
-        step = THETA * max(upper - worst.value, 0.0) / norm
+        step = worst.theta * max(upper - worst.value, 0.0) / norm
         moved = leaf(worst.low, worst.high, worst.u + step * worst.slope, worst.best)
+        moved.stall = 0 if moved.value > worst.best else worst.stall + 1
+        moved.theta = worst.theta / 2 if moved.stall >= STALL_STEPS else worst.theta
+        moved.stall %= STALL_STEPS
         leaves.append(moved)
     best = min(leaf.best for leaf in leaves)
     return EngineResult(
