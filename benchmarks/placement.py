@@ -4,6 +4,7 @@ full re-solve and the routers a CRM would use.
     python -m benchmarks.placement --customers 100000 --reps 1000 --new 1,1000
     python -m benchmarks.placement --customers 10000 --reps 100 --new 200 --quality
     python -m benchmarks.placement --customers 100000 --reps 1000 --new 200,1000 --gaps
+    python -m benchmarks.placement --customers 100000 --reps 1000 --new 200,1000 --bounds 0.45,1,3
 
 The instance comes from ``tests/instances.py`` (customers in a 300 km square, reps spread
 in it, capacity 1.3 x the estimated load, 2 % protected, one rep leaving) with ``--new``
@@ -35,9 +36,15 @@ import pandas as pd
 
 import solver
 from benchmarks import PINNED_OBJECTIVE
+from solver.models.stopping import gap
 from solver.placement import StandingBook, place
+from solver.placement.balance_bound import balance_dual
+from solver.placement.batch import batch_cost, batch_model
+from solver.placement.increment import fast_layout, prepare
 from solver.placement.layout import build_layout, combined_customers
+from solver.placement.matching import matched
 from solver.placement.placing import read_new_accounts
+from solver.placement.whole_bound import whole_account_bound
 from solver.plan import evaluate
 from tests.instances import make_instance
 
@@ -146,6 +153,34 @@ def batch_gaps(folder: Path, new: pd.DataFrame, sizes: list[int], limits: list[f
                   f"{b.wall_s:.1f} | {b.engine} | {b.note.split(';')[0]} |")  # fmt: skip
 
 
+def bound_times(folder: Path, new: pd.DataFrame, sizes: list[int], limits: list[float]) -> None:
+    """The batch's bounds against the same first plan (the matching plan, improved for
+    0.3 s): the balance dual, and the bound over whole accounts refined for each of
+    ``limits`` seconds."""
+    book = StandingBook.from_folder(folder / "plan")
+    scn = book.scenario.replace(rules={"max_moves": None, "max_moves_pct": None})
+    standing = prepare(book.customers, book.reps, book.rep, scn)
+    print(f"solver from {Path(solver.__file__).parent}")
+    print("| new accounts | bound | seconds given | bound value | gap to the plan | wall s | how |")
+    print("|---:|---|---:|---:|---:|---:|---|")
+    for k in sizes:
+        combined = combined_customers(book.customers, read_new_accounts(new.head(k), book, scn))
+        model = batch_model(fast_layout(standing, combined, book.reps))
+        problem = model.problem
+        plan = matched(problem, model.size, lambda rep, p=problem: batch_cost(p, rep)[0], 0.3)
+        upper = batch_cost(problem, plan.rep)[0]
+        start = time.perf_counter()
+        dual = balance_dual(problem, upper)
+        print(f"| {k:,} | balance dual | | {dual.bound:,.1f} | {gap(upper, dual.bound):.2%} | "
+              f"{time.perf_counter() - start:.2f} | {dual.steps} steps |")  # fmt: skip
+        for seconds in limits:
+            start = time.perf_counter()
+            whole = whole_account_bound(problem, model.size, upper, dual, start + seconds)
+            print(f"| {k:,} | whole accounts | {seconds:g} | {whole.engine_bound:,.1f} | "
+                  f"{gap(upper, whole.engine_bound):.2%} | {time.perf_counter() - start:.2f} | "
+                  f"{whole.bound_source.split('(')[-1].rstrip(')')} |")  # fmt: skip
+
+
 def routers(layout, order: np.ndarray) -> dict[str, tuple[np.ndarray, int]]:
     """Nearest rep with room, and round-robin over the eligible reps with room, placing the
     batch one account at a time in file order on the same room (rows) as the batch."""
@@ -229,6 +264,8 @@ def main() -> None:
     parser.add_argument("--gaps", action="store_true", help="batch gaps under each of "
                         "--gap-limits")  # fmt: skip
     parser.add_argument("--gap-limits", default="2,10", help="batch time limits, s, for --gaps")
+    parser.add_argument("--bounds", default=None, help="seconds, comma-separated: the "
+                        "batch bound over whole accounts refined for each")  # fmt: skip
     parser.add_argument("--time-limit", type=float, default=None,
                         help="batch time limit of the speed runs, s")  # fmt: skip
     parser.add_argument("--resolve-time-limit", type=float, default=120.0)
@@ -238,6 +275,8 @@ def main() -> None:
     folder, new = instance(args.customers, args.reps, max(sizes), args.seed, args.plan_time_limit)
     if args.quality:
         quality(folder, new, max(sizes), args.resolve_time_limit, args.place_time_limit)
+    elif args.bounds:
+        bound_times(folder, new, sizes, [float(x) for x in args.bounds.split(",")])
     elif args.gaps:
         batch_gaps(folder, new, sizes, [float(x) for x in args.gap_limits.split(",")])
     else:

@@ -99,6 +99,7 @@ class _Leaf:
     slope: np.ndarray  # 1 - (how many reps take account i), per batch account
     theta: float = 0.0  # the step's share of the distance to the known plan
     stall: int = 0  # steps since the last better bound
+    best_u: np.ndarray | None = None  # the u that gave ``best`` (None: ``u``)
 
 
 def whole_account_bound(
@@ -140,20 +141,25 @@ def whole_account_bound(
             break
         rounds += 1
         leaves.remove(worst)
-        if slices and rounds % 2 == 1 and worst.high - worst.low > 1e-9:
+        norm = float(worst.slope @ worst.slope)
+        divisible = slices and worst.high - worst.low > 1e-9
+        if divisible and (rounds % 2 == 1 or norm == 0):
             middle = (worst.low + worst.high) / 2
+            start = worst.u if worst.best_u is None else worst.best_u  # its best multipliers
             for a, b in ((worst.low, middle), (middle, worst.high)):
-                half = leaf(a, b, worst.u, worst.best)
+                half = leaf(a, b, start, worst.best)
                 half.theta = worst.theta
                 leaves.append(half)
             continue
-        norm = float(worst.slope @ worst.slope)
-        if norm == 0:  # every account taken once: the subproblems' plan is optimal
+        if norm == 0:  # every account taken once: no step raises this slice's bound
             leaves.append(worst)
             break
         step = worst.theta * max(upper - worst.value, 0.0) / norm
         moved = leaf(worst.low, worst.high, worst.u + step * worst.slope, worst.best)
-        moved.stall = 0 if moved.value > worst.best else worst.stall + 1
+        better = moved.value > worst.best
+        previous = worst.u if worst.best_u is None else worst.best_u
+        moved.best_u = moved.u if better else previous
+        moved.stall = 0 if better else worst.stall + 1
         moved.theta = worst.theta / 2 if moved.stall >= STALL_STEPS else worst.theta
         moved.stall %= STALL_STEPS
         leaves.append(moved)
