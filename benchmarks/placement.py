@@ -36,15 +36,9 @@ import pandas as pd
 
 import solver
 from benchmarks import PINNED_OBJECTIVE
-from solver.models.stopping import gap
 from solver.placement import StandingBook, place
-from solver.placement.balance_bound import balance_dual
-from solver.placement.batch import batch_cost, batch_model
-from solver.placement.increment import fast_layout, prepare
 from solver.placement.layout import build_layout, combined_customers
-from solver.placement.matching import matched
 from solver.placement.placing import read_new_accounts
-from solver.placement.whole_bound import whole_account_bound
 from solver.plan import evaluate
 from tests.instances import make_instance
 
@@ -157,6 +151,13 @@ def bound_times(folder: Path, new: pd.DataFrame, sizes: list[int], limits: list[
     """The batch's bounds against the same first plan (the matching plan, improved for
     0.3 s): the balance dual, and the bound over whole accounts refined for each of
     ``limits`` seconds."""
+    from solver.models.stopping import gap  # this code's parts (main's lack some)
+    from solver.placement.balance_bound import balance_dual
+    from solver.placement.batch import batch_cost, batch_model
+    from solver.placement.increment import fast_layout, prepare
+    from solver.placement.matching import matched
+    from solver.placement.whole_bound import whole_account_bound
+
     book = StandingBook.from_folder(folder / "plan")
     scn = book.scenario.replace(rules={"max_moves": None, "max_moves_pct": None})
     standing = prepare(book.customers, book.reps, book.rep, scn)
