@@ -17,7 +17,8 @@ Objective of the batch (cost points, min): sum of the separable costs of its pai
 the balance cost of the combined book, w x sum_active |L_j - s_j x sum_k L_k|, plus
 ``penalty`` per unplaced account. It equals the combined plan's objective less the fixed
 separable costs of the standing accounts. A first plan (the matching plan or the greedy
-one) and the balance term's dual give a plan and a bound without an engine; while they
+one) and the balance term's dual give a plan and a bound without an engine, the bound
+over whole accounts (:mod:`solver.placement.whole_bound`) a stronger bound; while they
 are further apart than the gap tolerance, the LP relaxation (HiGHS) gives a bound and a
 start, CP-SAT and the neighbourhood search a plan, HiGHS branch-and-bound a better bound,
 each through the engine registry (:func:`solve_batch`).
@@ -309,7 +310,8 @@ def solve_batch(
 ) -> BatchResult:
     """The batch's bound and plan within ``time_limit_s``: a first plan without an engine
     (the matching plan, :mod:`solver.placement.matching`, or the greedy one) for a fifth
-    of the time, then every engine through the registry while the best plan is further
+    of the time, the balance dual and, for ``WHOLE_SHARE`` of the time, the bound over
+    whole accounts, then every engine through the registry while the best plan is further
     than ``tolerance`` from the bound and time is left: the LP relaxation (bound, rounded
     start) on what is left, CP-SAT on the whole batch for a quarter of the time (solves
     small batches), the neighbourhood search from the best plan when CP-SAT did not

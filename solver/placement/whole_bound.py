@@ -58,6 +58,9 @@ LAMBDAS = np.r_[0.0, np.logspace(-4, 3, 57)]
 #: the first subgradient step's share of the distance to the known plan, halved after
 #: ``STALL_STEPS`` steps without a better bound
 THETA, STALL_STEPS = 0.1, 3
+#: the refinement ends after this many rounds, or this many without a better bound (so a
+#: small batch ends the same way whatever the machine's speed)
+MAX_ROUNDS, STOP_ROUNDS = 400, 40
 ENGINE = "whole accounts"
 
 
@@ -115,7 +118,8 @@ def whole_account_bound(
     The refinement alternates two steps on the slice of W with the lowest bound: cut it
     in two halves (each a restriction of it, so its bound holds for both), and a
     subgradient step on its u (Polyak's towards ``upper``, a share ``THETA`` halved
-    after ``STALL_STEPS`` steps without a better bound). The bound is the
+    after ``STALL_STEPS`` steps without a better bound), for at most ``MAX_ROUNDS``
+    rounds and until ``STOP_ROUNDS`` in a row leave the bound as it was. The bound is the
     lowest over the slices."""
     started = time.perf_counter()
     setup = None if size == 0 else _setup(problem, size, upper, dual.sigma, dual.bound)
@@ -134,11 +138,13 @@ def whole_account_bound(
         return _Leaf(low, high, max(value, floor), u, value, slope, THETA)
 
     leaves = [leaf(*reps.window, u, dual.bound)]
-    rounds = 0
-    while time.perf_counter() < deadline:
+    rounds, last, since = 0, dual.bound, 0
+    while time.perf_counter() < deadline and rounds < MAX_ROUNDS and since < STOP_ROUNDS:
         worst = min(leaves, key=lambda leaf: leaf.best)
         if gap(upper, worst.best) <= tolerance:
             break
+        since = 0 if worst.best > last + 1e-9 * max(1.0, abs(last)) else since + 1
+        last = max(last, worst.best)
         rounds += 1
         leaves.remove(worst)
         norm = float(worst.slope @ worst.slope)
@@ -221,11 +227,17 @@ def _setup(
 
 
 def _owned(block, rep: np.ndarray) -> bool:
-    """Whether every row of ``block`` holds the pairs of one rep only."""
+    """Whether every row of ``block`` holds the pairs of one rep only, and every rep's
+    pairs lie in one row at most (its row is then a ceiling on its subset alone)."""
     inside = block.row >= 0
     owner = np.full(len(block.upper), -1)
     owner[block.row[inside]] = rep[inside]
-    return bool(np.all(owner[block.row[inside]] == rep[inside]))
+    row_of = np.full(int(rep.max(initial=0)) + 1, -1)
+    row_of[rep[inside]] = block.row[inside]
+    return bool(
+        np.all(owner[block.row[inside]] == rep[inside])
+        and np.all(row_of[rep[inside]] == block.row[inside])
+    )
 
 
 def _load_range(

@@ -29,7 +29,8 @@ PENALTY = 1e5
 def batches(draw):
     """A batch problem as :func:`solver.placement.batch.batch_model` lays it out: the new
     accounts (candidate reps, costs, loads), one standing book per rep (one pair), an
-    "unplaced" rep at ``PENALTY``, each rep's capacity row and the whole book's balance."""
+    "unplaced" rep at ``PENALTY``, each rep's capacity row and the whole book's balance;
+    sometimes a row shared by every rep, or two rows per rep, which the bound drops."""
     nb = draw(st.integers(1, 4))
     m = draw(st.integers(2, 4))
     weight = draw(st.sampled_from([0.0, 1.0, 5.0, 30.0]))
@@ -62,6 +63,17 @@ def batches(draw):
     upper = np.array([standing[j] + room[j] for j in range(m)], dtype=float)
     block = RowBlock("capacity_hours", "hours", row, load.copy(), upper,
                      tuple(f"R{j}" for j in range(m)))  # fmt: skip
+    blocks = [block]
+    real = ~held & (rep < m)
+    extra = draw(st.sampled_from(["none", "shared", "split"]))
+    if extra == "shared":  # one row over every rep: at most k new accounts in all
+        blocks.append(RowBlock("max_new", "accounts", np.where(real, 0, -1), np.ones(len(rep)),
+                               np.array([float(draw(st.integers(0, nb)))]), ("all",)))  # fmt: skip
+    elif extra == "split":  # two rows per rep (odd and even accounts), one new account each
+        row = np.where(real, 2 * rep + customer % 2, -1)
+        labels = tuple(f"R{j}{p}" for j in range(m) for p in "eo")
+        blocks.append(RowBlock("max_odd_even", "accounts", row, np.ones(len(rep)),
+                               np.ones(2 * m), labels))  # fmt: skip
     n = nb + m
     problem = Problem(
         customers=pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)]}),
@@ -72,7 +84,7 @@ def batches(draw):
         pair_terms={"travel": np.array(cost)},
         pair_workload=load.copy(),
         pair_load=np.where(held | (rep < m), load, 0.0),
-        blocks=(block,),
+        blocks=tuple(blocks),
         forced=np.full(n, -1),
         forced_reason=np.full(n, "", dtype=object),
         balance=Balance(weight, np.array([*shares, 0.0]), np.array([*active, False])),
