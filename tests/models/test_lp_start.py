@@ -53,24 +53,14 @@ def test_the_ascent_with_both_bands_reaches_the_lp_bound(banded):
     assert dual.bound >= bound - 0.002 * abs(bound)
 
 
-def test_every_round_of_the_restricted_lp_gives_a_bound_below_the_lp_optimum(banded):
+@pytest.mark.parametrize("narrow", [None, 1])
+def test_every_round_of_the_restricted_lp_bounds_and_reaches_the_lp_optimum(banded, narrow):
+    # narrow=1: each later round on the last solution's pairs, 1 cheapest per customer and
+    # the entering ones; the dropped pairs are still priced, so every bound stays valid
     _, _, problem, bound = banded
     keep = _cheapest_per_customer(problem, problem.pair_cost, 2)
-    rounds = list(pricing_rounds(problem, build_lp(problem), keep, None, 30, 2))
+    rounds = list(pricing_rounds(problem, build_lp(problem), keep, None, 30, 2, narrow=narrow))
     assert len(rounds) >= 2  # two cheapest pairs are not enough: pairs enter
-    for r in rounds:
-        assert r.bound <= bound + 1e-6 * abs(bound)
-    assert rounds[-1].entering == 0 and rounds[-1].slack <= 1e-6
-    assert rounds[-1].bound == pytest.approx(bound, rel=1e-6)
-
-
-def test_narrowed_rounds_drop_pairs_and_still_bound_and_reach_the_lp_optimum(banded):
-    # each later round on the last solution's pairs, 1 cheapest per customer and the entering
-    _, _, problem, bound = banded
-    keep = _cheapest_per_customer(problem, problem.pair_cost, 2)
-    lp = build_lp(problem)
-    rounds = list(pricing_rounds(problem, lp, keep, None, 30, 2, narrow=1))
-    assert len(rounds) >= 2
     for r in rounds:
         assert r.bound <= bound + 1e-6 * abs(bound)
     assert rounds[-1].entering == 0 and rounds[-1].slack <= 1e-6
