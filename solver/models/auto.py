@@ -283,7 +283,9 @@ class PortfolioRun:
             self.rounded_proof = result is not None and result.search_complete and not complete
             run_on = searched and not self.search_stop.is_set() and not complete
             self.outcome = self._beside.finish(run_on) if self._beside is not None else None
-        return self._merge(result) if self.pool is not None else result
+        merged = self._merge(result) if self.pool is not None else result
+        # HiGHS beside found its whole-minute model's optimum before the stages began
+        return merged if searched else self._exact_proof(merged)
 
     def _first_plan(self, rounded: np.ndarray | None) -> tuple[np.ndarray | None, str]:
         """The plan the stages start from, and what it is: the LP-rounded plan, or the
