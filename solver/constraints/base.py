@@ -135,9 +135,10 @@ class RowBlock:
         """Per row, the sum of the coefficients of ``pairs`` (pair indices) in it."""
         rows = self.row[pairs]
         inside = rows >= 0
-        return np.bincount(
+        used = np.bincount(
             rows[inside], weights=self.coeff[pairs][inside], minlength=len(self.upper)
         )
+        return used.astype(float, copy=False)  # bincount of no pairs gives integers
 
     def pairs_by_row(self) -> list[np.ndarray]:
         """The candidate pairs of each row, rows in order (empty arrays included)."""

@@ -47,6 +47,7 @@ from solver.models.moves import (
     pairings,
     state_of,
 )
+from solver.models.warmstart import _move
 from solver.problem import Problem
 
 #: a breach below this (in shares of a limit) counts as none
@@ -132,11 +133,7 @@ class Rows:
         return change
 
     def shift(self, old: int, new: int) -> None:
-        for b, usage in zip(self.blocks, self.usage, strict=True):
-            if b.row[old] >= 0:
-                usage[b.row[old]] -= b.coeff[old]
-            if b.row[new] >= 0:
-                usage[b.row[new]] += b.coeff[new]
+        _move(self.blocks, self.usage, old, new)
 
 
 def _holders(problem: Problem, chosen: np.ndarray, pairs: np.ndarray) -> np.ndarray:

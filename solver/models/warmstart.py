@@ -98,7 +98,6 @@ def fill(
     account limit, so no single move makes room), this fills every rep only up to its
     limits in the first place (``models/first_plan.py``)."""
     blocks = integral_blocks(problem.blocks)
-    usage = [np.zeros(len(b.upper)) for b in blocks]
     # ceilings less ``spare`` of them on rows other than account limits
     tops = [b.upper if b.kind == "accounts" else b.upper * (1.0 - spare) for b in blocks]
     cust = problem.pair_customer
@@ -107,8 +106,7 @@ def fill(
     forced = problem.forced[cust] >= 0
     fixed = np.flatnonzero(forced & (problem.pair_rep == problem.forced[cust]))
     chosen[cust[fixed]] = fixed
-    for b, u in zip(blocks, usage, strict=True):
-        np.add.at(u, np.maximum(b.row[fixed], 0), np.where(b.row[fixed] >= 0, b.coeff[fixed], 0))
+    usage = [b.usage(fixed) for b in blocks]
     order = np.lexsort((score, cust))
     least = score[order[starts[:-1]]]
     second = np.full(problem.n, np.inf)
@@ -145,8 +143,7 @@ def fill(
             break
         chosen[cust[asks]] = asks
         for b, u in zip(blocks, usage, strict=True):
-            inside = b.row[asks] >= 0
-            np.add.at(u, b.row[asks][inside], b.coeff[asks][inside])
+            u += b.usage(asks)
     left = np.flatnonzero(chosen < 0)
     chosen[left] = order[starts[left]]
     return problem.pair_rep[chosen]
