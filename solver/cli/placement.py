@@ -261,7 +261,7 @@ def _measure_line(m: MeasureDrift) -> str:
         more = " ..." if len(m.out_of_band) > 5 else ""
         outside = f" ({', '.join(m.out_of_band[:5])}{more} outside)"
     return (
-        f"{m.measure:<9} {m.band:<16} Gini {then_gini} -> {m.gini_now:.3f}, reps in band "
+        f"{m.measure:<9} {m.band:<18} Gini {then_gini} -> {m.gini_now:.3f}, reps in band "
         f"{then_band} -> {m.in_band_now:.0%}{outside}"
     )
 
