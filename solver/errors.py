@@ -37,6 +37,8 @@ class InputIssue:
     detail: str = ""
     #: what ``column`` names: a table's "column", or a scenario's "key"
     label: str = "column"
+    #: rows are positions counted from 0 (a DataFrame or Parquet file), not lines
+    from_zero: bool = False
 
     def __str__(self) -> str:
         where = self.source
@@ -44,7 +46,7 @@ class InputIssue:
             shown = ", ".join(str(r) for r in self.rows[:10])
             more = f" and {len(self.rows) - 10} more" if len(self.rows) > 10 else ""
             label = "row" if len(self.rows) == 1 else "rows"
-            where += f", {label} {shown}{more}"
+            where += f", {label} {shown}{more}" + (" (counting from 0)" if self.from_zero else "")
         if self.column:
             where += f", {self.label} '{self.column}'"
         text = f"{where}: {self.rule}"

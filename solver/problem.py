@@ -19,7 +19,12 @@ from solver.constraints import RowBlock, active_rules
 from solver.diagnose.precheck import precheck
 from solver.diagnose.wording import raise_infeasible
 from solver.errors import InputError
-from solver.inputs.columns import ColumnWarning, apply_mapping, unread_column_hints
+from solver.inputs.columns import (
+    ColumnWarning,
+    ShareWarning,
+    apply_mapping,
+    unread_column_hints,
+)
 from solver.inputs.facts import Facts, PairFacts
 from solver.inputs.io import RawTable, fingerprint_frame, read_table
 from solver.inputs.locations import warn_locations
@@ -287,7 +292,27 @@ def load_inputs(
     if issues or reps_df is None or customers_df is None:
         raise InputError(issues)
     warn_locations(customers_df, reps_df)
+    _warn_zero_shares(reps_df, scenario)
     return customers_df, reps_df
+
+
+def _warn_zero_shares(reps: pd.DataFrame, scenario: Scenario) -> None:
+    """Warn when a hard band's share column gives an active rep 0: its ceiling is then
+    0 x hi x total, so that rep can hold none of the measure (a quota left at 0 for a
+    new hire empties the rep's book)."""
+    for table in scenario.balance:
+        if table.band is None or table.share not in reps.columns:
+            continue
+        zero = reps["active"].to_numpy(bool) & (reps[table.share].to_numpy(float) == 0)
+        if zero.any():
+            names = ", ".join(map(str, reps.loc[zero, "rep_id"].head(10)))
+            warnings.warn(
+                f"reps column '{table.share}' is 0 for active rep(s) {names}: the hard band "
+                f"on {table.measure} lets them hold no {table.measure} (give them a share, "
+                "or set active = false)",
+                ShareWarning,
+                stacklevel=2,
+            )
 
 
 def _readable_rep_ids(table: RawTable | None) -> pd.DataFrame:

@@ -42,9 +42,15 @@ def fail_write(exc: OSError) -> typer.Exit:
 
 
 def show_warnings() -> None:
-    """Print warnings about the inputs as ``warning: ...`` lines on stderr (no source line)."""
+    """Print warnings about the inputs as ``warning: ...`` lines on stderr (no source line),
+    each text once: the inputs are read again by the checker, and an import that touches
+    ``warnings.filters`` in between resets Python's own once-per-place memory."""
+    shown: set[str] = set()
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if str(message) in shown:
+            return
+        shown.add(str(message))
         err.print(
             f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True
         )

@@ -59,7 +59,7 @@ FIT_ROWS: tuple[tuple[str, str, Format], ...] = (
 MEASURE_STATS: tuple[tuple[str, str, Format], ...] = (
     ("Gini", "gini", _ratio),
     ("max / min", "max_min_ratio", "{:.2f}".format),
-    ("reps in band", "in_band_share", "{:.0%}".format),
+    ("in band", "in_band_share", "{:.0%}".format),
 )
 
 
@@ -98,13 +98,13 @@ def measures_table(after: Mapping[str, Any], before: Mapping[str, Any]) -> Table
     old = before.get("measures") or {}
     table = Table(
         title=escape("balance per measure against each rep's fair share, before -> after"),
-        caption=escape("band: [lo, hi] hard, ±x soft tolerance, (±x) only judged by"),
+        caption=escape("band: [lo, hi] hard, ±x soft tolerance, (±x) reported only"),
         show_edge=False,
     )
     for header in ("measure", "share", "band"):
-        table.add_column(header, no_wrap=True)
+        table.add_column(header, overflow="fold")  # these give way on a narrow console
     for header, _, _ in MEASURE_STATS:
-        table.add_column(header, justify="right", no_wrap=True)
+        table.add_column(header, justify="right", no_wrap=True, min_width=12)
     for key, spread in ordered(measures):
         then = old.get(key) or {}
         share = escape(str(spread.get("share", "")))
@@ -113,7 +113,7 @@ def measures_table(after: Mapping[str, Any], before: Mapping[str, Any]) -> Table
             name = f"measures.{key}.{stat}"
             b, a = then.get(stat), spread.get(stat)
             shown = _coloured(name, b, a, fmt)
-            cells.append(f"{_shown(b, fmt)} -> {shown}" if b is not None else shown)
+            cells.append(f"{_shown(b, fmt)}->{shown}" if b is not None else shown)
         table.add_row(*cells)
     return table
 

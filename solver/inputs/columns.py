@@ -102,6 +102,10 @@ class ColumnWarning(UserWarning):
     """A header looks like an optional contract column but is not read as one."""
 
 
+class ShareWarning(UserWarning):
+    """An active rep's share column is 0 under a hard band: the band lets it hold none."""
+
+
 REQUIRED = {
     "customers": ("customer_id", "lat", "lon", "value"),
     "reps": ("rep_id", "lat", "lon", "capacity_hours"),

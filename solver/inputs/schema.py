@@ -44,7 +44,9 @@ class _Collector:
             if len(positions) == 0:
                 return
             rows = tuple(self.table.row_number(int(p)) for p in positions)
-        self.issues.append(InputIssue(self.table.source, column, rule, rows, detail))
+        from_zero = self.table.first_row == 0 and bool(rows)
+        issue = InputIssue(self.table.source, column, rule, rows, detail, from_zero=from_zero)
+        self.issues.append(issue)
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -143,7 +145,8 @@ def _range(
     arr = values.to_numpy()
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(arr) & ((arr < lo) | (arr > hi))
-    col.add(column, rule, bad, _examples(values.astype(str), bad) if bad.any() else "")
+    shown = values.map(lambda v: f"{v:g}")  # 7, not 7.0
+    col.add(column, rule, bad, _examples(shown, bad) if bad.any() else "")
 
 
 def _located_rows(

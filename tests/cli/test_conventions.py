@@ -98,20 +98,29 @@ def test_solve_json_summary_parses_and_check_json(files):
 
 
 def test_runs_json_and_territory_db_from_the_environment(files):
+    """One solve in a fresh process (its stdout is the JSON a script reads); the rest in
+    this process, with the variable set as a shell would."""
     db = files["folder"] / "runs.db"
     env = {"TERRITORY_DB": str(db)}
-    plain = territory("solve", *inputs(files), "--out", str(files["folder"] / "p0"), "-q", env=env)
-    assert plain.returncode == 0 and not db.exists()  # the variable says where, not whether
-    for name in ("p1", "p2"):
-        out = files["folder"] / name
-        done = territory("solve", *inputs(files), "--out", str(out), "--record", "--json", env=env)
-        assert done.returncode == 0, done.stderr
+
+    def invoke(*args: str):
+        result = runner.invoke(app, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result
+
+    invoke("solve", *inputs(files), "--out", str(files["folder"] / "p0"), "-q")
+    assert not db.exists()  # the variable says where, not whether
+    invoke("solve", *inputs(files), "--out", str(files["folder"] / "p1"), "--record", "-q")
+    done = territory(
+        "solve", *inputs(files), "--out", str(files["folder"] / "p2"), "--record", "--json", env=env
+    )
+    assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["run_id"] == 2
-    listed = json.loads(territory("runs", "list", "--json", env=env).stdout)
+    listed = json.loads(invoke("runs", "list", "--json").stdout)
     assert [r["id"] for r in listed] == [2, 1]
-    shown = json.loads(territory("runs", "show", "latest", "--json", env=env).stdout)
+    shown = json.loads(invoke("runs", "show", "latest", "--json").stdout)
     assert shown["run"]["id"] == 2 and len(shown["reps"]) == 5
-    diff = json.loads(territory("runs", "diff", "1", "2", "--json", env=env).stdout)
+    diff = json.loads(invoke("runs", "diff", "1", "2", "--json").stdout)
     assert diff["a"] == 1 and diff["b"] == 2
     assert {"metric", "a", "b", "change"} <= set(diff["metrics"][0])
 

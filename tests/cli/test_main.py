@@ -198,6 +198,18 @@ def test_quiet_prints_nothing_on_stdout(files, tmp_path):
     assert (out / "assignments.csv").exists()
 
 
+def test_a_warning_about_the_inputs_is_printed_once(files, tmp_path):
+    quota = [1.0, 1.0, 0.0, 1.0, 1.0]  # R2: active, no protected account
+    reps = files.write("quota.csv", files.reps_df.assign(quota=quota))
+    band = '[[balance]]\nmeasure = "value"\nshare = "quota"\nband = [0.5, 2.0]\n'
+    files.scenario.write_text(SCENARIO_TOML + band, encoding="utf-8")
+    result = files.solve(tmp_path / "plan", "--quiet", reps=reps)
+    assert_clean_exit(result, 0)
+    text = flat(result.stderr)
+    assert text.count("warning:") == 1, text  # not again when the checker reads the inputs
+    assert "'quota' is 0 for active rep(s) R2" in text
+
+
 def test_summary_is_printed_without_quiet(solved):
     _, _, result = solved
     text = flat(result.stdout)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import solver
 from solver.cli.main import app
-from solver.inputs.columns import ColumnWarning
+from solver.inputs.columns import ColumnWarning, ShareWarning
 from solver.inputs.locations import LocationWarning, location_warnings
 from solver.problem import load_inputs
 from solver.scenario import Scenario
@@ -229,3 +229,17 @@ def test_an_optional_column_under_another_name_is_named_not_silently_ignored():
         warnings.simplefilter("error", ColumnWarning)
         customers_df, _ = load_inputs(renamed, reps, mapped)
     assert customers_df["current_rep"].tolist() == customers["current_rep"].tolist()
+
+
+def test_a_zero_quota_under_a_hard_band_is_named():
+    customers, reps = make_instance(n=12, m=4, seed=0)
+    reps = reps.assign(quota=[1.0, 0.0, 1.0, 1.0])
+    banded = SCN.replace(balance=[{"measure": "value", "share": "quota", "band": [0.5, 2.0]}])
+    zero_id = reps["rep_id"].iloc[1]
+    with pytest.warns(ShareWarning, match=f"'quota' is 0 for active rep\\(s\\) {zero_id}"):
+        load_inputs(customers, reps, banded)
+    soft = SCN.replace(balance=[{"measure": "value", "share": "quota", "weight": 1.0}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ShareWarning)
+        load_inputs(customers, reps, soft)  # a soft table only pulls: no warning
+        load_inputs(customers, reps.assign(active=[True, False, True, True]), banded)

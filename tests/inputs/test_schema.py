@@ -531,7 +531,7 @@ def test_message_names_file_row_and_column(tables, tmp_path):
     lines = text.splitlines()
     assert lines[0] == "2 problem(s) in the input:"
     assert f"  - {path}, rows 5, 6, column 'value': not a number (got 'n/a', '?')" in lines
-    assert f"  - {path}, row 10, column 'lon': longitude outside -180..180 (got '999.0')" in lines
+    assert f"  - {path}, row 10, column 'lon': longitude outside -180..180 (got '999')" in lines
 
 
 def test_frame_rows_are_positions(tables):
@@ -540,7 +540,17 @@ def test_frame_rows_are_positions(tables):
     issue = only_issue(build_error(customers, reps))
     assert issue.source == "customers (DataFrame)"
     assert issue.rows == (3,)
-    assert "customers (DataFrame), row 3, column 'value'" in str(issue)
+    assert "customers (DataFrame), row 3 (counting from 0), column 'value'" in str(issue)
+
+
+def test_parquet_rows_say_they_count_from_0(tables, tmp_path):
+    customers, reps = tables
+    customers.loc[[0, 4], "value"] = -2
+    path = tmp_path / "customers.parquet"
+    customers.to_parquet(path)
+    issue = only_issue(build_error(path, reps))
+    assert issue.rows == (0, 4)
+    assert f"{path}, rows 0, 4 (counting from 0), column 'value'" in str(issue)
 
 
 def test_csv_with_bom_and_spaces_after_commas(tables, tmp_path):
