@@ -289,6 +289,16 @@ def check(
     err.print(f"[bold red]{len(violations)} violation(s):[/]")
     for v in violations:
         err.print(f"  [{v.rule}] {v.message}", markup=False, highlight=False)
+    if any(v.rule == "coverage" and "not in the customers table" in v.message for v in violations):
+        folder = plan if plan.is_dir() else plan.parent
+        err.print(
+            "hint: the plan holds accounts the customers table lacks; a plan from "
+            "`territory assign` holds its new accounts, so check it against its own columns: "
+            f"--customers {folder / 'assignments.csv'} --reps {folder / 'reps.csv'}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     raise typer.Exit(code=EXIT_VIOLATIONS)
 
 

@@ -295,6 +295,7 @@ def _certificate(
     batch = result.certificate()
     if scenario.deterministic:  # the same inputs write the same bytes, as a solve does
         batch.pop("wall_s")
+    batch["unplaced"] = len(unplaced)  # also those no rep could ever take, not only the batch's
     batch["unplaced_accounts"] = [u.__dict__ for u in unplaced]
     parent = book.certificate
     return {

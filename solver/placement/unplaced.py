@@ -24,6 +24,16 @@ RELAX = {rule.name: rule.relax for rule in RULES}
 UNITS = {"hours": "h", "accounts": "accounts", "moves": "moves"}
 
 
+def _relax(rule: str) -> str:
+    """What relaxes ``rule``; a band's rows (``balance_band[value]``) share their rule's."""
+    return RELAX.get(rule.split("[", 1)[0], "relax it")
+
+
+def _amount(x: float, unit: str) -> str:
+    """``2.5 h``, ``3 accounts``, ``85,742.9`` (value: no unit)."""
+    return f"{x:,.0f} {unit}" if unit in ("accounts", "moves") else f"{x:,.1f} {unit}".strip()
+
+
 @dataclass(frozen=True)
 class Unplaced:
     """One account left unplaced: its binding rule, the reason, and what would free room."""
@@ -58,7 +68,8 @@ def _no_eligible_rep(cid: str, blocked: Counter) -> Unplaced:
     rule = blocked.most_common(1)[0][0] if blocked else "candidate"
     listed = ", ".join(f"{name} excludes {count}" for name, count in blocked.most_common())
     reason = f"no rep may own it ({listed or 'no candidate rep'})"
-    return Unplaced(cid, rule, reason, RELAX.get(rule, "review the account's facts"))
+    relax = _relax(rule) if rule.split("[", 1)[0] in RELAX else "review the account's facts"
+    return Unplaced(cid, rule, reason, relax)
 
 
 def _no_room(layout: Layout, cid: str, i: int, pairs: np.ndarray, used: list) -> Unplaced:
@@ -78,9 +89,9 @@ def _no_room(layout: Layout, cid: str, i: int, pairs: np.ndarray, used: list) ->
             binding[block.rule] += 1
             unit = UNITS.get(block.kind, "")
             wording = (
-                f"rep {rep_id} has {max(left, 0):,.1f} {unit} left under the {block.rule} "
-                f"rule, the account needs {need:,.1f} {unit}: {need - left:,.1f} {unit} more "
-                f"room on {rep_id} would place it"
+                f"rep {rep_id} has {_amount(max(left, 0), unit)} left under the {block.rule} "
+                f"rule, the account needs {_amount(need, unit)}: {_amount(need - left, unit)} "
+                f"more room on {rep_id} would place it"
             )
             short = (need - left) / max(need, 1e-9)
             if best is None or short < best[0]:
@@ -94,6 +105,6 @@ def _no_room(layout: Layout, cid: str, i: int, pairs: np.ndarray, used: list) ->
         else f"all {len(pairs)} eligible reps are full"
     )
     listed = ", ".join(f"{name} binds {count}" for name, count in binding.most_common())
-    free = best[1] if best else RELAX.get(rule, "")
-    free += "; or let standing accounts move (--allow-moves K), or " + RELAX.get(rule, "relax it")
+    free = best[1] if best else _relax(rule)
+    free += "; or let standing accounts move (--allow-moves K), or " + _relax(rule)
     return Unplaced(cid, rule, f"{who} ({listed})", free)

@@ -68,6 +68,12 @@ def test_assign_then_check_export_and_report(solved: Path):
         "--plan", str(out), "--scenario", str(solved / "scenario.toml"),
     ])  # fmt: skip
     assert check.exit_code == 0, check.output
+    stale = runner.invoke(app, [
+        "check", "--customers", str(solved / "customers.csv"), "--reps", str(out / "reps.csv"),
+        "--plan", str(out),
+    ])  # fmt: skip
+    assert stale.exit_code == 5  # the old customers file lacks the new accounts: say how
+    assert f"--customers {out / 'assignments.csv'} --reps {out / 'reps.csv'}" in flat(stale.output)
     export = runner.invoke(app, [
         "export", "--plan", str(out), "--format", "generic", "--out", str(solved / "new.csv"),
     ])  # fmt: skip
