@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from solver.errors import InputError, InputIssue
-from solver.inputs.columns import missing_column_detail
+from solver.inputs.columns import missing_column_detail, suggest
 from solver.inputs.io import RawTable
 from solver.inputs.spreadsheet import cell_text
 
@@ -297,7 +297,9 @@ def _measure_columns(
     """Columns a balance band reads: present, a number >= 0 in every row (typed in ``out``)."""
     for name in names:
         if name not in frame.columns:
-            col.add(name, "column named by a [[balance]] table is missing")
+            guess = suggest(name, [str(c) for c in frame.columns], "")  # any header may be meant
+            hint = f"the file has '{guess}': correct the name in the scenario" if guess else ""
+            col.add(name, "column named by a [[balance]] table is missing", detail=hint)
             continue
         values = _number(col, frame, name, False)
         blank = values.isna().to_numpy() & (_text(frame, name) == "").to_numpy()

@@ -243,3 +243,15 @@ def test_a_zero_quota_under_a_hard_band_is_named():
         warnings.simplefilter("error", ShareWarning)
         load_inputs(customers, reps, soft)  # a soft table only pulls: no warning
         load_inputs(customers, reps.assign(active=[True, False, True, True]), banded)
+
+
+def test_a_balance_column_the_file_lacks_names_the_likely_header():
+    customers, reps = make_instance(n=12, m=4, seed=0)
+    reps = reps.assign(quota=1.0)
+    wrong = SCN.replace(balance=[{"measure": "Value", "share": "quotas", "band": [0.5, 2.0]}])
+    with pytest.raises(solver.InputError) as info:
+        load_inputs(customers, reps, wrong)
+    issues = {i.column: i for i in info.value.issues}
+    assert issues["quotas"].rule == "column named by a [[balance]] table is missing"
+    assert issues["quotas"].detail == "the file has 'quota': correct the name in the scenario"
+    assert "the file has 'value'" in issues["Value"].detail
