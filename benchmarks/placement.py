@@ -8,8 +8,8 @@ full re-solve and the routers a CRM would use.
 
 The instance comes from ``tests/instances.py`` (customers in a 300 km square, reps spread
 in it, capacity 1.3 x the estimated load, 2 % protected, one rep leaving) with ``--new``
-more accounts of the same kind; the standing plan is solved once (``--plan-time-limit``)
-and cached under ``benchmarks/instances/``. Speed: ``StandingBook.from_folder`` (reading
+more accounts of the same kind; the standing plan is solved once per size, seed and
+``--plan-time-limit`` and cached under ``benchmarks/instances/``. Speed: ``StandingBook.from_folder`` (reading
 the plan), ``place`` in the API with the book in memory (the batch's own engines and the
 whole call, which also builds the combined plan), the full rebuild of the combined plan
 beside the incremental one in the same process (wall and CPU seconds; the tables of a
@@ -52,7 +52,7 @@ def scenario(seed: int, limit: float) -> dict:
 
 def instance(n: int, m: int, extra: int, seed: int, limit: float) -> tuple[Path, pd.DataFrame]:
     """The standing plan folder (solved once) and ``extra`` new accounts."""
-    folder = CACHE / f"placement-{n}x{m}-seed{seed}"
+    folder = CACHE / f"placement-{n}x{m}-seed{seed}-limit{limit:g}s"  # a plan per time limit
     customers, reps = make_instance(n=n + extra, m=m, seed=seed, slack=1.3, protected=n // 50)
     new = customers.tail(extra).reset_index(drop=True)
     new = new.assign(customer_id=[f"N{k:06d}" for k in range(extra)], current_rep="",

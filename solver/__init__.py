@@ -13,17 +13,31 @@ Public API::
 """
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
-# imported at once: the submodule solver.solve shares the function's name, and Python binds
-# a submodule as its package's attribute when it is first imported, which would hide a
-# lazily imported function
-from solver.solve import solve, solve_problem
 from solver.version import __version__
 
+
+class _Package(types.ModuleType):
+    """The package ``solver``: keeps the function ``solve`` under its name when the import
+    system binds the submodule ``solver.solve`` (of the same name) as an attribute."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "solve" and isinstance(value, types.ModuleType):
+            value = value.solve
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 #: public name -> the module that defines it, imported on first use (a command that needs
-#: only a few of them does not pay for the rest: OR-Tools, PyVRP, plotting)
+#: only a few of them does not pay for the rest: the solve's engines, OR-Tools, PyVRP,
+#: plotting)
 _PUBLIC = {
+    "solve": "solver.solve",
+    "solve_problem": "solver.solve",
     "routes": "solver.routes",
     "Comparison": "solver.analysis.compare",
     "compare": "solver.analysis.compare",
@@ -84,6 +98,7 @@ if TYPE_CHECKING:  # the names as type checkers and editors see them
     from solver.problem import Problem
     from solver.results.certificate import Certificate
     from solver.scenario import Scenario
+    from solver.solve import solve, solve_problem
 
 __all__ = [
     "Case",

@@ -18,8 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver import Plan, Scenario, SolverError, check_plan, solve
-from solver.check import plan_scenario
+from solver.check import check_plan, plan_scenario
 from solver.cli.common import (
     JsonOpt,
     err,
@@ -38,14 +37,14 @@ from solver.cli.report import report
 from solver.cli.routes import routes
 from solver.cli.runs import forecast, runs_app
 from solver.cli.summary import print_summary
-from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, TooLargeError
+from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, SolverError, TooLargeError
 from solver.inputs.io import atomic_write
 from solver.inputs.spreadsheet import write_xlsx
 from solver.interrupt import Terminated, exit_at_once, raise_terminated
 from solver.models.names import ENGINE_CHOICES, spelled_out
 from solver.outputs import check_output_dir
-from solver.scenario import as_scenario
-from solver.store.history import check_database, record_run
+from solver.plan import Plan
+from solver.scenario import Scenario, as_scenario
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -117,6 +116,8 @@ def _scenario(
 def _run_solve(
     customers, reps, scenario: Scenario, out_dir: Path, quiet: bool, as_json: bool = False
 ) -> Plan:
+    from solver.solve import solve  # the engines (OR-Tools, HiGHS): only for a solve
+
     progress = None if quiet or not scenario.progress else live_bar
     if scenario.deterministic and not quiet:
         err.print(DETERMINISTIC_NOTE.format(limit=scenario.time_limit_s), highlight=False)
@@ -196,6 +197,8 @@ def solve_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Solve a plan and write assignments.csv, reps.csv and metrics.json into --out."""
+    from solver.store.history import check_database, record_run  # SQLAlchemy
+
     try:
         check_output_dir(out_dir)  # before loading: a solve whose plan cannot be written
         if record or db is not None:

@@ -25,7 +25,6 @@ from solver.placement import Placement, StandingBook, place
 from solver.placement.book_drift import BookDrift, MeasureDrift, book_drift
 from solver.plan import plan_folder
 from solver.scenario import Scenario, as_scenario
-from solver.store.history import RunStore, check_database
 
 out = Console()
 
@@ -108,6 +107,8 @@ def assign(
     try:
         check_output_dir(out_dir)
         if record:
+            from solver.store.history import check_database  # SQLAlchemy: only to record
+
             check_database(db)
         scn_in = as_scenario(scenario) if scenario is not None else None
         book = _book(plan, run, db, scn_in, reps)
@@ -129,11 +130,12 @@ def assign(
         except SolverError as exc:
             written = f"the plan was written to {out_dir}; only recording it failed: "
             raise fail(exc, written) from None
-    drift = book_drift(StandingBook.from_plan(placement.plan))
-    if as_json:
-        print_json(_summary(placement, drift, out_dir, run_id))
-    elif not quiet:
-        _print_placement(placement, drift, out_dir, run_id)
+    if as_json or not quiet:  # the drift is for the summary only
+        drift = book_drift(StandingBook.from_plan(placement.plan))
+        if as_json:
+            print_json(_summary(placement, drift, out_dir, run_id))
+        else:
+            _print_placement(placement, drift, out_dir, run_id)
     if placement.unplaced:
         for u in placement.unplaced:
             err.print(
@@ -150,6 +152,8 @@ def _record(
 ) -> int:
     """Record the combined plan as a run linked to its parent: the run the book was read
     from, else the newest run of the standing plan folder's plan (none when unrecorded)."""
+    from solver.store.history import RunStore
+
     with RunStore(db) as store:
         parent = book.run_id or store.run_of_plan(book.certificate.get("plan_id"))
         return store.record(placement.plan, scn, label=label, parent_run=parent)

@@ -18,8 +18,6 @@ from solver.cli.common import fail, fail_input, fail_write
 from solver.errors import InputError, SolverError
 from solver.outputs import check_output_file
 from solver.plan import plan_folder
-from solver.report.page import write_report
-from solver.routes.report_section import routes_section
 
 out = Console()
 
@@ -34,6 +32,9 @@ def report(
     ] = None,
 ) -> None:
     """Write an HTML report of a plan: headline numbers, workload chart, maps, moves, reps."""
+    from solver.report.page import write_report  # templates and charts: only for a report
+    from solver.routes.report_section import routes_section
+
     try:
         check_output_file(out_file)
         sections = [] if routes is None else [routes_section(routes)]

@@ -17,8 +17,6 @@ from rich.markup import escape
 
 from solver.cli.common import err, fail, fail_input, fail_write
 from solver.errors import InputError, SolverError
-from solver.routes import route_plan
-from solver.routes.run import DEFAULT_WORKERS
 
 out = Console()
 SHOWN_SKIPPED = 10
@@ -41,7 +39,9 @@ def routes(
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.01, help="PyVRP seconds per rep")
     ] = 1.0,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="processes")] = DEFAULT_WORKERS,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="processes (default 2)")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="PyVRP seed")] = 0,
     iterations: Annotated[
         int | None,
@@ -53,6 +53,9 @@ def routes(
     ] = None,
 ) -> None:
     """Route each active rep's visits of the period as days from its base and back."""
+    from solver.routes import route_plan  # PyVRP and a process pool: only for routes
+    from solver.routes.run import DEFAULT_WORKERS
+
     try:
         result = route_plan(
             plan,
@@ -60,7 +63,7 @@ def routes(
             hours_per_day=hours_per_day,
             days=days,
             time_limit_s=time_limit,
-            workers=workers,
+            workers=DEFAULT_WORKERS if workers is None else workers,
             seed=seed,
             iterations=iterations,
         )

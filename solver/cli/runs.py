@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
@@ -20,14 +20,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from solver.analysis.forecast import forecast_by_rep, protection_forecast
 from solver.cli.common import JsonOpt, fail, fail_write, print_json
 from solver.errors import SolverError
 from solver.export.plan_files import plan_file_bytes
 from solver.inputs.io import write_csv
 from solver.metrics import flat_numbers, metric_info, verdict
 from solver.outputs import check_output_dir, check_output_file, replace_together
-from solver.store.history import RunRecord, RunStore, dumps
+
+if TYPE_CHECKING:
+    from solver.store.history import RunRecord
 
 out = Console()
 
@@ -97,6 +98,8 @@ def _cell(value: Any, digits: int = 4) -> str:
             digits += 4
         return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
     if isinstance(value, list | dict):
+        from solver.store.history import dumps
+
         return escape(dumps(value).replace("\n", " "))
     return escape(str(value))
 
@@ -148,6 +151,8 @@ def list_runs(
     as_json: JsonOpt = False,
 ) -> None:
     """List recorded runs, newest first."""
+    from solver.store.history import RunStore  # SQLAlchemy: only for the run database
+
     try:
         with RunStore(db, must_exist=True) as store:
             frame = store.list(limit=limit)
@@ -193,6 +198,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one run: certificate, input fingerprints, metrics and the per-rep summary."""
+    from solver.store.history import RunStore  # SQLAlchemy: only for the run database
+
     try:
         if out_dir is not None:
             check_output_dir(out_dir)
@@ -269,6 +276,8 @@ def diff(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare two runs: accounts that change rep, metrics and rep loads side by side."""
+    from solver.store.history import RunStore  # SQLAlchemy: only for the run database
+
     try:
         if out_file is not None:
             check_output_file(out_file)
@@ -321,6 +330,8 @@ def forecast(
     ] = None,
 ) -> None:
     """Protection forecast: per rep, the protected accounts that become movable by --until."""
+    from solver.analysis.forecast import forecast_by_rep, protection_forecast
+
     start = as_of.date() if as_of else dt.date.today()
     try:
         if out_file is not None:

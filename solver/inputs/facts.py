@@ -8,6 +8,7 @@ travel hours = visits x 2 x great-circle km x road factor / speed x the rep's ro
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,10 +76,8 @@ class Facts:
 
     @classmethod
     def build(cls, customers: pd.DataFrame, reps: pd.DataFrame, scenario: Scenario) -> Facts:
-        rep_index = {r: j for j, r in enumerate(reps["rep_id"])}
         spelling: dict[str, str] = {}  # matching key -> first spelling seen, for messages
-        distinct = pd.unique(customers["segment"])  # few distinct segments, many accounts
-        for s in distinct:
+        for s in pd.unique(customers["segment"]):  # few distinct segments, many accounts
             if s:
                 spelling.setdefault(segment_key(s), s)
         keys = sorted(spelling)
@@ -89,35 +88,12 @@ class Facts:
             for spec in (segment_key(s) for s in str(text).split(";")):
                 if spec in seg_code:
                     covers[seg_code[spec], j] = True
-        value = customers["value"].to_numpy(float)
-        holder = np.full(len(customers), -1, dtype=np.int64)
-        holds = protection_holds(customers, scenario.as_of)
-        prot_reps = customers["protected_rep"].to_numpy()
-        holder[holds] = [rep_index[r] for r in prot_reps[holds]]
         active = reps["active"].to_numpy(bool)
-        lapsed = (holder >= 0) & ~active[np.maximum(holder, 0)]
-        protected = np.where(lapsed, -1, holder)
-        released = np.where(lapsed, holder, -1)
-        region = customers["region"].astype(str).to_numpy() if "region" in customers else None
-        customer_cols, rep_cols = scenario.band_columns()
+        rep_ids = reps["rep_id"].to_numpy(dtype=object)
+        _, rep_cols = scenario.band_columns()
         return cls(
-            customer_ids=customers["customer_id"].to_numpy(dtype=object),
-            rep_ids=reps["rep_id"].to_numpy(dtype=object),
-            c_lat=customers["lat"].to_numpy(float),
-            c_lon=customers["lon"].to_numpy(float),
-            value=value,
-            value_rel=relative_value(value),
-            tenure_years=_tenure_years(customers["owner_since"], scenario.as_of),
-            effort=customers["effort_hours"].to_numpy(float),
-            visits=customers["visits"].to_numpy(float),
-            segment=customers["segment"]
-            .map({s: seg_code.get(segment_key(s), -1) for s in distinct})
-            .to_numpy(dtype=np.int64),
-            tier=customers["tier"].to_numpy(dtype=object),
-            current=customers["current_rep"].map(rep_index).fillna(-1).to_numpy(dtype=np.int64),
-            protected=protected,
-            released=released,
-            c_region=region,
+            **_customer_fields(customers, rep_ids, active, seg_code, scenario),
+            rep_ids=rep_ids,
             r_lat=reps["lat"].to_numpy(float),
             r_lon=reps["lon"].to_numpy(float),
             capacity=reps["capacity_hours"].to_numpy(float),
@@ -137,13 +113,58 @@ class Facts:
             min_hours=_optional(reps, "min_hours"),
             min_accounts=_optional(reps, "min_accounts"),
             min_value=_optional(reps, "min_value"),
-            customer_columns={c: customers[c].to_numpy(float) for c in customer_cols},
             rep_columns={c: reps[c].to_numpy(float) for c in rep_cols},
         )
+
+    def build_like(self, customers: pd.DataFrame, scenario: Scenario) -> Facts | None:
+        """The facts of ``customers`` on this book's reps and segment coding (its rep side
+        as it is), as :meth:`build` makes them for these rows beside this book's; None when
+        a customer names a segment this book does not (the coding would change).
+        ``scenario``: this book's."""
+        seg_code = {segment_key(s): code for code, s in enumerate(self.segments)}
+        if any(s and segment_key(s) not in seg_code for s in pd.unique(customers["segment"])):
+            return None
+        fields = _customer_fields(customers, self.rep_ids, self.active, seg_code, scenario)
+        return dataclasses.replace(self, **fields)
 
     def rep_strength(self) -> np.ndarray:
         """Rep strength in 0..1: half seniority ((s - 1) / 4), half performance."""
         return 0.5 * (self.seniority - 1.0) / 4.0 + 0.5 * self.performance
+
+
+def _customer_fields(
+    customers: pd.DataFrame, rep_ids: np.ndarray, active: np.ndarray,
+    seg_code: dict[str, int], scenario: Scenario,
+) -> dict:  # fmt: skip
+    """The customer side of :class:`Facts` (``seg_code``: segment key -> code)."""
+    rep_index = {r: j for j, r in enumerate(rep_ids)}
+    value = customers["value"].to_numpy(float)
+    holder = np.full(len(customers), -1, dtype=np.int64)
+    holds = protection_holds(customers, scenario.as_of)
+    prot_reps = customers["protected_rep"].to_numpy()
+    holder[holds] = [rep_index[r] for r in prot_reps[holds]]
+    lapsed = (holder >= 0) & ~active[np.maximum(holder, 0)]
+    distinct = pd.unique(customers["segment"])
+    customer_cols, _ = scenario.band_columns()
+    return {
+        "customer_ids": customers["customer_id"].to_numpy(dtype=object),
+        "c_lat": customers["lat"].to_numpy(float),
+        "c_lon": customers["lon"].to_numpy(float),
+        "value": value,
+        "value_rel": relative_value(value),
+        "tenure_years": _tenure_years(customers["owner_since"], scenario.as_of),
+        "effort": customers["effort_hours"].to_numpy(float),
+        "visits": customers["visits"].to_numpy(float),
+        "segment": customers["segment"]
+        .map({s: seg_code.get(segment_key(s), -1) for s in distinct})
+        .to_numpy(dtype=np.int64),
+        "tier": customers["tier"].to_numpy(dtype=object),
+        "current": customers["current_rep"].map(rep_index).fillna(-1).to_numpy(dtype=np.int64),
+        "protected": np.where(lapsed, -1, holder),
+        "released": np.where(lapsed, holder, -1),
+        "c_region": customers["region"].astype(str).to_numpy() if "region" in customers else None,
+        "customer_columns": {c: customers[c].to_numpy(float) for c in customer_cols},
+    }
 
 
 def relative_value(value: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from solver.candidates import build_candidates, candidate_limit
 from solver.constraints import active_rules
-from solver.inputs.facts import Facts, PairFacts, relative_value, segment_key
+from solver.inputs.facts import Facts, PairFacts, relative_value
 from solver.inputs.io import fingerprint_frame
 from solver.placement.layout import Layout
 from solver.plan import KnownParts
@@ -85,11 +85,10 @@ def fast_layout(standing: Standing, customers: pd.DataFrame, reps: pd.DataFrame)
     """The combined problem of ``customers`` (the standing rows, then the new ones) as
     :func:`build_layout` makes it with nothing movable; None when it does not apply."""
     scn = standing.scenario
-    own = Facts.build(customers.iloc[standing.n :].reset_index(drop=True), reps, scn)
-    codes = _segment_codes(standing.facts, own)
-    if codes is None:
+    own = standing.facts.build_like(customers.iloc[standing.n :].reset_index(drop=True), scn)
+    if own is None:  # a segment new to the book
         return None
-    facts = _joined(standing.facts, own, codes)
+    facts = _joined(standing.facts, own)
     n0, k = standing.n, own.n
     rules = active_rules(scn)
     part = _rows(facts, np.arange(n0, n0 + k))
@@ -136,24 +135,12 @@ def chain(standing: Standing, parent: str, customers: pd.DataFrame, new: pd.Data
     return digest.hexdigest()[:16]
 
 
-def _segment_codes(standing: Facts, own: Facts) -> np.ndarray | None:
-    """The standing coding of each of ``own``'s segment codes; None when ``own`` names a
-    segment the standing book does not (the combined coding would then change)."""
-    known = {segment_key(s): code for code, s in enumerate(standing.segments)}
-    mapped = [known.get(segment_key(s), -1) for s in own.segments]
-    if any(code < 0 for code in mapped):
-        return None
-    return np.append(np.array(mapped, dtype=np.int64), -1)  # code -1 (none) stays -1
-
-
-def _joined(standing: Facts, own: Facts, codes: np.ndarray) -> Facts:
-    """Standing facts then ``own``'s (segments in the standing coding), as
+def _joined(standing: Facts, own: Facts) -> Facts:
+    """Standing facts then ``own``'s (:meth:`Facts.build_like` of the standing ones), as
     :meth:`Facts.build` makes them for both tables at once."""
     joined = {}
     for name in CUSTOMER_FIELDS:
         a, b = getattr(standing, name), getattr(own, name)
-        if name == "segment":
-            b = codes[b]
         joined[name] = None if a is None or b is None else np.concatenate([a, b])
     joined["value_rel"] = relative_value(joined["value"])
     joined["customer_columns"] = {
