@@ -9,16 +9,16 @@ full re-solve and the routers a CRM would use.
 The instance comes from ``tests/instances.py`` (customers in a 300 km square, reps spread
 in it, capacity 1.3 x the estimated load, 2 % protected, one rep leaving) with ``--new``
 more accounts of the same kind; the standing plan is solved once per size, seed and
-``--plan-time-limit`` and cached under ``benchmarks/instances/``. Speed: ``StandingBook.from_folder`` (reading
-the plan), ``place`` in the API with the book in memory (the batch's own engines and the
-whole call, which also builds the combined plan), the full rebuild of the combined plan
-beside the incremental one in the same process (wall and CPU seconds; the tables of a
-placement's plan are built when first read, timed apart), and ``territory assign`` end to
-end in a fresh process. It names the ``solver`` it runs, so two checkouts can run it back
-to back (``PYTHONPATH`` naming the other checkout's ``solver`` first). Quality
-(``--quality``): the batch's objective against the full re-solve
-with every standing account locked (exact answer) and against two routers on the same
-room: nearest rep with room, and round-robin over the eligible reps with room.
+``--plan-time-limit`` and cached under ``benchmarks/instances/``. Speed:
+``StandingBook.from_folder`` (reading the plan), ``place`` in the API with the book in
+memory (the batch's own engines and the whole call, which also builds the combined plan),
+the full rebuild of the combined plan beside the incremental one in the same process (wall
+and CPU seconds; the tables of a placement's plan are built when first read, timed apart),
+and ``territory assign`` end to end in a fresh process. It names the ``solver`` it runs,
+so two checkouts can run it back to back (``PYTHONPATH`` naming the other checkout's
+``solver`` first). Quality (``--quality``): the batch's objective against the full
+re-solve with every standing account locked (exact answer) and against two routers on the
+same room: nearest rep with room, and round-robin over the eligible reps with room.
 """
 
 from __future__ import annotations
