@@ -268,6 +268,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             values = out[column]
             # a formula-like cell starts with a leader or a quote: the rest is not looked at
             cells = values.tolist()
+            if not _any_leader(cells):
+                continue
             mask = np.fromiter(
                 (isinstance(v, str) and v[:1] in _FIRST and _formula_like(v) for v in cells),
                 dtype=bool, count=len(cells),
@@ -275,6 +277,20 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             if mask.any():
                 out[column] = values.where(~mask, "'" + values.astype(str))
     return out
+
+
+def _any_leader(cells: list) -> bool:
+    """Whether a cell may start with a formula leader or a quote: False only when every
+    cell is text and none starts with one (searched in the cells joined, in C)."""
+    if not all(type(v) is str for v in cells):
+        return True
+    joined = _SEPARATOR + _SEPARATOR.join(cells)
+    if joined.count(_SEPARATOR) != len(cells):  # a cell holds the separator itself
+        return True
+    return any(_SEPARATOR + first in joined for first in _FIRST)
+
+
+_SEPARATOR = "\x1f"
 
 
 def _formula_like(text: str) -> bool:
@@ -316,6 +332,12 @@ def _csv_cells(series: pd.Series) -> list[str]:
     ):
         values = series.astype(object).tolist()
         return _quoted(["" if v is None or v is pd.NA or v != v else str(v) for v in values])
+    if series.dtype == np.float64:  # repr() is what to_csv writes, twice numpy's speed
+        values = series.to_numpy()
+        text = list(map(repr, values.tolist()))
+        for k in np.flatnonzero(np.isnan(values)):
+            text[k] = ""
+        return text
     if series.dtype.kind in "biuf":  # numpy numbers: str() is what to_csv writes, faster
         text = series.to_numpy().astype(str)
         missing = series.isna().to_numpy()
@@ -327,6 +349,9 @@ def _csv_cells(series: pd.Series) -> list[str]:
 
 
 def _quoted(text: list[str]) -> list[str]:
+    joined = "".join(text)
+    if not any(c in joined for c in '",\r\n'):  # the usual column: only edge spaces quote
+        return ['"' + t + '"' if t and (t[0].isspace() or t[-1].isspace()) else t for t in text]
     search = _NEEDS_QUOTES.search
     return ['"' + t.replace('"', '""') + '"' if search(t) else t for t in text]
 
