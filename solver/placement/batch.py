@@ -351,6 +351,15 @@ def solve_batch(
                                             tolerance))  # fmt: skip
     best, bound = _best(runs, objective)
     left = _left(time_limit_s, started, 0.0)
+    small = best is not None and model.size <= PROOF_SIZE and left > MIN_STAGE_S
+    if small and not _within(objective(best.rep), bound, PROVED):  # a small batch's proof,
+        try:  # whatever the tolerance, in what is left of the limit (HiGHS overruns a bit)
+            proof = ctx.with_budget(left - MIN_STAGE_S / 2)
+            runs.append(engine(PROOF_ENGINE).run(problem, best.rep, proof))
+        except ModelInfeasible:  # the exact model: a floor is out of reach
+            raise _floors_out_of_reach(model) from None
+        best, bound = _best(runs, objective)
+    left = _left(time_limit_s, started, 0.0)
     if best is None or (not _within(objective(best.rep), bound, tolerance) and left >= ENGINE_S):
         try:
             lp_budget = ctx.with_budget(_left(time_limit_s, started, MIN_STAGE_S))
@@ -427,7 +436,7 @@ def _result(
     rep = best.rep[: model.size]
     unplaced = rep == model.unplaced_rep
     value = None if bound is None else bound[0]
-    proved = value is not None and total - value <= 1e-6 * max(1.0, abs(total))
+    proved = value is not None and total - value <= PROVED * max(1.0, abs(total))
     return BatchResult(
         rep=rep,
         unplaced=unplaced,
@@ -445,6 +454,12 @@ def _result(
     )
 
 
+#: batches of at most this many accounts get HiGHS branch-and-bound right after the first
+#: plan and the bounds, whatever the gap tolerance: it proves them optimal in a fraction
+#: of a second to a few seconds (100,000 x 1,000 book: 5 accounts 0.1 s, 10 in 3.5 s)
+PROOF_SIZE = 12
+#: gap below which a plan counts as proved optimal (as ``_result`` marks it)
+PROVED = 1e-6
 #: seconds a search stage needs at least to be worth starting
 MIN_STAGE_S = 0.2
 #: seconds an engine that builds its model first (LP, CP-SAT, branch-and-bound) needs at
@@ -467,7 +482,8 @@ def _descended(problem: Problem, best: EngineResult, objective, deadline: float)
 
 
 def _within(cost: float, bound: tuple[float, str] | None, tolerance: float) -> bool:
-    return bound is not None and gap(cost, bound[0]) <= tolerance
+    """Whether ``cost`` is within ``tolerance`` of the bound, or proved (``PROVED``)."""
+    return bound is not None and gap(cost, bound[0]) <= max(tolerance, PROVED)
 
 
 def _left(limit: float, started: float, floor: float) -> float:

@@ -197,9 +197,7 @@ def _setup(
     held = customer >= size
     standing = np.bincount(rep[held], weights=load[held], minlength=m)
     constant = float(cost[held].sum())
-    keep = ~held & (rc <= budget)
-    if np.any(keep & (rep == m - 1)):
-        return None  # a plan within ``upper`` may leave an account unplaced: not bounded here
+    keep = ~held & (rc <= budget)  # leaving an account unplaced (rep m - 1) is one choice
     if np.any(np.bincount(customer[keep], minlength=size) == 0):
         return None  # an account with no pair a plan within ``upper`` can use
     c, r, dr, ld = customer[keep], rep[keep], rc[keep], load[keep]
