@@ -16,7 +16,7 @@ from solver.models.base import rep_from_x
 from solver.models.lp import solve_lp, solve_milp
 from solver.placement import StandingBook, place
 from solver.placement.balance_bound import balance_bound
-from solver.placement.batch import batch_cost, batch_model
+from solver.placement.batch import PROOF_SIZE, batch_cost, batch_model
 from solver.placement.increment import fast_layout, prepare
 from solver.placement.layout import combined_customers
 from solver.placement.matching import applies, matched
@@ -37,10 +37,15 @@ def batch(tmp_path_factory):
     new = customers.tail(24).reset_index(drop=True)
     new = new.assign(customer_id=[f"N{k}" for k in range(24)], current_rep="",
                      protected_rep="", protected_until="")  # fmt: skip
+    return book, new, _model(book, new)
+
+
+def _model(book: StandingBook, new: pd.DataFrame):
+    """The batch model of placing ``new`` on ``book``, nothing movable."""
     scn = book.scenario.replace(rules={"max_moves": None, "max_moves_pct": None})
     combined = combined_customers(book.customers, read_new_accounts(new, book, scn))
     standing = prepare(book.customers, book.reps, book.rep, scn)
-    return book, new, batch_model(fast_layout(standing, combined, book.reps))
+    return batch_model(fast_layout(standing, combined, book.reps))
 
 
 def _cost(problem):
@@ -109,3 +114,14 @@ def test_a_placements_certificate_keeps_its_bound_below_its_objective(batch):
         standing.set_index("customer_id")["rep_id"] == owners.loc[standing["customer_id"]]
     ).all()
     assert isinstance(table, pd.DataFrame)
+
+
+def test_a_small_batch_is_proved_optimal_whatever_the_gap_tolerance(batch):
+    book, new, _ = batch
+    placed = place(book, new.head(PROOF_SIZE), book.scenario.replace(gap_tolerance=0.05),
+                   time_limit_s=60.0)  # fmt: skip
+    problem = _model(book, new.head(PROOF_SIZE)).problem
+    optimum = batch_cost(problem, rep_from_x(problem, solve_milp(problem, 60.0).x))[0]
+    assert placed.batch.status == "optimal"
+    assert placed.batch.objective == pytest.approx(optimum, rel=1e-6)
+    assert placed.batch.bound <= placed.batch.objective
