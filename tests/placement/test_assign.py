@@ -340,3 +340,15 @@ def test_room_wording_for_a_band_has_no_stray_unit_and_names_what_relaxes_it():
     assert _amount(2.5, "h") == "2.5 h" and _amount(3, "accounts") == "3 accounts"
     assert _relax("balance_band[value]").startswith("widen the band of the [[balance]] table")
     assert _relax("no such rule") == "relax it"
+
+
+def test_a_soft_band_drop_needs_two_reps_clearly_outside_it():
+    from solver.placement.book_drift import MeasureDrift, _reasons
+
+    drop = MeasureDrift(
+        measure="value", band="tolerance ±15 %", hard=False, gini_then=0.05, gini_now=0.06,
+        in_band_then=1.0, in_band_now=0.5, out_of_band=["R1", "R2"],
+    )  # fmt: skip
+    assert _reasons(drop, far_out=1) == []  # one rep just past the edge, one far: not yet
+    (reason,) = _reasons(drop, far_out=2)
+    assert reason == "reps in the value band (tolerance ±15 %) fell from 100% to 50%"
