@@ -10,6 +10,7 @@ while Python code cannot run (two presses during one engine step are two presses
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -120,26 +121,55 @@ class _SignalCount:
 
 
 def run_stoppable(work: Callable[[], T], stop: StopRequest | None, halt: Callable[[], None]) -> T:
-    """Run ``work`` in a helper thread so signal handlers keep running in the main thread;
-    call ``halt`` (which must make ``work`` return soon) once ``stop`` is set."""
-    if stop is None or threading.current_thread() is not threading.main_thread():
+    """Run ``work`` in a helper thread so signal handlers keep running in the main thread
+    (and a stop asked for in any thread halts it promptly); call ``halt`` (which must make
+    ``work`` return soon) once ``stop`` is set."""
+    if stop is None:
         return work()
+    halted = False
+
+    def poll() -> None:
+        nonlocal halted
+        if stop.is_set() and not halted:
+            halt()
+            halted = True
+
+    return run_in_thread(work, poll)
+
+
+def run_in_thread(
+    work: Callable[[], T], poll: Callable[[], None], name: str = "engine", nicer: int = 0
+) -> T:
+    """``work()`` in a helper thread, ``nicer`` steps nicer than this one
+    (:func:`lower_priority`), calling ``poll()`` in this thread every ``POLL_S`` seconds
+    meanwhile; its value, or its error re-raised here."""
     outcome: dict[str, object] = {}
 
     def target() -> None:
+        lower_priority(nicer)
         try:
             outcome["value"] = work()
         except BaseException as exc:  # re-raised in the caller's thread
             outcome["error"] = exc
 
-    thread = threading.Thread(target=target, name="engine", daemon=True)
+    thread = threading.Thread(target=target, name=name, daemon=True)
     thread.start()
-    halted = False
     while thread.is_alive():
         thread.join(POLL_S)
-        if stop.is_set() and not halted:
-            halt()
-            halted = True
+        poll()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]
+
+
+def lower_priority(nicer: int) -> None:
+    """Make the calling thread ``nicer`` steps nicer (Linux, where the nice value is per
+    thread and threads it starts inherit it; elsewhere it would lower the whole process, so
+    nothing). Under contention the scheduler then gives the process's other threads more of
+    its CPU share; on idle cores nothing changes. A thread cannot undo it: call it only in a
+    thread that ends."""
+    if nicer <= 0 or not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    with contextlib.suppress(OSError):  # not permitted: run as it is
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nicer)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import solver
-from solver.interrupt import StopRequest, run_stoppable, stop_on_signals
+from solver.interrupt import StopRequest, run_in_thread, run_stoppable, stop_on_signals
 from tests.instances import NO_EARLY_STOP, make_instance, python_process, write_solve_inputs
 
 SCENARIO = {
@@ -88,6 +88,28 @@ def test_run_stoppable_halts_the_work_and_reraises_its_errors():
     assert run_stoppable(lambda: halted.wait(10) and "halted", stop, halted.set) == "halted"
     with pytest.raises(ValueError, match="boom"):
         run_stoppable(lambda: (_ for _ in ()).throw(ValueError("boom")), StopRequest(), halted.set)
+
+
+def test_run_stoppable_halts_the_work_from_a_thread_other_than_the_main_one():
+    stop, halted, got = StopRequest(), threading.Event(), []
+    stop.set("optimality proof")
+    worker = threading.Thread(
+        target=lambda: got.append(run_stoppable(lambda: halted.wait(10), stop, halted.set))
+    )
+    worker.start()
+    worker.join(10)
+    assert got == [True]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice values per thread")
+def test_run_in_thread_runs_the_work_nicer_and_leaves_the_caller_as_it_was():
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = nice()
+    inside = run_in_thread(nice, lambda: None, nicer=3)
+    assert inside == min(before + 3, 19)
+    assert nice() == before
 
 
 def test_a_linked_stop_request_is_set_by_its_parent_but_not_the_other_way():
