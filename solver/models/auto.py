@@ -12,7 +12,9 @@ in its own thread. ``engine = "auto"`` chooses (:func:`plan_portfolio`):
 - above that, the neighbourhood search from the bound engine's plan;
 - HiGHS beside either, up to ``Params.beside_max_pairs`` pairs, with a worker to spare, in
   runs timed by the clock (a deterministic run counts steps; two threads trading plans
-  would not).
+  would not). On small models (``Params.yield_max_pairs``) the stages then run in a
+  thread a few nice steps nicer, so that a crowded CPU goes mostly to HiGHS, which proves
+  such models alone.
 
 A named engine is a portfolio of that one stage. :class:`PortfolioRun` runs a portfolio:
 bound, stages, HiGHS beside, and the early stops of :mod:`solver.models.stopping`.
@@ -97,9 +99,10 @@ class Params:
     #: up to this many pairs, the stages run in a thread this many nice steps nicer while
     #: HiGHS runs beside them, so that when the solve gets less than a core per thread (a
     #: shared machine) HiGHS gets most of its share, as alone; on idle cores nothing
-    #: changes. On Yagiura 10 x 200 type C with floors (2,000 pairs) on a shared 2-core
-    #: machine HiGHS beside the search got half the CPU of the search thread and proved in
-    #: 50 s what it proves alone in 26 s (benchmarks/RESULTS.md)
+    #: changes. Yagiura 10 x 200 type C with floors (2,000 pairs) on a shared 2-core
+    #: machine: HiGHS beside the search had 11 s of CPU in the first 45 s, the search 25 s;
+    #: with the search 5 steps nicer HiGHS had about 3.5 times the search's CPU
+    #: (benchmarks/RESULTS.md)
     yield_max_pairs: int = 5_000
     search_nicer: int = 5
     #: share of the limit (at least ``phase_one_min_s`` seconds) the elastic LP's dual may
