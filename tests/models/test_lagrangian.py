@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import solver
-from solver.models import lagrangian
+from solver.models import auto, lagrangian
 from solver.models.auto import FIRST_PLAN, Params
 from solver.models.lagrangian import _Rows, subgradient_bound
 from solver.models.lp import solve_lp
@@ -169,4 +169,29 @@ def test_without_floors_the_restricted_lp_bounds_and_starts_else_the_ascent_runs
         assert cert["bound"] >= lp.bound - 1e-4 * abs(lp.bound)
     else:
         assert cert["bound_source"].startswith("Lagrangian relaxation")
+    assert cert["gap"] < 0.02
+
+
+def test_from_lp_wide_pairs_the_first_restricted_lp_keeps_fewer_pairs(monkeypatch):
+    """From ``lp_wide_pairs`` pairs the first restricted LP starts from each customer's
+    ``lp_wide_k`` cheapest pairs; its rounds still reach the LP optimum, which bounds
+    and starts the solve."""
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
+    problem = solver.Problem.build(customers, reps, SCENARIO)
+    sizes = []
+    real = auto.lp_start
+
+    def spy(*args, **kwargs):
+        sizes.append(kwargs["params"].k)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(auto, "lp_start", spy)
+    params = Params(dual_min_pairs=1_000, lp_wide_pairs=1_000, lp_wide_k=2)
+    plan = solver.solve_problem(problem, time_limit_s=6, engine="lns", params=params)
+    assert sizes == [2]
+    cert = plan.certificate
+    lp = solve_lp(problem)
+    assert cert["bound_source"].startswith("LP on each customer's cheapest pairs")
+    assert lp.bound - 1e-4 * abs(lp.bound) <= cert["bound"] <= lp.bound + 1e-6 * abs(lp.bound)
+    assert cert["bound"] <= cert["objective"]
     assert cert["gap"] < 0.02
