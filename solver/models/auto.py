@@ -128,18 +128,18 @@ class Params:
     lp_round_share: float = 0.2
     #: the same path on a large model without floors, up to this many pairs: clustered
     #: 10,000 x 100 (963,932 pairs) at 30 s went from 0.35 % to 0.12 % of the bound, the
-    #: search starting 0.6 % above it instead of 3.3 %; on 100,000 x 1,000 the first
-    #: restricted LP did not finish in half of 300 s. When it gives no bound, the ascent
-    #: runs on for the rest of ``dual_share``
+    #: search starting 0.6 % above it instead of 3.3 %; clustered 100,000 x 1,000
+    #: (4,861,906 pairs) at 300 s from 11.5 % to 0.84 % (with the ``lp_wide_*`` sizes
+    #: below; larger models were not measured). When it gives no bound, the ascent runs
+    #: on for the rest of ``dual_share``
     lp_start_max_pairs: int = 6_000_000
     #: from this many pairs the first restricted LP keeps each customer's
-    #: ``lp_wide_k`` cheapest pairs, not ``lp_start.Params.k``: on clustered 100,000 x
-    #: 1,000 (4,861,906 pairs) the first round on 4 per customer took over 150 s on the
-    #: shared machine, on 2 per customer (197,178 pairs) 14 to 33 s
-    #: and its rounds may start until ``lp_wide_share`` of the limit, not
-    #: ``lp_start_share``: each round there took 35 to 108 s, its plan came 1.3 %
-    #: above the LP after 3 rounds and 1.0 % after 4, and the search from it gained
-    #: under 1 % in 70 to 125 s
+    #: ``lp_wide_k`` cheapest pairs, not ``lp_start.Params.k``, and its rounds may start
+    #: until ``lp_wide_share`` of the limit, not ``lp_start_share``. On clustered
+    #: 100,000 x 1,000 (shared machine) the first round on 4 per customer did not end
+    #: within 150 s, on 2 per customer (197,178 pairs) it took 14 to 33 s; the later
+    #: rounds 35 to 108 s each; the rounded plan came 1.3 % above the LP after 3
+    #: rounds, 1.0 % after 4, and the search from it gained under 1 % in 70 to 125 s
     lp_wide_pairs: int = 2_000_000
     lp_wide_k: int = 2
     lp_wide_share: float = 0.8
