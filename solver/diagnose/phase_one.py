@@ -30,11 +30,11 @@ import scipy.sparse as sp
 from solver.models.lp import (
     LinearProgram,
     Pricing,
-    _cheapest_per_customer,
     _dual_view,
     _linprog,
     block_rows,
     build_lp,
+    cheapest_per_customer,
 )
 from solver.problem import Problem
 
@@ -67,7 +67,7 @@ def elastic_lp(problem: Problem, time_limit_s: float | None = None) -> PhaseOne:
     phase = _phase_one_lp(lp, n_limits)
     pricing = Pricing()
     if lp.n_x >= pricing.min_pairs:
-        keep = _cheapest_per_customer(problem, lp.c[: lp.n_x], pricing.start_k)
+        keep = cheapest_per_customer(problem, lp.c[: lp.n_x], pricing.start_k)
     else:
         keep = np.ones(lp.n_x, dtype=bool)
     extra = np.arange(lp.n_x, len(phase.c))
@@ -90,7 +90,7 @@ def elastic_lp(problem: Problem, time_limit_s: float | None = None) -> PhaseOne:
             blamed = np.flatnonzero(np.abs(v[:n_limits]) > DUAL_TOL * top)
             proved = bound > PROVED or res.fun > PROVED
             return PhaseOne(proved, True, slack, blamed, time.perf_counter() - start)
-        keep |= _cheapest_per_customer(
+        keep |= cheapest_per_customer(
             problem, np.where(entering, reduced, np.inf), pricing.add_k, finite_only=True
         )
     empty = np.zeros(0, dtype=np.int64)

@@ -48,7 +48,7 @@ FILL_SPARE = 0.03
 MEND_ROUNDS = 6
 
 
-def mend(
+def mend_by_flow(
     problem: Problem, rep: np.ndarray, score: np.ndarray, deadline: float
 ) -> np.ndarray | None:
     """``rep`` with every account limit kept by the fewest moves, then the greedy repair
@@ -130,7 +130,7 @@ def first_plan(
     plan = fill(problem, score, deadline, FILL_SPARE)
     if plan is None:
         return None
-    plan = mend(problem, plan, score, deadline)
+    plan = mend_by_flow(problem, plan, score, deadline)
     if plan is None:
         return None
     near = cheapest_pairs(problem, score, MOVE_ALTERNATIVES)

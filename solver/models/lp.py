@@ -343,9 +343,9 @@ def pricing_rounds(
         if not entering.any():
             return
         if narrow is not None:
-            keep = (x > 0) | _cheapest_per_customer(problem, excess, narrow)
+            keep = (x > 0) | cheapest_per_customer(problem, excess, narrow)
             keep |= problem.forced[problem.pair_customer] >= 0
-        keep = keep | _cheapest_per_customer(
+        keep = keep | cheapest_per_customer(
             problem, np.where(entering, reduced, np.inf), add_k, finite_only=True
         )
 
@@ -356,7 +356,7 @@ def _solve_by_pricing(
     """Column generation (:func:`pricing_rounds`) from each customer's ``start_k``
     cheapest pairs; None when it cannot finish (then the caller solves the full LP)."""
     deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
-    keep = _cheapest_per_customer(problem, lp.c[: lp.n_x], pricing.start_k)
+    keep = cheapest_per_customer(problem, lp.c[: lp.n_x], pricing.start_k)
     rounds = pricing_rounds(problem, lp, keep, deadline, pricing.rounds, pricing.add_k)
     kept = deque(rounds, maxlen=1)  # the last round only
     last = kept[0] if kept else None
@@ -385,7 +385,7 @@ def _with_artificial_slacks(lp: LinearProgram) -> LinearProgram:
     return LinearProgram(c, a_ub, lp.b_ub, a_eq, lp.b_eq, upper, lp.n_x)
 
 
-def _cheapest_per_customer(
+def cheapest_per_customer(
     problem: Problem, score: np.ndarray, k: int, finite_only: bool = False
 ) -> np.ndarray:
     """Mask of each customer's k lowest-score pairs (pairs are sorted by customer)."""

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.models.base import rep_from_x
-from solver.models.lp import _cheapest_per_customer, build_lp, pricing_rounds
+from solver.models.lp import build_lp, cheapest_per_customer, pricing_rounds
 from solver.models.mend import mend
 from solver.models.warmstart import repair
 from solver.problem import Problem
@@ -109,7 +109,7 @@ def lp_start(
     docstring)."""
     params = params or Params()
     start = time.perf_counter()
-    keep = _cheapest_per_customer(problem, score, params.k)
+    keep = cheapest_per_customer(problem, score, params.k)
     lp = build_lp(problem)
     bound, last, count = None, None, 0
     began = time.perf_counter()
@@ -152,6 +152,6 @@ def round_lp(
     ``params.pairs`` cheapest by ``excess``), else the greedy repair; None when neither
     finds one by ``deadline``."""
     rep = rep_from_x(problem, x)
-    pool = _cheapest_per_customer(problem, excess, params.pairs) | (x > FRACTIONAL)
+    pool = cheapest_per_customer(problem, excess, params.pairs) | (x > FRACTIONAL)
     plan = mend(problem, rep, deadline, seed, workers, pool)
     return plan if plan is not None else repair(problem, rep, deadline)

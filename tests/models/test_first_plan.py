@@ -12,7 +12,7 @@ import pandas as pd
 
 import solver
 from benchmarks.shapes import make_clustered
-from solver.models.first_plan import first_plan, mend
+from solver.models.first_plan import first_plan, mend_by_flow
 from solver.models.warmstart import fill, repair
 from solver.plan import evaluate
 
@@ -45,7 +45,7 @@ def _chain() -> tuple[solver.Problem, np.ndarray]:
 def test_the_flow_mends_a_chain_the_one_move_repair_cannot() -> None:
     problem, cheapest = _chain()
     assert repair(problem, cheapest) is None  # every single move breaks a row
-    mended = mend(problem, cheapest, problem.pair_cost, time.perf_counter() + 10)
+    mended = mend_by_flow(problem, cheapest, problem.pair_cost, time.perf_counter() + 10)
     assert mended is not None and _rows_hold(problem, mended)
     assert sorted(mended.tolist()) == [0, 0, 1, 1, 2]
     assert evaluate(problem, mended).total == 10.0  # one A and one B moved, no more

@@ -15,7 +15,7 @@ import solver
 from solver.models.auto import Params
 from solver.models.cpsat import solve_cpsat
 from solver.models.lagrangian import subgradient_bound
-from solver.models.lp import _cheapest_per_customer, build_lp, pricing_rounds, solve_lp
+from solver.models.lp import build_lp, cheapest_per_customer, pricing_rounds, solve_lp
 from solver.models.lp_start import lp_start
 from solver.plan import evaluate
 from tests.instances import make_instance
@@ -58,7 +58,7 @@ def test_every_round_of_the_restricted_lp_bounds_and_reaches_the_lp_optimum(band
     # narrow=1: each later round on the last solution's pairs, 1 cheapest per customer and
     # the entering ones; the dropped pairs are still priced, so every bound stays valid
     _, _, problem, bound = banded
-    keep = _cheapest_per_customer(problem, problem.pair_cost, 2)
+    keep = cheapest_per_customer(problem, problem.pair_cost, 2)
     rounds = list(pricing_rounds(problem, build_lp(problem), keep, None, 30, 2, narrow=narrow))
     assert len(rounds) >= 2  # two cheapest pairs are not enough: pairs enter
     for r in rounds:
