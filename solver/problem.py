@@ -287,7 +287,8 @@ def load_inputs(
                 customer_columns,
             )
         except InputError as exc:
-            unknowable = "reps" not in raw  # no rep list at all: rep references can't be judged
+            # no readable rep list (no file, or no rep_id column): rep references cannot be judged
+            unknowable = "reps" not in raw or "rep_id" not in raw["reps"].frame.columns
             issues += [i for i in exc.issues if not (unknowable and "reps table" in i.rule)]
     if issues or reps_df is None or customers_df is None:
         raise InputError(issues)

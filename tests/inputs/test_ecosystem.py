@@ -255,3 +255,14 @@ def test_a_balance_column_the_file_lacks_names_the_likely_header():
     assert issues["quotas"].rule == "column named by a [[balance]] table is missing"
     assert issues["quotas"].detail == "the file has 'quota': correct the name in the scenario"
     assert "the file has 'value'" in issues["Value"].detail
+
+
+def test_a_rep_file_without_rep_ids_does_not_blame_every_customers_rep(tmp_path):
+    customers, reps = make_instance(n=12, m=4, seed=0)
+    customers_path, reps_path = tmp_path / "c.csv", tmp_path / "r.csv"
+    customers.to_csv(customers_path, index=False)
+    reps.to_csv(reps_path, index=False, sep=";")  # read with ',': one column, no rep_id
+    with pytest.raises(solver.InputError) as info:
+        load_inputs(customers_path, reps_path, SCN)
+    assert [i.source for i in info.value.issues] == [str(reps_path)]
+    assert "required column is missing" in info.value.issues[0].rule
