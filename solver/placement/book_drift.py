@@ -10,9 +10,10 @@ workload, accounts, value and every ``[[balance]]`` table's measure, each with i
 rule and band), on the active reps: the Gini of each rep's ratio to its fair share, the
 share of reps in the measure's band and the reps outside it, then and now. A full
 rebalance is recommended when the workload Gini rose by at least ``GINI_RISE``, a
-measure's share of reps in band fell by at least ``BAND_DROP`` (and at least two reps are
-now outside it by more than ``DRIFT_MARGIN`` of their fair share: the search leaves reps
-at the edge of a soft tolerance, where one new account tips them over), a rep is outside a
+measure's share of reps in band fell by at least ``BAND_DROP`` and by two reps at least
+(one rep of a small team drifting out is no reason), with at least two reps now outside it
+by more than ``DRIFT_MARGIN`` of their fair share (the search leaves reps at the edge of a
+soft tolerance, where one new account tips them over), a rep is outside a
 hard band, accounts added since reach ``NEW_SHARE`` of the book, or a rep is over capacity.
 """
 
@@ -112,7 +113,7 @@ def book_drift(book: StandingBook, current: pd.DataFrame | str | Path | None = N
         )
         measures.append(drift)
         beyond = (now.ratio < rule.low - DRIFT_MARGIN) | (now.ratio > rule.high + DRIFT_MARGIN)
-        reasons.extend(_reasons(drift, int((active & beyond).sum())))
+        reasons.extend(_reasons(drift, int(active.sum()), int((active & beyond).sum())))
     hours = np.bincount(assigned.rep, weights=assigned.workload, minlength=facts.m)
     over = [str(r) for r in rep_ids[active & (hours > facts.capacity * (1.0 + 1e-9))]]
     then_n = int(reference.get("accounts") or book.n)
@@ -135,9 +136,9 @@ def book_drift(book: StandingBook, current: pd.DataFrame | str | Path | None = N
     )
 
 
-def _reasons(m: MeasureDrift, far_out: int) -> list[str]:
+def _reasons(m: MeasureDrift, reps: int, far_out: int) -> list[str]:
     """Why this measure alone calls for a rebalance (none: it has not drifted enough);
-    ``far_out``: active reps outside the band by more than ``DRIFT_MARGIN``."""
+    ``reps``: active reps, ``far_out``: those outside the band by more than ``DRIFT_MARGIN``."""
     reasons = []
     if m.hard and m.out_of_band:
         names = ", ".join(m.out_of_band[:5]) + (" ..." if len(m.out_of_band) > 5 else "")
@@ -146,7 +147,7 @@ def _reasons(m: MeasureDrift, far_out: int) -> list[str]:
     if m.measure == "workload" and rose is not None and rose >= GINI_RISE:
         reasons.append(f"workload Gini rose from {m.gini_then:.3f} to {m.gini_now:.3f}")
     drop = None if m.in_band_then is None else m.in_band_then - m.in_band_now
-    if drop is not None and drop >= BAND_DROP and far_out >= 2:
+    if drop is not None and drop >= BAND_DROP and round(drop * reps) >= 2 and far_out >= 2:
         reasons.append(
             f"reps in the {m.measure} band ({m.band}) fell from {m.in_band_then:.0%} to "
             f"{m.in_band_now:.0%}"

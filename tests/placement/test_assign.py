@@ -349,6 +349,8 @@ def test_a_soft_band_drop_needs_two_reps_clearly_outside_it():
         measure="value", band="tolerance ±15 %", hard=False, gini_then=0.05, gini_now=0.06,
         in_band_then=1.0, in_band_now=0.5, out_of_band=["R1", "R2"],
     )  # fmt: skip
-    assert _reasons(drop, far_out=1) == []  # one rep just past the edge, one far: not yet
-    (reason,) = _reasons(drop, far_out=2)
+    assert _reasons(drop, reps=4, far_out=1) == []  # one rep just past the edge: not yet
+    one_rep = dataclasses.replace(drop, in_band_then=0.25, in_band_now=0.0)
+    assert _reasons(one_rep, reps=4, far_out=4) == []  # the others were outside already
+    (reason,) = _reasons(drop, reps=4, far_out=2)
     assert reason == "reps in the value band (tolerance ±15 %) fell from 100% to 50%"
