@@ -19,6 +19,9 @@ from solver.inputs.io import read_table, restore_formula_text
 from solver.problem import load_inputs
 from solver.scenario import Scenario, as_scenario
 
+#: how a plan row for an account the customers table lacks is worded
+NOT_IN_CUSTOMERS = "is not in the customers table"
+
 
 def check_plan(
     customers: pd.DataFrame | str | Path,
@@ -89,7 +92,7 @@ def _read_assignment(plan: pd.DataFrame | str | Path, facts: Facts) -> tuple[np.
             Violation("coverage", f"customer {c} appears more than once in the plan", c)
         )
     for c in cust[~cust.isin(index)]:
-        violations.append(Violation("coverage", f"customer {c} is not in the customers table", c))
+        violations.append(Violation("coverage", f"customer {c} {NOT_IN_CUSTOMERS}", c))
     for c in sorted(set(index) - set(cust), key=index.get):
         violations.append(Violation("coverage", f"customer {c} is missing from the plan", c))
     rep = np.full(facts.n, -1, dtype=np.int64)

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from solver.check import check_plan, plan_scenario
+from solver.check import NOT_IN_CUSTOMERS, check_plan, plan_scenario
 from solver.cli.common import (
     JsonOpt,
     err,
@@ -292,7 +292,7 @@ def check(
     err.print(f"[bold red]{len(violations)} violation(s):[/]")
     for v in violations:
         err.print(f"  [{v.rule}] {v.message}", markup=False, highlight=False)
-    if any(v.rule == "coverage" and "not in the customers table" in v.message for v in violations):
+    if any(v.rule == "coverage" and NOT_IN_CUSTOMERS in v.message for v in violations):
         folder = plan if plan.is_dir() else plan.parent
         err.print(
             "hint: the plan holds accounts the customers table lacks; a plan from "

@@ -136,7 +136,7 @@ def _band(facts: Facts, table: BalanceBand, scenario: Scenario) -> Band:
     basis = np.array(
         [
             f"band [{lo:g}, {hi:g}] x its {table.share} share {s:.1%} of the book's {what} "
-            f"{_amount(total, unit)}"
+            f"{amount(total, unit)}"
             for s in share
         ],
         dtype=object,
@@ -182,8 +182,9 @@ def bands(facts: Facts, scenario: Scenario) -> list[Band]:
     return out
 
 
-def _amount(x: float, unit: str) -> str:
-    return f"{x:,.1f} {unit}".strip() if unit != "accounts" else f"{x:,.0f} accounts"
+def amount(x: float, unit: str) -> str:
+    """``2.5 h``, ``3 accounts``, ``2 moves``, ``85,742.9`` (value and columns: no unit)."""
+    return f"{x:,.0f} {unit}" if unit in ("accounts", "moves") else f"{x:,.1f} {unit}".strip()
 
 
 class BandRule(HardRule):
@@ -242,7 +243,7 @@ class BandRule(HardRule):
     ) -> Violation:
         rep = str(f.rep_ids[j])
         text = (
-            f"rep {rep} carries {_amount(got, band.unit)} of {band.measure}, {side} "
-            f"{_amount(limit, band.unit)} ({band.basis[j]})"
+            f"rep {rep} carries {amount(got, band.unit)} of {band.measure}, {side} "
+            f"{amount(limit, band.unit)} ({band.basis[j]})"
         )
         return Violation(band.rule, text, rep_id=rep)

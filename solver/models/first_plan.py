@@ -32,7 +32,8 @@ import numpy as np
 from solver.constraints.base import integral_blocks
 from solver.interrupt import StopRequest
 from solver.models.flow import account_caps, min_cost_assignment
-from solver.models.lns import MOVE_ALTERNATIVES, cheapest_pairs
+from solver.models.lns import MOVE_ALTERNATIVES
+from solver.models.lp import cheapest_per_customer
 from solver.models.moves import descend
 from solver.models.warmstart import EPS, fill, repair
 from solver.problem import Problem
@@ -64,9 +65,7 @@ def mend_by_flow(
     cap = np.full(problem.m, problem.n, dtype=np.int64)
     for b in accounts:
         cap = np.minimum(cap, account_caps(problem, b))
-    near = cheapest_pairs(problem, score, MEND_PAIRS)
-    keep = np.zeros(len(score), dtype=bool)
-    keep[near[near >= 0]] = True
+    keep = cheapest_per_customer(problem, score, MEND_PAIRS + 1)
     # a rep takes new accounts only as far as its room on the other rows goes: each new
     # pair must fit that room alone, and the rep takes at most room / its heaviest new
     # pair's load more accounts (so the hours it had room for stay kept)
@@ -133,7 +132,6 @@ def first_plan(
     plan = mend_by_flow(problem, plan, score, deadline)
     if plan is None:
         return None
-    near = cheapest_pairs(problem, score, MOVE_ALTERNATIVES)
-    near = np.sort(near[near >= 0])
+    near = np.flatnonzero(cheapest_per_customer(problem, score, MOVE_ALTERNATIVES + 1))
     plan, _ = descend(problem, plan, near, deadline=deadline, stop=stop, per_rep=per_rep)
     return plan

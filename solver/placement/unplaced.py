@@ -18,20 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.constraints import RULES
+from solver.constraints.bands import amount
 from solver.placement.layout import Layout
 
 RELAX = {rule.name: rule.relax for rule in RULES}
 UNITS = {"hours": "h", "accounts": "accounts", "moves": "moves"}
 
 
-def _relax(rule: str) -> str:
+def _relax(rule: str, default: str = "relax it") -> str:
     """What relaxes ``rule``; a band's rows (``balance_band[value]``) share their rule's."""
-    return RELAX.get(rule.split("[", 1)[0], "relax it")
-
-
-def _amount(x: float, unit: str) -> str:
-    """``2.5 h``, ``3 accounts``, ``85,742.9`` (value: no unit)."""
-    return f"{x:,.0f} {unit}" if unit in ("accounts", "moves") else f"{x:,.1f} {unit}".strip()
+    return RELAX.get(rule.split("[", 1)[0], default)
 
 
 @dataclass(frozen=True)
@@ -68,8 +64,7 @@ def _no_eligible_rep(cid: str, blocked: Counter) -> Unplaced:
     rule = blocked.most_common(1)[0][0] if blocked else "candidate"
     listed = ", ".join(f"{name} excludes {count}" for name, count in blocked.most_common())
     reason = f"no rep may own it ({listed or 'no candidate rep'})"
-    relax = _relax(rule) if rule.split("[", 1)[0] in RELAX else "review the account's facts"
-    return Unplaced(cid, rule, reason, relax)
+    return Unplaced(cid, rule, reason, _relax(rule, "review the account's facts"))
 
 
 def _no_room(layout: Layout, cid: str, i: int, pairs: np.ndarray, used: list) -> Unplaced:
@@ -89,8 +84,8 @@ def _no_room(layout: Layout, cid: str, i: int, pairs: np.ndarray, used: list) ->
             binding[block.rule] += 1
             unit = UNITS.get(block.kind, "")
             wording = (
-                f"rep {rep_id} has {_amount(max(left, 0), unit)} left under the {block.rule} "
-                f"rule, the account needs {_amount(need, unit)}: {_amount(need - left, unit)} "
+                f"rep {rep_id} has {amount(max(left, 0), unit)} left under the {block.rule} "
+                f"rule, the account needs {amount(need, unit)}: {amount(need - left, unit)} "
                 f"more room on {rep_id} would place it"
             )
             short = (need - left) / max(need, 1e-9)

@@ -334,10 +334,11 @@ def test_drift_judges_the_scenarios_own_bands_and_names_the_reps_outside(tmp_pat
 
 
 def test_room_wording_for_a_band_has_no_stray_unit_and_names_what_relaxes_it():
-    from solver.placement.unplaced import _amount, _relax
+    from solver.constraints.bands import amount
+    from solver.placement.unplaced import _relax
 
-    assert _amount(85_742.94, "") == "85,742.9"  # a value band: no unit, no double space
-    assert _amount(2.5, "h") == "2.5 h" and _amount(3, "accounts") == "3 accounts"
+    assert amount(85_742.94, "") == "85,742.9"  # a value band: no unit, no double space
+    assert amount(2.5, "h") == "2.5 h" and amount(3, "accounts") == "3 accounts"
     assert _relax("balance_band[value]").startswith("widen the band of the [[balance]] table")
     assert _relax("no such rule") == "relax it"
 
