@@ -105,11 +105,18 @@ def max_pairs(engine: str, memory_bytes: int | None = None) -> int:
     return max(0, (memory - BASE_BYTES) // BYTES_PER_PAIR[engine])
 
 
+#: pairs needing at most this many bytes beyond the base are never refused (a few new
+#: accounts placed: the available memory is not read for them)
+SMALL_PAIRS_BYTES = 8 * 2**20
+
+
 def check_size(pairs: int, engine: str, memory_limit_gb: float | None = None) -> None:
     """Raise TooLargeError when ``pairs`` candidate pairs need more memory than allowed
     (``memory_limit_gb``, else what the machine has available)."""
-    memory = available_bytes() if memory_limit_gb is None else int(memory_limit_gb * GIB)
     need = estimated_bytes(pairs, engine)
+    if memory_limit_gb is None and need - BASE_BYTES <= SMALL_PAIRS_BYTES:
+        return
+    memory = available_bytes() if memory_limit_gb is None else int(memory_limit_gb * GIB)
     if need <= memory:
         return
     raise TooLargeError(

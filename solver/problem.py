@@ -7,6 +7,8 @@ they never read files, frames or rules.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,14 +86,25 @@ class Problem:
 
     def customer_starts(self) -> np.ndarray:
         """Offset of each customer's first pair (pairs sorted by customer); length n + 1."""
-        return np.searchsorted(self.pair_customer, np.arange(self.n + 1))
+        counts = np.bincount(self.pair_customer, minlength=self.n)
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     def pair_index(self, rep: np.ndarray) -> np.ndarray:
         """Index of pair (i, rep[i]) for every customer i; -1 where it is not a candidate."""
-        keys = self.pair_customer * self.m + self.pair_rep
-        want = np.arange(self.n) * self.m + np.asarray(rep)
-        pos = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
-        return np.where((len(keys) > 0) & (keys[pos] == want), pos, -1)
+        rep = np.asarray(rep)
+        starts = self.customer_starts()
+        out = np.full(self.n, -1, dtype=np.int64)
+        count = np.diff(starts)
+        one = np.flatnonzero(count == 1)  # a pinned customer: its only pair or none
+        own = starts[one]
+        out[one] = np.where(self.pair_rep[own] == rep[one], own, -1)
+        many = np.flatnonzero((count > 1) & (rep >= 0) & (rep < self.m))  # a rep out of
+        if len(many):  # range (-1: none) would read as another customer's key
+            keys = self.pair_customer * self.m + self.pair_rep
+            want = many * self.m + rep[many]
+            pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+            out[many] = np.where(keys[pos] == want, pos, -1)
+        return out
 
     def restricted(self, keep: np.ndarray) -> Problem:
         """The same problem on the pairs where ``keep`` is true (every customer must keep one)."""
@@ -249,8 +262,15 @@ def input_fingerprints(
     return {
         "customers": customers if isinstance(customers, str) else fingerprint_frame(customers),
         "reps": reps if isinstance(reps, str) else fingerprint_frame(reps),
-        "scenario": fingerprint_frame(pd.DataFrame([scenario.model_dump(mode="json")])),
+        "scenario": _scenario_fingerprint(scenario.model_dump_json()),
     }
+
+
+@functools.lru_cache(maxsize=16)
+def _scenario_fingerprint(text: str) -> str:
+    """The scenario's fingerprint from its JSON text: of the one-row frame of its fields
+    (remembered: a router places on one scenario all day)."""
+    return fingerprint_frame(pd.DataFrame([json.loads(text)]))
 
 
 def load_inputs(

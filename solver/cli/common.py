@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from solver.errors import EXIT_WRITE, InputError, SolverError
 from solver.outputs import describe
+from solver.results.jsonable import dumps
 
 err = Console(stderr=True)
 SHOWN_ISSUES = 30
@@ -64,8 +65,6 @@ JsonOpt = Annotated[
 
 def print_json(data: Any) -> None:
     """``data`` as JSON on stdout: frames as lists of rows, NaN as null, dates as ISO."""
-    from solver.store.history import dumps  # SQLAlchemy: only when JSON is printed
-
     sys.stdout.write(dumps(_plain(data)) + "\n")
     sys.stdout.flush()
 

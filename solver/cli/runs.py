@@ -26,6 +26,7 @@ from solver.export.plan_files import plan_file_bytes
 from solver.inputs.io import write_csv
 from solver.metrics import flat_numbers, metric_info, verdict
 from solver.outputs import check_output_dir, check_output_file, replace_together
+from solver.results.jsonable import dumps
 
 if TYPE_CHECKING:
     from solver.store.history import RunRecord
@@ -98,8 +99,6 @@ def _cell(value: Any, digits: int = 4) -> str:
             digits += 4
         return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
     if isinstance(value, list | dict):
-        from solver.store.history import dumps
-
         return escape(dumps(value).replace("\n", " "))
     return escape(str(value))
 

@@ -131,6 +131,14 @@ class RowBlock:
         """:meth:`integral` only rescales the rows (no rounding): the same plans keep them."""
         return any(self.is_whole(factor) for factor in EXACT_FACTORS)
 
+    def least_per_rep(self, pair_rep: np.ndarray, m: int, per_row: np.ndarray) -> np.ndarray:
+        """Per rep (``pair_rep``: rep per candidate pair, ``m`` reps), the least of
+        ``per_row`` over the rows its pairs are in; inf for a rep in no row."""
+        out = np.full(m, np.inf)
+        inside = self.row >= 0
+        np.minimum.at(out, pair_rep[inside], per_row[self.row[inside]])
+        return out
+
     def usage(self, pairs: np.ndarray) -> np.ndarray:
         """Per row, the sum of the coefficients of ``pairs`` (pair indices) in it."""
         rows = self.row[pairs]

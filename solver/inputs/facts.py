@@ -144,7 +144,7 @@ def _customer_fields(
     prot_reps = customers["protected_rep"].to_numpy()
     holder[holds] = [rep_index[r] for r in prot_reps[holds]]
     lapsed = (holder >= 0) & ~active[np.maximum(holder, 0)]
-    distinct = pd.unique(customers["segment"])
+    segment_of = {s: seg_code.get(segment_key(s), -1) for s in pd.unique(customers["segment"])}
     customer_cols, _ = scenario.band_columns()
     return {
         "customer_ids": customers["customer_id"].to_numpy(dtype=object),
@@ -155,16 +155,19 @@ def _customer_fields(
         "tenure_years": _tenure_years(customers["owner_since"], scenario.as_of),
         "effort": customers["effort_hours"].to_numpy(float),
         "visits": customers["visits"].to_numpy(float),
-        "segment": customers["segment"]
-        .map({s: seg_code.get(segment_key(s), -1) for s in distinct})
-        .to_numpy(dtype=np.int64),
+        "segment": _codes(customers["segment"], segment_of),
         "tier": customers["tier"].to_numpy(dtype=object),
-        "current": customers["current_rep"].map(rep_index).fillna(-1).to_numpy(dtype=np.int64),
+        "current": _codes(customers["current_rep"], rep_index),
         "protected": np.where(lapsed, -1, holder),
         "released": np.where(lapsed, holder, -1),
         "c_region": customers["region"].astype(str).to_numpy() if "region" in customers else None,
         "customer_columns": {c: customers[c].to_numpy(float) for c in customer_cols},
     }
+
+
+def _codes(column: pd.Series, code: dict) -> np.ndarray:
+    """``code`` of each cell, -1 for a cell it lacks."""
+    return np.fromiter((code.get(v, -1) for v in column.tolist()), np.int64, len(column))
 
 
 def relative_value(value: np.ndarray) -> np.ndarray:
@@ -182,8 +185,8 @@ def _optional(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def _tenure_years(owner_since: pd.Series, as_of) -> np.ndarray:
     """Years from owner_since to as_of, clipped at 0; 0 where the date is unknown."""
-    days = owner_since.map(lambda d: (as_of - d).days if d is not None else 0)
-    return np.clip(days.to_numpy(dtype=float) / 365.25, 0.0, None)
+    days = [(as_of - d).days if d is not None else 0 for d in owner_since.tolist()]
+    return np.clip(np.array(days, dtype=float) / 365.25, 0.0, None)
 
 
 @dataclass(frozen=True)

@@ -54,17 +54,32 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     (``1001.0``, as pandas keeps an id column with blanks) is the text ``1001``."""
     if column not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    values = frame[column]
-    cells = values.astype(object).where(values.notna(), "").tolist()
+    return _cells_text(frame[column])
+
+
+def blank_cells(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """True per row where ``column`` is empty or absent (as :func:`_text` reads it)."""
+    if column not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    return (_cells_text(frame[column]) == "").to_numpy()
+
+
+def _cells_text(values: pd.Series) -> pd.Series:
+    """:func:`_text` of one column's cells."""
+    missing = values.isna().to_numpy()
     # a str cell is its own text (cell_text(v) == v); the rest as typed
-    text = [v.strip() if type(v) is str else cell_text(v).strip() for v in cells]
-    return pd.Series(text, index=frame.index, dtype=object)
+    text = [
+        "" if gone else v.strip() if type(v) is str else cell_text(v).strip()
+        for v, gone in zip(values.tolist(), missing, strict=True)
+    ]
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -> pd.Series:
     """Parse a numeric column; blanks are NaN (an issue when required), junk is an issue."""
     if column in frame.columns and frame[column].dtype.kind in "iuf":  # numbers already
-        return _numbers(col, frame[column].astype(float) + 0.0, column, required)  # -0 is 0
+        values = frame[column].to_numpy(dtype=float, na_value=np.nan) + 0.0  # -0 is 0
+        return _numbers(col, pd.Series(values, index=frame.index), column, required)
     text = _text(frame, column)
     if col.table.decimal != ".":  # decimal comma: "12,5" -> "12.5"; "1.234,5" stays junk
         text = text.str.replace(col.table.decimal, ".", regex=False)
@@ -82,20 +97,27 @@ def _number(col: _Collector, frame: pd.DataFrame, column: str, required: bool) -
 def _numbers(col: _Collector, parsed: pd.Series, column: str, required: bool) -> pd.Series:
     """:func:`_number` on a column of numbers: NaN is a blank, the rest parses as itself."""
     values = parsed.to_numpy()
-    col.add(column, "must be a finite number", np.isinf(values))
+    infinite = np.isinf(values)
+    col.add(column, "must be a finite number", infinite)
     if required:
         col.add(column, "value is required", np.isnan(values))
-    return parsed.where(np.isfinite(parsed), np.nan)
+    return parsed.mask(infinite) if infinite.any() else parsed
 
 
 def _date(col: _Collector, frame: pd.DataFrame, column: str) -> pd.Series:
     """Parse an optional YYYY-MM-DD column into date objects (None when blank); date and
     datetime values in a DataFrame are taken as they are."""
-    if column in frame.columns:
-        frame = frame.assign(**{column: frame[column].map(_iso_if_date)})
-    text = _text(frame, column)
-    parsed = pd.to_datetime(text.where(text != "", None), format="%Y-%m-%d", errors="coerce")
-    bad = parsed.isna().to_numpy() & (text != "").to_numpy()
+    if column not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    values = frame[column]
+    if values.dtype == object or values.dtype.kind == "M":  # may hold date or datetime values
+        values = values.map(_iso_if_date)
+    text = _cells_text(values)
+    filled = (text != "").to_numpy()
+    if not filled.any():  # no date given (a new account, an optional column left empty)
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    parsed = pd.to_datetime(text.where(filled, None), format="%Y-%m-%d", errors="coerce")
+    bad = parsed.isna().to_numpy() & filled
     col.add(column, "not a date in YYYY-MM-DD form", bad, _examples(text, bad))
     return parsed.dt.date.astype(object).where(parsed.notna(), None)
 
@@ -130,6 +152,9 @@ def _require_columns(
 
 def _ids(col: _Collector, frame: pd.DataFrame, column: str) -> pd.Series:
     ids = _text(frame, column)
+    cells = ids.tolist()
+    if "" not in cells and len({v.casefold() for v in cells}) == len(cells):
+        return ids  # none blank, none repeated in any letter case: the common case
     col.add(column, "id is blank", (ids == "").to_numpy())
     dup = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
     col.add(column, "duplicate id", dup, _examples(ids, dup))
@@ -145,8 +170,9 @@ def _range(
     arr = values.to_numpy()
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(arr) & ((arr < lo) | (arr > hi))
-    shown = values.map(lambda v: f"{v:g}")  # 7, not 7.0
-    col.add(column, rule, bad, _examples(shown, bad) if bad.any() else "")
+    if bad.any():
+        shown = values[bad].head(3).map(lambda v: f"{v:g}")  # 7, not 7.0
+        col.add(column, rule, bad, "got " + ", ".join(repr(v) for v in shown))
 
 
 def _located_rows(
@@ -235,9 +261,10 @@ def validate_customers(
     _range(col, effort, "effort_hours", 1e-9, np.inf, "must be > 0")
     visits = _number(col, frame, "visits", False)
     _range(col, visits, "visits", 0, np.inf, "must be >= 0")
-    not_int = visits.notna().to_numpy() & (visits.fillna(0) % 1 != 0).to_numpy()
-    col.add("visits", "must be a whole number", not_int)
-    out["visits"] = visits.fillna(1).round().astype(int)
+    counts = visits.to_numpy()
+    given = ~np.isnan(counts)
+    col.add("visits", "must be a whole number", given & (np.where(given, counts, 0) % 1 != 0))
+    out["visits"] = pd.Series(np.round(np.where(given, counts, 1)).astype(int), index=frame.index)
     out["segment"] = _text(frame, "segment")
     if "region" in frame.columns:
         out["region"] = _text(frame, "region")
@@ -246,19 +273,15 @@ def validate_customers(
     bad_tier = ~tier.isin(["A", "B", "C", ""])
     col.add("tier", "must be A, B or C", bad_tier.to_numpy(), _examples(tier, bad_tier))
     out["tier"] = _fill_tiers(tier, out["value"])
-    out["effort_hours"] = effort.fillna(out["tier"].map(DEFAULT_EFFORT_BY_TIER))
+    out["effort_hours"] = _default_effort(effort, out["tier"])
 
     rep_ids = set(reps["rep_id"])
     active = dict(zip(reps["rep_id"], reps["active"], strict=True))
     for name in ("current_rep", "protected_rep"):
         ids = _text(frame, name)
-        unknown = (ids != "") & ~ids.isin(rep_ids)
-        col.add(
-            name,
-            "names a rep that is not in the reps table",
-            unknown.to_numpy(),
-            _examples(ids, unknown.to_numpy()),
-        )
+        unknown = np.array([v != "" and v not in rep_ids for v in ids.tolist()], dtype=bool)
+        col.add(name, "names a rep that is not in the reps table", unknown,
+                _examples(ids, unknown))  # fmt: skip
         out[name] = ids
     until_text = _text(frame, "protected_until")
     out["protected_until"] = _date(col, frame, "protected_until")
@@ -312,12 +335,31 @@ def protection_holds(customers: pd.DataFrame, as_of: dt.date) -> np.ndarray:
     """True where a protection is in force: protected_rep set and as_of <= protected_until."""
     until = customers["protected_until"]
     has = (customers["protected_rep"] != "").to_numpy() & until.notna().to_numpy()
-    in_force = until.map(lambda d: d is not None and not pd.isna(d) and as_of <= d)
-    return has & in_force.to_numpy(dtype=bool)
+    if not has.any():
+        return has
+    in_force = [d is not None and not pd.isna(d) and as_of <= d for d in until.tolist()]
+    return has & np.array(in_force, dtype=bool)
 
 
 def _fill_tiers(tier: pd.Series, value: pd.Series) -> pd.Series:
-    """Keep given tiers; derive missing ones from value rank (top 10 % A, next 30 % B)."""
-    rank = value.fillna(0).rank(ascending=False, method="first", pct=True)
-    derived = np.where(rank <= TIER_SHARES[0], "A", np.where(rank <= TIER_SHARES[1], "B", "C"))
-    return tier.where(tier != "", pd.Series(derived, index=tier.index)).astype(object)
+    """Keep given tiers; derive missing ones from value rank (top 10 % A, next 30 % B).
+    The rank of the k-th largest value is k / n, ties in row order."""
+    given = tier.to_numpy(dtype=object)
+    blank = given == ""
+    if blank.any():
+        values = np.nan_to_num(value.to_numpy(dtype=float), nan=0.0)
+        rank = np.empty(len(values))
+        rank[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1) / len(values)
+        derived = np.where(rank <= TIER_SHARES[0], "A", np.where(rank <= TIER_SHARES[1], "B", "C"))
+        given = np.where(blank, derived.astype(object), given)
+    return pd.Series(given, index=tier.index, dtype=object)
+
+
+def _default_effort(effort: pd.Series, tier: pd.Series) -> pd.Series:
+    """Effort hours as given, else the tier's default (:data:`DEFAULT_EFFORT_BY_TIER`)."""
+    hours = effort.to_numpy(dtype=float)
+    blank = np.isnan(hours)
+    if blank.any():
+        hours = hours.copy()
+        hours[blank] = [DEFAULT_EFFORT_BY_TIER[t] for t in tier.to_numpy()[blank]]
+    return pd.Series(hours, index=effort.index)

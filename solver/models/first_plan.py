@@ -62,9 +62,7 @@ def mend_by_flow(
     accounts = [b for b in blocks if b.kind == "accounts"]
     if not any((b.usage(chosen) > b.upper + EPS).any() for b in accounts):
         return repair(problem, rep, deadline)
-    cap = np.full(problem.m, problem.n, dtype=np.int64)
-    for b in accounts:
-        cap = np.minimum(cap, account_caps(problem, b))
+    cap = account_caps(problem, accounts)
     keep = cheapest_per_customer(problem, score, MEND_PAIRS + 1)
     # a rep takes new accounts only as far as its room on the other rows goes: each new
     # pair must fit that room alone, and the rep takes at most room / its heaviest new
@@ -80,7 +78,8 @@ def mend_by_flow(
         top = np.full(problem.m, EPS)
         np.maximum.at(top, problem.pair_rep[into], b.coeff[into])
         heaviest.append(top)
-        more = np.floor(np.maximum(_per_rep(problem, b, room), 0.0) / top).clip(0, problem.n)
+        least = b.least_per_rep(problem.pair_rep, problem.m, room)
+        more = np.floor(np.maximum(least, 0.0) / top).clip(0, problem.n)
         cap = np.minimum(cap, count + more.astype(np.int64))
     keep[chosen] = True
     keep[problem.forced[problem.pair_customer] >= 0] = False  # forced: their own pair only
@@ -97,7 +96,8 @@ def mend_by_flow(
         count = np.bincount(rep, minlength=problem.m)
         pushed = False
         for b, m in zip(others, heaviest, strict=True):  # a rep over its hours sheds accounts
-            over = np.maximum(-_per_rep(problem, b, b.upper - b.usage(now)), 0.0)
+            room = b.least_per_rep(problem.pair_rep, problem.m, b.upper - b.usage(now))
+            over = np.maximum(-room, 0.0)
             shed = np.ceil(over / m).astype(np.int64)
             if shed.any():
                 cap = np.minimum(cap, np.maximum(count - shed, 0))
@@ -105,15 +105,6 @@ def mend_by_flow(
         if not pushed:
             break
     return repair(problem, rep, deadline)
-
-
-def _per_rep(problem: Problem, block, per_row: np.ndarray) -> np.ndarray:
-    """Per rep, the least of ``per_row`` over the rows of ``block`` its pairs are in
-    (inf for a rep in none)."""
-    out = np.full(problem.m, np.inf)
-    inside = block.row >= 0
-    np.minimum.at(out, problem.pair_rep[inside], per_row[block.row[inside]])
-    return out
 
 
 def first_plan(

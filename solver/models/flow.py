@@ -56,9 +56,7 @@ def solve_flow(problem: Problem) -> EngineResult | None:
     top = max(float(np.abs(cost).max(initial=0.0)), bal.weight if bal else 0.0, 1e-9)
     scale = SCALE_TARGET / top
 
-    cap = np.full(m, n, dtype=np.int64)
-    for block in problem.blocks:  # account caps: one row per capped rep
-        cap = np.minimum(cap, account_caps(problem, block))
+    cap = account_caps(problem, problem.blocks)  # the flow's blocks cap accounts only
 
     tails = [np.full(n, source), problem.pair_customer]
     heads = [np.arange(n), n + problem.pair_rep]
@@ -92,12 +90,12 @@ def solve_flow(problem: Problem) -> EngineResult | None:
     )
 
 
-def account_caps(problem: Problem, block) -> np.ndarray:
-    """Per rep, the whole accounts ``block`` (one row per rep, coefficient 1) lets it hold
-    (``problem.n`` for a rep without a row)."""
+def account_caps(problem: Problem, blocks) -> np.ndarray:
+    """Per rep, the whole accounts ``blocks`` (account rows: coefficient 1) let it hold
+    (``problem.n`` for a rep in no row)."""
     cap = np.full(problem.m, float(problem.n))
-    inside = block.row >= 0
-    np.minimum.at(cap, problem.pair_rep[inside], block.upper[block.row[inside]])
+    for block in blocks:
+        cap = np.minimum(cap, block.least_per_rep(problem.pair_rep, problem.m, block.upper))
     return np.floor(cap + 1e-9).astype(np.int64)
 
 

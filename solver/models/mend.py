@@ -39,15 +39,15 @@ from solver.models.cpsat import solve_cpsat
 from solver.models.lns import part_problem
 from solver.models.moves import (
     State,
-    _entries,
-    _net,
     apply_shift,
     chain_tables,
     move_deltas,
+    net_per_key,
     pairings,
+    shift_entries,
     state_of,
 )
-from solver.models.warmstart import _move
+from solver.models.warmstart import move_usage
 from solver.problem import Problem
 
 #: a breach below this (in shares of a limit) counts as none
@@ -124,8 +124,8 @@ class Rows:
         k shifts of distinct accounts per move)."""
         change = np.zeros(old.shape[1])
         for b, usage, scale in zip(self.blocks, self.usage, self.scales, strict=True):
-            keys, values = _entries(old, new, b.row, b.coeff)
-            net, first = _net(keys, values)
+            keys, values = shift_entries(old, new, b.row, b.coeff)
+            net, first = net_per_key(keys, values)
             rows = np.maximum(keys, 0)
             before = usage[rows]
             after = _excess(b, before + net, rows) - _excess(b, before, rows)
@@ -133,7 +133,7 @@ class Rows:
         return change
 
     def shift(self, old: int, new: int) -> None:
-        _move(self.blocks, self.usage, old, new)
+        move_usage(self.blocks, self.usage, old, new)
 
 
 def _holders(problem: Problem, chosen: np.ndarray, pairs: np.ndarray) -> np.ndarray:

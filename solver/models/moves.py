@@ -63,7 +63,7 @@ def _lower(block) -> np.ndarray:
     return np.full(len(block.upper), -np.inf) if lower is None else np.asarray(lower, float)
 
 
-def _net(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def net_per_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per entry (rows of ``keys``: the entries of one move, columns: moves), the sum of
     ``values`` over the move's entries with the same key, and a mask of each key's first
     entry (so every key touched by a move is counted once)."""
@@ -78,7 +78,7 @@ def _net(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return net, first
 
 
-def _entries(old: np.ndarray, new: np.ndarray, at: np.ndarray, amount: np.ndarray):
+def shift_entries(old: np.ndarray, new: np.ndarray, at: np.ndarray, amount: np.ndarray):
     """(keys, values) of k-shift moves: each shift takes ``amount[old]`` off key
     ``at[old]`` and puts ``amount[new]`` on ``at[new]``; arrays of 2k x moves."""
     return np.concatenate([at[old], at[new]]), np.concatenate([-amount[old], amount[new]])
@@ -92,8 +92,8 @@ def _fits(problem: Problem, state: State, old: np.ndarray, new: np.ndarray) -> n
     for block, usage in zip(problem.blocks, state.usage, strict=True):
         upper, lower = block.upper, _lower(block)
         room = upper - ROW_SLACK * np.maximum(1.0, np.abs(upper))
-        keys, values = _entries(old, new, block.row, block.coeff)
-        net, first = _net(keys, values)
+        keys, values = shift_entries(old, new, block.row, block.coeff)
+        net, first = net_per_key(keys, values)
         inside = first & (keys >= 0)
         rows = np.maximum(keys, 0)
         after = usage[rows] + net
@@ -104,7 +104,7 @@ def _fits(problem: Problem, state: State, old: np.ndarray, new: np.ndarray) -> n
 
 def _balance_delta(problem: Problem, state: State, reps: np.ndarray, change: np.ndarray):
     """Exact change of the balance term when each move adds ``change`` (2k x moves, the
-    entries of :func:`_entries`) to the load of ``reps``."""
+    entries of :func:`shift_entries`) to the load of ``reps``."""
     bal = problem.balance
     if bal is None or bal.weight == 0:
         return np.zeros(reps.shape[1])
@@ -126,7 +126,7 @@ def _balance_delta(problem: Problem, state: State, reps: np.ndarray, change: np.
     above = (cum_l[-1] - cum_l[k]) - new_total * (cum_s[-1] - cum_s[k])
     spread = below + above + zero_share
     # replace the reps the move touches by their loads after it
-    net, first = _net(reps, change)
+    net, first = net_per_key(reps, change)
     target = s[reps] * new_total
     swapped = (np.abs(load[reps] + net - target) - np.abs(load[reps] - target)) * act[reps]
     now = float(np.abs(load - s * total)[act].sum())
@@ -141,11 +141,11 @@ def move_deltas(
     ``cost`` is ``pair_cost``. A soft balance band (solver.objectives.bands) changes on the
     reps the move touches only: price x its excess outside the band, after minus before."""
     delta = (cost[new] - cost[old]).sum(axis=0)
-    reps, change = _entries(old, new, problem.pair_rep, problem.pair_load)
+    reps, change = shift_entries(old, new, problem.pair_rep, problem.pair_load)
     delta += _balance_delta(problem, state, reps, change)
     for term, sums in zip(problem.soft, state.soft, strict=True):
-        _, load = _entries(old, new, problem.pair_rep, term.load)
-        net, first = _net(reps, load)
+        _, load = shift_entries(old, new, problem.pair_rep, term.load)
+        net, first = net_per_key(reps, load)
 
         def priced(x: np.ndarray, term=term) -> np.ndarray:
             upper, lower = term.upper[reps], term.lower[reps]

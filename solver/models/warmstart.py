@@ -75,7 +75,7 @@ def repair(problem: Problem, rep: np.ndarray, deadline: float | None = None) -> 
             if swap is None:
                 return None
             for i, new in swap:
-                _move(blocks, usage, chosen[i], new)
+                move_usage(blocks, usage, chosen[i], new)
                 chosen[i] = new
             continue
         ok = np.flatnonzero(ok)
@@ -161,7 +161,7 @@ def _relieve(blocks, usage, chosen, owner, p, q, score, gain, need: float) -> in
         i, pc, qc = int(owner[c]), p[c : c + 1], q[c : c + 1]
         if moved[i] or not _fits(blocks, usage, pc, qc)[0]:
             continue
-        _move(blocks, usage, int(pc[0]), int(qc[0]))
+        move_usage(blocks, usage, int(pc[0]), int(qc[0]))
         chosen[i], moved[i] = qc[0], True
         made, covered = made + 1, covered + float(gain[c])
         if covered >= need - EPS:
@@ -193,8 +193,8 @@ def _best_swap(problem, blocks, usage, chosen, q, p, under) -> list[tuple[int, i
                 continue  # a may not go to b's rep
             pa = int(chosen[a])
             trial = [u.copy() for u in usage]
-            _move(blocks, trial, pb, qb)
-            _move(blocks, trial, pa, pos)
+            move_usage(blocks, trial, pb, qb)
+            move_usage(blocks, trial, pa, pos)
             if trial[k][r] <= usage[k][r] + EPS:
                 continue
             if not all(
@@ -237,7 +237,8 @@ def _fits(blocks, usage, p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return ok
 
 
-def _move(blocks, usage, p: int, q: int) -> None:
+def move_usage(blocks, usage, p: int, q: int) -> None:
+    """Update ``usage`` (per block, per row) for a customer leaving pair ``p`` for ``q``."""
     for k, b in enumerate(blocks):
         if b.row[p] >= 0:
             usage[k][b.row[p]] -= b.coeff[p]

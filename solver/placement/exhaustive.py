@@ -46,9 +46,11 @@ def exhaustive(problem: Problem, cost) -> EngineResult | None:
     open_ = [i for i in range(problem.n) if starts[i + 1] - starts[i] > 1]
     choices = [range(starts[i], starts[i + 1]) for i in open_]
     best, best_cost = None, math.inf
+    fixed = np.setdiff1d(np.arange(problem.n), open_)
+    held = [b.usage(chosen[fixed]) for b in problem.blocks]  # the rows' use by the rest
     for combo in itertools.product(*choices):
         chosen[open_] = combo
-        if not _holds(problem, chosen):
+        if not _holds(problem, held, np.array(combo, dtype=np.int64)):
             continue
         rep = problem.pair_rep[chosen]
         value = cost(rep, chosen)
@@ -63,10 +65,11 @@ def exhaustive(problem: Problem, cost) -> EngineResult | None:
     )  # fmt: skip
 
 
-def _holds(problem: Problem, chosen: np.ndarray) -> bool:
-    """Whether the plan using the pairs ``chosen`` (one per customer) holds every row."""
-    for block in problem.blocks:
-        use = block.usage(chosen)
+def _holds(problem: Problem, held: list[np.ndarray], pairs: np.ndarray) -> bool:
+    """Whether the rows hold with the pairs ``pairs`` added to the use ``held`` (per block,
+    per row) of the rest of the plan."""
+    for block, use in zip(problem.blocks, held, strict=True):
+        use = use + block.usage(pairs)
         if np.any(use > block.upper + TOLERANCE) or np.any(use < block.lower - TOLERANCE):
             return False
     return True
@@ -98,7 +101,7 @@ def greedy(problem: Problem, cost, seconds: float = 1.0) -> EngineResult | None:
             if block.row[p] >= 0:
                 use[block.row[p]] += block.coeff[p]
         rep[i], chosen[i] = problem.pair_rep[p], p
-    if not _holds(problem, chosen):
+    if not _holds(problem, [np.zeros(len(b.upper)) for b in problem.blocks], chosen):
         return None
     first = cost(rep)
     rep, shifts = descend(problem, rep, deadline=started + seconds)  # exact shifts

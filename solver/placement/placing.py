@@ -21,7 +21,12 @@ import pandas as pd
 from solver.errors import InputError, InputIssue
 from solver.inputs.columns import ColumnWarning, apply_mapping, unread_column_hints
 from solver.inputs.io import csv_bytes, read_table
-from solver.inputs.schema import DEFAULT_EFFORT_BY_TIER, TIER_SHARES, validate_customers
+from solver.inputs.schema import (
+    DEFAULT_EFFORT_BY_TIER,
+    TIER_SHARES,
+    blank_cells,
+    validate_customers,
+)
 from solver.outputs import replace_together
 from solver.placement.batch import BatchResult, batch_model, solve_batch
 from solver.placement.increment import Standing, chain, fast_layout, known_parts, prepare
@@ -239,7 +244,7 @@ def read_new_accounts(
 def _book_tiers(new: pd.DataFrame, raw: pd.DataFrame, standing: np.ndarray) -> pd.DataFrame:
     """Blank tiers from the value rank in the whole book (``standing``: the standing
     values, largest first)."""
-    blank_tier = _blank(raw, "tier")
+    blank_tier = blank_cells(raw, "tier")
     if not blank_tier.any() or len(standing) == 0:
         return new
     value = new["value"].to_numpy(float)
@@ -249,20 +254,11 @@ def _book_tiers(new: pd.DataFrame, raw: pd.DataFrame, standing: np.ndarray) -> p
     above += len(value) - np.searchsorted(np.sort(value), value, side="right")
     rank = (above + 1) / (len(standing) + len(value))
     derived = np.where(rank <= TIER_SHARES[0], "A", np.where(rank <= TIER_SHARES[1], "B", "C"))
-    new = new.copy()
-    new.loc[blank_tier, "tier"] = derived[blank_tier]
-    blank_effort = blank_tier & _blank(raw, "effort_hours")
-    new.loc[blank_effort, "effort_hours"] = new.loc[blank_effort, "tier"].map(
-        DEFAULT_EFFORT_BY_TIER
-    )
-    return new
-
-
-def _blank(raw: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in raw:
-        return np.ones(len(raw), dtype=bool)
-    text = raw[column].astype(object).where(raw[column].notna(), "")
-    return (text.astype(str).str.strip() == "").to_numpy()
+    tier = np.where(blank_tier, derived, new["tier"].to_numpy(dtype=object))
+    effort = new["effort_hours"].to_numpy(dtype=float).copy()
+    blank_effort = blank_tier & blank_cells(raw, "effort_hours")
+    effort[blank_effort] = [DEFAULT_EFFORT_BY_TIER[t] for t in tier[blank_effort]]
+    return new.assign(tier=pd.Series(tier, index=new.index, dtype=object), effort_hours=effort)
 
 
 def _moved(plan: Plan, standing_rep: np.ndarray, new_ids: set) -> pd.DataFrame:

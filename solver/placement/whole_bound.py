@@ -206,14 +206,8 @@ def _setup(
     room, coeff = [], []
     for k in owned:
         block = problem.blocks[k]
-        use = block.usage(np.flatnonzero(held))
-        left = np.full(m, np.inf)
-        inside = block.row >= 0
-        row_of_rep = np.full(m, -1)
-        row_of_rep[rep[inside]] = block.row[inside]
-        has = row_of_rep >= 0
-        left[has] = block.upper[row_of_rep[has]] - use[row_of_rep[has]]
-        room.append(np.maximum(left, 0.0))
+        left = block.upper - block.usage(np.flatnonzero(held))  # per row; one row per rep
+        room.append(np.maximum(block.least_per_rep(rep, m, left), 0.0))
         coeff.append(np.where(block.row[keep] >= 0, block.coeff[keep], 0.0))
     total = standing.sum()
     reps = _Reps(standing, shares, active, shares * (total + low), shares * (total + high),

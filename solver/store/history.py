@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from solver.export.plan_files import METRICS
 from solver.metrics import better_side, flat_numbers
 from solver.outputs import check_output_file
 from solver.plan import Plan
+from solver.results.jsonable import json_safe
 from solver.scenario import Scenario, as_scenario
 from solver.store.schema import current_version, refuse_newer, upgrade
 
@@ -455,23 +456,6 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
-def json_safe(value: Any) -> Any:
-    """Plain JSON data: numpy scalars/arrays unboxed, dates as ISO text, NaN/inf as None."""
-    if isinstance(value, Mapping):  # dicts and the typed records (solver.results.record)
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | np.ndarray):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    return str(value)
-
-
 def _number(value: Any) -> float | None:
     try:
         out = float(value)
@@ -618,8 +602,3 @@ def record_run(
 
 def _exists(conn: Connection, run_id: int) -> bool:
     return conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is not None
-
-
-def dumps(data: Any) -> str:
-    """Pretty JSON of stored data (for ``runs show --json``)."""
-    return json.dumps(json_safe(data), indent=2, sort_keys=True)

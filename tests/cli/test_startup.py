@@ -16,3 +16,14 @@ def test_the_command_starts_without_the_engines_the_run_database_or_the_report()
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_printing_json_leaves_the_run_database_unloaded():
+    code = (
+        "import sys, numpy, solver.cli.common as common\n"
+        "common.print_json({'gap': numpy.float64(0.5), 'bound': float('nan')})\n"
+        "print('sqlalchemy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[-2] == "False"
+    assert '"bound": null' in out.stdout and '"gap": 0.5' in out.stdout

@@ -565,17 +565,31 @@ def test_csv_with_bom_and_spaces_after_commas(tables, tmp_path):
 # ---------------------------------------------------------------- derived columns, carry-through
 
 
-def test_tier_derived_from_value_when_absent(tables):
+def _twenty(tables):
+    """The tables with 20 customers K00..K19 and no protections."""
     customers, reps = tables
     customers = pd.concat([customers, customers.iloc[:8]], ignore_index=True)
     customers["customer_id"] = [f"K{i:02d}" for i in range(20)]
-    customers["protected_rep"] = ""
-    customers["protected_until"] = ""
+    return customers.assign(protected_rep="", protected_until=""), reps
+
+
+def test_tier_derived_from_value_when_absent(tables):
+    customers, reps = _twenty(tables)
     customers["value"] = [float(v) for v in np.arange(20, 0, -1) * 1000]  # K00 most valuable
     assert "tier" not in customers.columns
     problem = solver.Problem.build(customers, reps, SMALL_SCENARIO)
     # top 10 % (2 of 20) A, next 30 % (6) B, the rest C
     assert problem.customers["tier"].tolist() == ["A"] * 2 + ["B"] * 6 + ["C"] * 12
+
+
+def test_tied_values_take_tiers_in_row_order(tables):
+    customers, reps = _twenty(tables)
+    customers["value"] = [5000.0] * 10 + [9000.0] + [5000.0] * 9  # K10 alone on top
+    problem = solver.Problem.build(customers, reps, SMALL_SCENARIO)
+    tiers = problem.customers["tier"].tolist()
+    assert tiers[10] == "A"  # the largest value, then the first of the tied ones
+    assert tiers[:10] == ["A"] + ["B"] * 6 + ["C"] * 3
+    assert tiers[11:] == ["C"] * 9
 
 
 def test_given_tiers_are_kept_and_blank_ones_derived(tables):
