@@ -50,7 +50,7 @@ def exhaustive(problem: Problem, cost) -> EngineResult | None:
     held = [b.usage(chosen[fixed]) for b in problem.blocks]  # the rows' use by the rest
     for combo in itertools.product(*choices):
         chosen[open_] = combo
-        if not _holds(problem, held, np.array(combo, dtype=np.int64)):
+        if not _holds(problem, np.array(combo, dtype=np.int64), held):
             continue
         rep = problem.pair_rep[chosen]
         value = cost(rep, chosen)
@@ -65,11 +65,11 @@ def exhaustive(problem: Problem, cost) -> EngineResult | None:
     )  # fmt: skip
 
 
-def _holds(problem: Problem, held: list[np.ndarray], pairs: np.ndarray) -> bool:
-    """Whether the rows hold with the pairs ``pairs`` added to the use ``held`` (per block,
-    per row) of the rest of the plan."""
-    for block, use in zip(problem.blocks, held, strict=True):
-        use = use + block.usage(pairs)
+def _holds(problem: Problem, pairs: np.ndarray, held: list[np.ndarray] | None = None) -> bool:
+    """Whether every row holds with the pairs ``pairs`` (one per customer given), added to
+    ``held`` (per block, per row: what the rest of the plan uses), if given."""
+    for k, block in enumerate(problem.blocks):
+        use = block.usage(pairs) if held is None else held[k] + block.usage(pairs)
         if np.any(use > block.upper + TOLERANCE) or np.any(use < block.lower - TOLERANCE):
             return False
     return True
@@ -101,7 +101,7 @@ def greedy(problem: Problem, cost, seconds: float = 1.0) -> EngineResult | None:
             if block.row[p] >= 0:
                 use[block.row[p]] += block.coeff[p]
         rep[i], chosen[i] = problem.pair_rep[p], p
-    if not _holds(problem, [np.zeros(len(b.upper)) for b in problem.blocks], chosen):
+    if not _holds(problem, chosen):
         return None
     first = cost(rep)
     rep, shifts = descend(problem, rep, deadline=started + seconds)  # exact shifts
