@@ -13,6 +13,7 @@ bound, gap to the best-known value (Yagiura), the search's note.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import time
 
@@ -20,6 +21,7 @@ import time
 def main(argv: list[str] | None = None) -> None:
     import solver
     from benchmarks.moves import build
+    from solver.models.auto import Params
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instance")
@@ -27,9 +29,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--label", default="")
     parser.add_argument(
-        "--trace", action="store_true", help="also print when the search started and its start"
+        "--trace",
+        action="store_true",
+        help="also print when the first plan came, and the first within 1 % of the final bound",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a portfolio constant of solver.models.auto.Params for this run (repeatable)",
     )
     args = parser.parse_args(argv)
+    params = Params(**dict(map(_pair, args.param)))
     began = time.perf_counter()
     problem, best = build(args.instance, args.seed)
     start = time.perf_counter()
@@ -42,13 +54,13 @@ def main(argv: list[str] | None = None) -> None:
         yield lambda cost, _bound: heard.append((time.perf_counter() - start, cost))
 
     plan = solver.solve_problem(
-        problem, time_limit_s=args.time_limit, engine="auto", progress=progress
+        problem, time_limit_s=args.time_limit, engine="auto", progress=progress, params=params
     )
     cert = plan.certificate
     if args.trace and heard:
         first = next(((t, c) for t, c in heard if c == c), None)  # the first real cost
         if first is not None and cert["bound"]:
-            print(f"search started at {first[0]:.1f} s, {first[1] / cert['bound'] - 1:.2%} "
+            print(f"first plan at {first[0]:.1f} s, {first[1] / cert['bound'] - 1:.2%} "
                   "above the final bound", flush=True)  # fmt: skip
             near = next((t for t, c in heard if c <= cert["bound"] * 1.01), None)
             print("first plan within 1 % of the final bound: "
@@ -60,6 +72,12 @@ def main(argv: list[str] | None = None) -> None:
         f"{to_best} | {cert['engine_note']} |",
         flush=True,
     )
+
+
+def _pair(text: str) -> tuple[str, object]:
+    """``"name=value"`` as (name, the Python literal value): 0.1, 8, False."""
+    name, _, value = text.partition("=")
+    return name.strip(), ast.literal_eval(value.strip())
 
 
 if __name__ == "__main__":

@@ -147,15 +147,18 @@ class Params:
     core_time_s: float = 30.0
     #: exact shifts between the neighbourhood search's CP-SAT steps (``models/moves.py``)
     local_moves: bool = True
-    #: on a large model (the Lagrangian bound, clock-timed runs) whose ascent cannot
-    #: repair its cheapest choice: the share of the limit a first plan built from its
-    #: reduced costs may take, within the ascent's share (``models/first_plan.py``), and
-    #: the exact local moves per rep and round in it (1 makes at most m / 2 per round).
-    #: Off (0) by default: on clustered 100,000 x 1,000 at 300 s with 0.15 the search
-    #: started at 57 s instead of 100 s, from a plan as far above the bound, and ended
-    #: 0.3 % dearer with a bound 0.6 % lower (one run each, shared machine; 24 s was too
-    #: short for the first plan under that load, 40 s enough)
-    first_plan_share: float = 0.0
+    #: on a large model (the Lagrangian bound, clock-timed runs): the share of the limit
+    #: a first plan built from the ascent's reduced costs at its first repair may take,
+    #: beside the ascent's own share (``models/first_plan.py``; 0 turns it off), and the
+    #: exact local moves per rep and round in its wide descent (1 makes at most m / 2 per
+    #: round). It is the plan a user sees first, its pairs join the first restricted LP
+    #: (which then holds its rows without slack) and it is the search's fallback start:
+    #: the rounded restricted LP starts the search when there is one. Quiet machine,
+    #: clustered 10,000 x 100 at 30 s: a plan within 1 % of the final bound at 2.5 s of
+    #: the solve instead of 9.4 s, the same end (0.103 %); clustered 100,000 x 1,000 at
+    #: 280 s: 8 restricted rounds to the LP optimum and 0.148 %, where main's 5 rounds
+    #: ended at 1.913 % in 300 s (benchmarks/RESULTS.md)
+    first_plan_share: float = 0.07
     first_plan_moves_per_rep: int = 8
 
 
@@ -392,33 +395,50 @@ class PortfolioRun:
         return self._restricted_lp(bound) if by_lp else bound
 
     def _first_plan_hook(self) -> PlanHook | None:
-        """The ascent's hook on a clock-timed run with local moves: while its repair of
-        the cheapest choice finds no plan (on clustered 100,000 x 1,000 it found none in
-        90 s), a plan filled, mended and improved from that step's reduced costs
-        (:func:`solver.models.first_plan.first_plan`) in ``Params.first_plan_share`` of
-        the limit, at most ``FIRST_PLAN_TRIES`` times; it is reported as the first plan."""
+        """The ascent's hook on a clock-timed run with local moves: at its first repair of
+        the cheapest choice, a plan filled, mended and improved from that step's reduced
+        costs (:func:`solver.models.first_plan.first_plan`) in ``Params.first_plan_share``
+        of the limit (time the ascent does not count), kept when it costs less than the
+        repaired plan (on clustered 100,000 x 1,000 the repair found none in 90 s, on
+        10,000 x 100 one 3.9 % above the bound), at most ``FIRST_PLAN_TRIES`` times; the
+        plan kept is reported as the first plan. Not on a model with floors: the fill
+        knows only ceilings, and on clustered 10,000 x 100 with both bands the fill and
+        the flow took 1.5 s to find no plan."""
         if self.scn.deterministic or not self.params.local_moves:
             return None
         if self.params.first_plan_share <= 0:
             return None
+        if any(b.has_floors() for b in self.problem.blocks):
+            return None
         tries = 0
 
-        def first(plan, cost: float, reduced: np.ndarray):
+        def first(plan, cost: float, reduced: np.ndarray, bound: float):
             nonlocal tries
-            if plan is not None or tries >= FIRST_PLAN_TRIES:
+            if tries >= FIRST_PLAN_TRIES:
                 return plan, cost
             tries += 1
             seconds = self.params.first_plan_share * self.limit
             deadline = min(time.perf_counter() + seconds, self.started + self.limit)
             per_rep = self.params.first_plan_moves_per_rep
-            plan = first_plan(self.problem, reduced, deadline, per_rep, self.stop)
-            if plan is None:
-                return None, math.inf
-            cost = self.objective(plan)
             with self.bar(FIRST_PLAN, seconds) as report:
-                report(cost, math.nan)
-            log.info("first plan %.1f from the fill, the flow and the moves", cost)
-            return plan, cost
+                best = cost
+
+                def heard(built: np.ndarray) -> float:  # each step's plan, as it comes
+                    nonlocal best
+                    built_cost = self.objective(built)
+                    best = min(best, built_cost)
+                    report(best, math.nan)
+                    return built_cost
+
+                if plan is not None:
+                    report(cost, math.nan)
+                built = first_plan(
+                    self.problem, reduced, deadline, per_rep, self.stop, heard, bound
+                )
+            if built is not None and (built_cost := self.objective(built)) < cost:
+                plan, cost = built, built_cost
+                log.info("first plan %.1f from the fill, the flow and the moves", cost)
+            return (plan, cost) if plan is not None else (None, math.inf)
 
         return first
 
@@ -441,16 +461,17 @@ class PortfolioRun:
             self.scn.workers,
             params=LpStartParams(k=self.params.lp_wide_k) if wide else None,
             first_deadline=self.started + self.params.lp_first_share * self.limit,
+            known_plan=dual.rep,
         )
         log.info("%s", got.note())
         if not got.holds or got.bound is None:
             self._floors_reachable()
             return self._ascent_on(dual)
-        plans = IncumbentPool(self.problem, self.objective)
-        for rep, source in ((got.plan, "restricted LP"), (dual.rep, LAGRANGIAN)):
-            if rep is not None:
-                plans.offer(rep, source)
-        plan = plans.best.rep if plans.best is not None else None
+        # the rounded LP plan starts the search even when the first plan costs less: its
+        # accounts sit on their LP pairs, and the search's moves priced by the LP's reduced
+        # costs take it far lower (clustered 10,000 x 100: both 0.6 % above the bound; the
+        # search from the LP's plan 0.12 % within 1 s, from the first plan 0.58 % at 30 s)
+        plan = got.plan if got.plan is not None else dual.rep
         total = float(self.problem.pair_load @ got.x)
         bound = max(got.bound, dual.engine_bound if dual.engine_bound is not None else -math.inf)
         return EngineResult(

@@ -54,8 +54,8 @@ CONVERGED_STEPS = 100
 REPAIR_EVERY = 40
 #: Polyak target above the bound while no plan is known
 TARGET_MARGIN = 0.01
-#: on_plan(plan, cost, reduced costs) -> (plan, cost): see :func:`subgradient_bound`
-PlanHook = Callable[[np.ndarray | None, float, np.ndarray], tuple[np.ndarray | None, float]]
+#: on_plan(plan, cost, reduced costs, bound) -> (plan, cost): see :func:`subgradient_bound`
+PlanHook = Callable[[np.ndarray | None, float, np.ndarray, float], tuple[np.ndarray | None, float]]
 
 
 @dataclass(frozen=True)
@@ -173,13 +173,15 @@ def subgradient_bound(
     """Best Lagrangian bound found within ``time_limit_s`` seconds (or until ``stop``), and
     the best plan repaired on the way; ``objective(rep)`` is a plan's exact cost. With
     ``max_steps`` (deterministic runs) the step count ends the ascent, not the clock.
-    ``on_plan(plan, cost, reduced)`` hears each cheaper repaired plan (and, while there
-    is none, each failed repair as None at cost inf) with the reduced costs of that step,
-    and returns a plan and its cost to keep instead (or None, inf), e.g. one improved by
-    local moves or built another way (``models/first_plan.py``); the ascent's step
-    target is then that plan's cost (the time it takes counts against ``time_limit_s``)."""
+    ``on_plan(plan, cost, reduced, bound)`` hears each cheaper repaired plan (and, while
+    there is none, each failed repair as None at cost inf) with the reduced costs of that
+    step and the best bound so far, and returns a plan and its cost to keep instead (or
+    None, inf), e.g. one improved by local moves or built another way
+    (``models/first_plan.py``); the ascent's step target is then that plan's cost. The
+    time the hook takes does not count against ``time_limit_s``: the caller gives it its
+    own budget."""
     start = time.perf_counter()
-    deadline = start + time_limit_s if np.isfinite(time_limit_s) else None
+    held = 0.0  # seconds spent in ``on_plan``
     rows = _Rows(problem)
     best_g, best_chosen, best_d = -np.inf, None, None
     plan, plan_cost = None, np.inf
@@ -190,10 +192,13 @@ def subgradient_bound(
         steps += 1
         parts = rows.subgradient(chosen)
         if steps % REPAIR_EVERY == 0:
+            deadline = start + held + time_limit_s if np.isfinite(time_limit_s) else None
             candidate = repair(problem, problem.pair_rep[chosen], deadline)
             cost = objective(candidate) if candidate is not None else np.inf
             if on_plan is not None and (cost < plan_cost or plan is None):
-                candidate, cost = on_plan(candidate, cost, d)
+                began = time.perf_counter()
+                candidate, cost = on_plan(candidate, cost, d, max(g, best_g))
+                held += time.perf_counter() - began
             if cost < plan_cost:
                 plan, plan_cost = candidate, cost
         if g > best_g + 1e-12 * max(1.0, abs(g)):
@@ -202,7 +207,7 @@ def subgradient_bound(
             stall += 1
             if stall >= STALL_STEPS:
                 theta, stall = theta / 2, 0
-        if theta < MIN_THETA or time.perf_counter() - start > time_limit_s:
+        if theta < MIN_THETA or time.perf_counter() - start - held > time_limit_s:
             break
         if max_steps is not None and steps >= max_steps:
             break

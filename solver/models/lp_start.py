@@ -26,6 +26,7 @@ between reps, so the model is feasible fractionally; a positive slack proves not
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ from solver.models.lp import build_lp, cheapest_per_customer, pricing_rounds
 from solver.models.mend import mend
 from solver.models.warmstart import repair
 from solver.problem import Problem
+
+log = logging.getLogger(__name__)
 
 #: an LP value this far from 0 and 1 makes its customer fractional
 FRACTIONAL = 1e-6
@@ -100,16 +103,22 @@ def lp_start(
     workers: int = 1,
     params: Params | None = None,
     first_deadline: float | None = None,
+    known_plan: np.ndarray | None = None,
 ) -> LpStart:
     """Column generation from each customer's ``params.k`` lowest-``score`` pairs (the
-    Lagrangian's excess) until priced out, ``params.rounds`` rounds or ``lp_deadline``
-    (when ``first_deadline`` is later, the first round may run until it: without a round
-    there is no bound and no start), then the last round's solution rounded into a plan
-    in ``round_s`` seconds, by ``deadline`` at the latest (perf_counter seconds; module
-    docstring)."""
+    Lagrangian's excess) and the pairs of ``known_plan`` (a plan keeping every hard row,
+    when there is one) until priced out, ``params.rounds`` rounds or ``lp_deadline`` (when
+    ``first_deadline`` is later, the first round may run until it: without a round there
+    is no bound and no start), then the last round's solution rounded into a plan in
+    ``round_s`` seconds, by ``deadline`` at the latest (perf_counter seconds; module
+    docstring). With ``known_plan``'s pairs the first restricted LP holds its rows without the
+    artificial slacks, whose price would otherwise set its duals."""
     params = params or Params()
     start = time.perf_counter()
     keep = cheapest_per_customer(problem, score, params.k)
+    if known_plan is not None:
+        held = problem.pair_index(known_plan)
+        keep[held[held >= 0]] = True
     lp = build_lp(problem)
     bound, last, count = None, None, 0
     began = time.perf_counter()
@@ -126,6 +135,11 @@ def lp_start(
         count += 1
         bound = last.bound if bound is None else max(bound, last.bound)
         took, began = time.perf_counter() - began, time.perf_counter()
+        log.info(
+            "restricted LP round %d in %.1f s: priced bound %.1f, largest slack %.3g, "
+            "%d pairs entering",
+            count, took, last.bound, last.slack, last.entering,
+        )  # fmt: skip
         expect = params.next_round * took * (params.narrowed if count == 1 else 1.0)
         if (last.slack > SLACK_TOL and not last.entering) or lp_deadline - began < expect:
             break  # rows need slack with no pair to enter (the phase one decides), or no time

@@ -294,13 +294,19 @@ def _apply(
     each re-priced and re-checked just before; returns the accounts moved."""
     old, new, delta = moves
     good = np.flatnonzero(delta < -1e-9)
+    order = good[np.argsort(delta[good], kind="stable")][:SHIFTS_PER_ROUND]
+    # the per-move checks read plain lists: one numpy call per move costs more than the
+    # checks themselves on a round of thousands of candidates
+    olds = old[:, order].T.tolist()
+    accounts = problem.pair_customer[old[:, order]].T.tolist()
+    reps_of = np.concatenate([problem.pair_rep[old[:, order]], problem.pair_rep[new[:, order]]])
     moved = 0
-    cust = problem.pair_customer
-    for c in good[np.argsort(delta[good], kind="stable")][:SHIFTS_PER_ROUND]:
+    for c, reps, account, was in zip(order, reps_of.T.tolist(), accounts, olds, strict=True):
         if deadline is not None and time.perf_counter() >= deadline:
             break
-        reps = np.r_[problem.pair_rep[old[:, c]], problem.pair_rep[new[:, c]]]
-        if (touched[reps] >= per_rep).any() or (state.chosen[cust[old[:, c]]] != old[:, c]).any():
+        if any(touched[r] >= per_rep for r in reps) or any(
+            state.chosen[i] != p for i, p in zip(account, was, strict=True)
+        ):
             continue  # a rep used up this round, or an account an earlier move took
         change, ok = move_deltas(problem, state, cost, old[:, c : c + 1], new[:, c : c + 1])
         if ok[0] and change[0] < -1e-9:

@@ -38,8 +38,16 @@ def test_one_side_by_side_row(capsys) -> None:
     versus.main(["clustered:400x10", "--time-limit", "2", "--label", "this checkout", "--trace"])
     loaded, started, near, table = capsys.readouterr().out.strip().splitlines()
     assert loaded.startswith("generated and loaded in ")
-    assert started.startswith("search started at ") and "above the final bound" in started
+    assert started.startswith("first plan at ") and "above the final bound" in started
     assert near.startswith("first plan within 1 % of the final bound: ")
     row = table.split(" | ")
     assert row[0] == "| clustered:400x10" and row[1] == "this checkout"
     assert float(row[5].rstrip("%")) >= 0  # the gap to the run's own bound
+
+
+def test_a_side_by_side_row_takes_portfolio_constants(capsys) -> None:
+    argv = ["clustered:400x10", "--time-limit", "1", "--param", "local_moves=False",
+            "--param", "first_plan_share=0.0"]  # fmt: skip
+    versus.main(argv)
+    row = capsys.readouterr().out.strip().splitlines()[-1].split(" | ")
+    assert "accounts shifted" not in row[-1]  # no exact moves in the search's note

@@ -12,7 +12,7 @@ import pandas as pd
 
 import solver
 from benchmarks.shapes import make_clustered
-from solver.models.first_plan import first_plan, mend_by_flow
+from solver.models.first_plan import FAR, first_plan, mend_by_flow
 from solver.models.warmstart import fill, repair
 from solver.plan import evaluate
 
@@ -77,3 +77,27 @@ def test_the_first_plan_of_a_clustered_book_passes_the_checker() -> None:
     np.testing.assert_array_equal(plan[forced], problem.forced[forced])
     table = pd.DataFrame({"customer_id": problem.customer_ids, "rep_id": problem.rep_ids[plan]})
     assert solver.check_plan(customers, reps, table, problem.scenario) == []
+
+
+def test_the_descents_run_only_on_a_mended_plan_near_the_bound() -> None:
+    """The plan is heard after the mend and after each descent, each no dearer; given a
+    bound the mended plan sits far above (more than ``FAR``), the descents are skipped."""
+    customers, reps = make_clustered(1200, 24, 3)
+    scenario = {"as_of": "2027-01-01", "gap_tolerance": None, "stall_share": None}
+    problem = solver.Problem.build(customers, reps, scenario)
+    heard: list[float] = []
+
+    def hear(plan: np.ndarray) -> float:
+        heard.append(evaluate(problem, plan).total)
+        return heard[-1]
+
+    plan = first_plan(problem, problem.pair_cost, time.perf_counter() + 20, on_plan=hear)
+    assert plan is not None and len(heard) == 3
+    assert heard == sorted(heard, reverse=True) and heard[-1] < heard[0]
+    assert evaluate(problem, plan).total == heard[-1]
+    far_below = heard[0] / (1 + FAR) - 1.0
+    heard.clear()
+    plan = first_plan(
+        problem, problem.pair_cost, time.perf_counter() + 20, on_plan=hear, bound=far_below
+    )
+    assert plan is not None and len(heard) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -106,10 +107,10 @@ def test_large_instances_report_the_lagrangian_bound_in_the_certificate():
 def test_when_the_ascent_cannot_repair_a_plan_the_first_plan_is_built_and_reported(
     monkeypatch,
 ):
-    """On the large-model path with ``first_plan_share`` on, while the ascent's repair
-    finds no plan (here: made to find none, as on clustered 100,000 x 1,000), a plan is
-    filled, mended and improved from the reduced costs and reported first (progress
-    label "first plan"); the search starts from it and the solve's checker passes its
+    """On the large-model path, where the ascent's repair finds no plan (here: made to
+    find none, as on clustered 100,000 x 1,000), a plan is filled, mended and improved
+    from the reduced costs and reported first (progress label "first plan"), step by
+    step, each no dearer; the search starts from it and the solve's checker passes its
     result."""
     customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
     problem = solver.Problem.build(customers, reps, SCENARIO)
@@ -122,23 +123,75 @@ def test_when_the_ascent_cannot_repair_a_plan_the_first_plan_is_built_and_report
 
     params = Params(dual_min_pairs=1_000, lp_start_max_pairs=0, first_plan_share=0.15)
     plan = solver.solve_problem(problem, time_limit_s=6, params=params, progress=progress)
-    assert heard[0][0] == FIRST_PLAN
-    assert [label for label, _ in heard].count(FIRST_PLAN) == 1
-    assert heard[0][1] >= plan.objective - 1e-6 and heard[0][1] >= plan.certificate["bound"]
-    assert heard[1][1] == pytest.approx(heard[0][1])  # the search started from it
+    firsts = [cost for label, cost in heard if label == FIRST_PLAN]
+    assert firsts and [label for label, _ in heard[: len(firsts)]] == [FIRST_PLAN] * len(firsts)
+    assert firsts == sorted(firsts, reverse=True)
+    assert firsts[-1] >= plan.objective - 1e-6 and firsts[-1] >= plan.certificate["bound"]
+    assert heard[len(firsts)][1] == pytest.approx(firsts[-1])  # the search started from it
     assert plan.certificate["gap"] < 0.05
+
+
+def test_the_first_plan_is_reported_where_the_ascent_repairs_one_and_kept_only_if_cheaper():
+    """At the ascent's first repair the first plan is built whatever the repair found; the
+    ascent keeps the cheaper of the two, and the first progress report is the repaired
+    plan's cost (a user sees a plan as soon as there is one)."""
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
+    problem = solver.Problem.build(customers, reps, SCENARIO)
+    repaired: list[float] = []
+    real = lagrangian.repair
+
+    def spy(*args, **kwargs):
+        plan = real(*args, **kwargs)
+        repaired.append(evaluate(problem, plan).total if plan is not None else np.inf)
+        return plan
+
+    heard: list[tuple[str, float]] = []
+
+    @contextlib.contextmanager
+    def progress(label, _limit, _bound):
+        yield lambda cost, _engine_bound: heard.append((label, cost))
+
+    params = Params(dual_min_pairs=1_000, lp_start_max_pairs=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lagrangian, "repair", spy)
+        plan = solver.solve_problem(problem, time_limit_s=6, params=params, progress=progress)
+    firsts = [cost for label, cost in heard if label == FIRST_PLAN]
+    assert np.isfinite(repaired[0]) and firsts[0] == pytest.approx(repaired[0])
+    assert firsts == sorted(firsts, reverse=True) and len(firsts) > 1
+    assert firsts[-1] <= repaired[0] + 1e-6
+    assert plan.objective <= firsts[-1] + 1e-6
+
+
+def test_the_hooks_time_does_not_count_against_the_ascent():
+    """A hook that takes longer than the ascent's whole limit at the first repair: the
+    ascent still steps on after it (the caller budgets the hook)."""
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
+    problem = solver.Problem.build(customers, reps, SCENARIO)
+    calls = []
+
+    def slow(plan, cost, _reduced, _bound):
+        calls.append(cost)
+        if len(calls) == 1:
+            time.sleep(0.6)
+        return plan, cost
+
+    objective = lambda r: evaluate(problem, r).total  # noqa: E731
+    dual = subgradient_bound(problem, 0.5, objective, on_plan=slow)
+    assert len(calls) >= 1 and dual.steps > lagrangian.REPAIR_EVERY  # it went on after it
 
 
 def test_the_ascent_keeps_the_plan_its_hook_returns():
     """on_plan hears each cheaper repaired plan with that step's reduced costs (one per
-    pair); the plan it returns, when cheaper, is the ascent's plan."""
+    pair) and a bound no plan beats; the plan it returns, when cheaper, is the ascent's
+    plan."""
     customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=8)
     problem = solver.Problem.build(customers, reps, SCENARIO)
     objective = lambda r: evaluate(problem, r).total  # noqa: E731
     calls = []
 
-    def hook(plan, cost, reduced):
+    def hook(plan, cost, reduced, bound):
         assert reduced.shape == problem.pair_cost.shape and _feasible(problem, plan)
+        assert bound <= cost + 1e-6 * abs(cost)
         improved, _ = descend(problem, plan)
         calls.append(objective(improved))
         return improved, calls[-1]

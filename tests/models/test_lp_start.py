@@ -16,6 +16,7 @@ from solver.models.auto import Params
 from solver.models.cpsat import solve_cpsat
 from solver.models.lagrangian import subgradient_bound
 from solver.models.lp import build_lp, cheapest_per_customer, pricing_rounds, solve_lp
+from solver.models.lp_start import Params as LpParams
 from solver.models.lp_start import lp_start
 from solver.plan import evaluate
 from tests.instances import make_instance
@@ -107,3 +108,23 @@ def test_cpsat_past_its_deadline_builds_nothing():
     assert solve_cpsat(problem, 10.0, 0, 1, deadline=time.perf_counter() - 1.0) is None
     found = solve_cpsat(problem, 10.0, 0, 1, deadline=time.perf_counter() + 10.0)
     assert found is not None and np.all(found.rep >= 0)
+
+
+def test_a_known_plans_pairs_let_the_first_restricted_lp_hold_without_slack(banded):
+    """Each customer's cheapest pair alone cannot hold both bands, so the first restricted
+    LP needs its artificial slacks; with a known plan's pairs beside them it holds (on
+    clustered 100,000 x 1,000 that took the rounds from 2 to 8 in the same time)."""
+    _, _, problem, _ = banded
+    dual = subgradient_bound(problem, 1.0, _cost(problem))
+    now = time.perf_counter()
+    one_round = LpParams(k=1, rounds=1)
+    alone = lp_start(problem, dual.excess, now + 30.0, 10.0, now + 60.0, params=one_round)
+    assert alone.rounds == 1 and not alone.holds
+    known = solver.solve_problem(problem, time_limit_s=5.0).assignments
+    rep_of = dict(zip(known["customer_id"], known["rep_id"], strict=True))
+    index = {rep_id: j for j, rep_id in enumerate(problem.rep_ids)}
+    plan = np.array([index[rep_of[c]] for c in problem.customer_ids])
+    got = lp_start(
+        problem, dual.excess, now + 30.0, 10.0, now + 60.0, params=one_round, known_plan=plan
+    )
+    assert got.rounds == 1 and got.holds and got.plan is not None
