@@ -15,7 +15,7 @@ import numpy as np
 
 from solver.diagnose.core import Limit, conflict_core, explain_conflict, limits_of
 from solver.diagnose.families import diagnose_blocks, shortfalls
-from solver.diagnose.phase_one import PhaseOne, elastic_lp, minimal_rows
+from solver.diagnose.phase_one import PhaseOne, dual_phase_one, elastic_lp, minimal_rows
 from solver.errors import InfeasibleError
 from solver.models.lp import Pricing
 from solver.problem import Problem
@@ -82,8 +82,13 @@ def floors_out_of_reach(problem: Problem, core: list[Limit]) -> list[str]:
 
 def explain_no_plan(problem: Problem, time_limit_s: float) -> InfeasibleError | None:
     """When a solve ends without any plan: the conflict core if CP-SAT proves one within
-    ``time_limit_s`` on a model small enough for it, else None (no plan in time)."""
+    ``time_limit_s`` on a model small enough for it; on a larger one the elastic LP's dual
+    (:func:`solver.diagnose.phase_one.dual_phase_one`) and the limits it blames when it
+    proves them out of reach (a hand-made 8,000 x 60 book whose move budget left the
+    hours and account ceilings out of reach: 0.45 s); else None (no plan in time)."""
+    deadline = time.perf_counter() + time_limit_s
     if len(problem.pair_rep) > CORE_MAX_PAIRS:
-        return None
+        phase = dual_phase_one(problem, time_limit_s)
+        return explain_phase_one(problem, phase, deadline) if phase.proved else None
     core = conflict_core(problem, time_limit_s)
     return explain_conflict(problem, core) if core else None

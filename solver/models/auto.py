@@ -385,7 +385,7 @@ class PortfolioRun:
         if by_lp:
             ctx = ctx.with_budget(self.params.floors_dual_share * self.limit)
         elif name == LAGRANGIAN and floors:
-            self._floors_reachable()
+            self._limits_reachable()
         engine = bound_engine(name, self.params, self._first_plan_hook())
         try:
             bound = engine.run(self.problem, None, ctx)
@@ -465,7 +465,10 @@ class PortfolioRun:
         )
         log.info("%s", got.note())
         if not got.holds or got.bound is None:
-            self._floors_reachable()
+            # rows that needed slack hint at limits out of reach; without a round, only
+            # floors justify the phase one's time (a feasible model pays all of it)
+            if got.bound is not None or any(b.has_floors() for b in self.problem.blocks):
+                self._limits_reachable()
             return self._ascent_on(dual)
         # the rounded LP plan starts the search even when the first plan costs less: its
         # accounts sit on their LP pairs, and the search's moves priced by the LP's reduced
@@ -507,17 +510,18 @@ class PortfolioRun:
         plan = plans.best.rep if plans.best is not None else None
         return dataclasses.replace(better, rep=plan, wall_s=dual.wall_s + again.wall_s)
 
-    def _floors_reachable(self) -> None:
-        """On a model with floors whose bound is the Lagrangian (which cannot prove a model
-        infeasible): before it in a deterministic run, else after a restricted LP whose rows
-        needed slack, the elastic LP's dual for ``Params.phase_one_share`` of the limit;
-        raise its explanation when it proves the limits cannot hold even with accounts
-        split between reps (:func:`solver.diagnose.phase_one.dual_phase_one`)."""
-        if not any(b.has_floors() for b in self.problem.blocks):
-            return
+    def _limits_reachable(self) -> None:
+        """On a large model whose bound is the Lagrangian (which cannot prove a model
+        infeasible): before it on a model with floors in a deterministic run, else after a
+        restricted LP whose rows needed slack, the elastic LP's dual for
+        ``Params.phase_one_share`` of the limit; raise its explanation when it proves the
+        limits cannot hold even with accounts split between reps
+        (:func:`solver.diagnose.phase_one.dual_phase_one`; a hand-made 8,000 x 60 book
+        whose move budget left its hours and account ceilings out of reach: 0.45 s, where
+        the search had gone on to the limit and reported no plan in time)."""
         seconds = max(self.params.phase_one_min_s, self.params.phase_one_share * self.limit)
         phase = dual_phase_one(self.problem, math.inf if self.scn.deterministic else seconds)
-        log.info("elastic LP dual on the floors: %s in %.1f s", phase.proved, phase.wall_s)
+        log.info("elastic LP dual on the limits: %s in %.1f s", phase.proved, phase.wall_s)
         if phase.proved:
             deadline = time.perf_counter() + self.params.core_time_s
             raise explain_phase_one(self.problem, phase, deadline)

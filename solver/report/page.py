@@ -26,7 +26,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from solver.inputs.io import atomic_write
-from solver.metrics import band_label, ordered, verdict
+from solver.metrics import BAND, band_label, ordered, verdict
 from solver.report.chart import BarChart, measure_chart, workload_chart
 from solver.report.formats import finite, fmt_num, fmt_pct, fmt_ratio, rep_colours
 from solver.report.maps import account_maps
@@ -126,7 +126,12 @@ FAIRNESS_ROWS = (
     ("workload CV", ("workload", "cv"), fmt_ratio),
     ("workload max/min ratio", ("workload", "max_min_ratio"), lambda x: fmt_num(x, 2)),
     ("workload Jain index (1 = equal)", ("workload", "jain"), fmt_ratio),
-    ("reps inside the load band", ("workload", "in_band_share"), fmt_pct),
+    # of utilisation against its plain mean: the per-measure table below has its own bands
+    (
+        f"reps within ±{BAND * 100:.0f} % of the mean utilisation",
+        ("workload", "in_band_share"),
+        fmt_pct,
+    ),
     ("highest utilisation", ("utilisation_max",), fmt_pct),
     ("lowest utilisation", ("utilisation_min",), fmt_pct),
     ("value Gini", ("value_gini",), fmt_ratio),

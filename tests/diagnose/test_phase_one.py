@@ -131,3 +131,47 @@ def test_a_large_certificate_is_summed_up_by_family_with_the_move_budget_first()
     )
     assert reasons[2].startswith("conflicting limits: the ceilings of balance_band[value] of 1")
     assert not any(r.startswith("conflicting limit: balance_band") for r in reasons)
+
+
+def test_the_lagrangian_path_reports_ceilings_out_of_reach_before_the_search(monkeypatch):
+    """Without floors too: when the restricted LP's rows need slack, the elastic LP's dual
+    decides before the search (which would run to the limit and find no plan). Here
+    every account sits with R0 and a move budget of 5 keeps nearly all of them there, far
+    over R0's hours."""
+    from solver.models import registry
+    from solver.models.names import LNS
+    from tests.instances import make_instance
+
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=0)
+    customers["current_rep"] = reps["rep_id"].iloc[0]
+    scn = {"as_of": "2027-01-01", "rules": {"max_moves": 5}, "gap_tolerance": None}
+    problem = solver.Problem.build(customers, reps, scn)
+    assert not any(b.has_floors() for b in problem.blocks)
+
+    def no_search(*_args, **_kwargs):
+        raise AssertionError("the search ran")
+
+    monkeypatch.setattr(registry.ENGINES[LNS], "run", no_search)
+    params = Params(dual_min_pairs=1_000, whole_model_pairs=0)
+    with pytest.raises(solver.InfeasibleError) as info:
+        solver.solve_problem(problem, time_limit_s=20, params=params)
+    assert "disruption_budget (the move budget), at most 5" in str(info.value)
+    assert "capacity_hours of R0" in str(info.value)
+
+
+def test_a_model_too_large_for_the_core_that_ends_without_a_plan_is_explained(monkeypatch):
+    """Past the conflict core's size, a solve that found no plan asks the elastic LP's
+    dual, which names the limits out of reach (before: "no plan within the limit")."""
+    from solver.diagnose import explain
+    from tests.instances import make_instance
+
+    customers, reps = make_instance(n=400, m=12, seed=8, slack=1.3, protected=0)
+    customers["current_rep"] = reps["rep_id"].iloc[0]
+    scn = {"as_of": "2027-01-01", "rules": {"max_moves": 5}, "gap_tolerance": None}
+    problem = solver.Problem.build(customers, reps, scn)
+    monkeypatch.setattr(explain, "CORE_MAX_PAIRS", 100)
+    error = explain.explain_no_plan(problem, 10.0)
+    assert error is not None and "capacity_hours of R0" in str(error)
+    customers["current_rep"] = reps["rep_id"].to_numpy()[np.arange(400) % 12]
+    feasible = solver.Problem.build(customers, reps, scn)
+    assert explain.explain_no_plan(feasible, 2.0) is None
