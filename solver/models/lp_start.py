@@ -136,9 +136,9 @@ def lp_start(
         bound = last.bound if bound is None else max(bound, last.bound)
         took, began = time.perf_counter() - began, time.perf_counter()
         log.info(
-            "restricted LP round %d in %.1f s: priced bound %.1f, largest slack %.3g, "
-            "%d pairs entering",
-            count, took, last.bound, last.slack, last.entering,
+            "restricted LP round %d in %.1f s: optimum %.1f, priced bound %.1f, largest "
+            "slack %.3g, %d pairs entering",
+            count, took, last.objective, last.bound, last.slack, last.entering,
         )  # fmt: skip
         expect = params.next_round * took * (params.narrowed if count == 1 else 1.0)
         if (last.slack > SLACK_TOL and not last.entering) or lp_deadline - began < expect:
