@@ -283,6 +283,7 @@ class PortfolioRun:
         self._beside: BranchAndCut | None = None
         self.monitor: SearchMonitor | None = None
         self.rounded_proof = False  # the search proved only its rounded model optimal
+        self.floors = any(b.has_floors() for b in problem.blocks)  # rows with a lower limit
 
     # -- the run -------------------------------------------------------------------------
 
@@ -379,12 +380,11 @@ class PortfolioRun:
             stop=self.stop,
             objective=self.objective,
         )
-        floors = any(b.has_floors() for b in self.problem.blocks)
-        fits = floors or len(self.problem.pair_rep) <= self.params.lp_start_max_pairs
+        fits = self.floors or len(self.problem.pair_rep) <= self.params.lp_start_max_pairs
         by_lp = name == LAGRANGIAN and fits and not self.scn.deterministic
         if by_lp:
             ctx = ctx.with_budget(self.params.floors_dual_share * self.limit)
-        elif name == LAGRANGIAN and floors:
+        elif name == LAGRANGIAN and self.floors:
             self._limits_reachable()
         engine = bound_engine(name, self.params, self._first_plan_hook())
         try:
@@ -408,7 +408,7 @@ class PortfolioRun:
             return None
         if self.params.first_plan_share <= 0:
             return None
-        if any(b.has_floors() for b in self.problem.blocks):
+        if self.floors:
             return None
         tries = 0
 
@@ -467,7 +467,7 @@ class PortfolioRun:
         if not got.holds or got.bound is None:
             # rows that needed slack hint at limits out of reach; without a round, only
             # floors justify the phase one's time (a feasible model pays all of it)
-            if got.bound is not None or any(b.has_floors() for b in self.problem.blocks):
+            if got.bound is not None or self.floors:
                 self._limits_reachable()
             return self._ascent_on(dual)
         # the rounded LP plan starts the search even when the first plan costs less: its

@@ -148,11 +148,12 @@ def first_plan(
     plan = mend_by_flow(problem, plan, score, deadline)
     if plan is None:
         return None
-    heard = on_plan if on_plan is not None else lambda plan: -np.inf
-    if heard(plan) > bound + FAR * abs(bound):
+    cost = on_plan(plan) if on_plan is not None else None
+    if cost is not None and np.isfinite(bound) and cost > bound + FAR * abs(bound):
         return plan
     for alternatives, moves_per_rep in ((QUICK_ALTERNATIVES, 1), (MOVE_ALTERNATIVES, per_rep)):
         near = np.flatnonzero(cheapest_per_customer(problem, score, alternatives + 1))
         plan, _ = descend(problem, plan, near, deadline=deadline, stop=stop, per_rep=moves_per_rep)
-        heard(plan)
+        if on_plan is not None:
+            on_plan(plan)
     return plan
