@@ -64,6 +64,32 @@ class StopRequest:
 
 
 @contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM noted while the block runs, and the first of them raised again
+    as it ends, to the handlers from before the block (main thread only). For imports of
+    compiled modules: one that is initialising when a signal's exception is raised turns
+    it into its own error (OR-Tools: ``ImportError: initialization failed``), which the
+    command line would show as a traceback instead of exiting 130 or 143. (Blocking the
+    signals would not do: the OS hands a signal to any thread that does not block it.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        noted.append(signum)
+
+    before = {signum: signal.signal(signum, note) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        if noted:
+            signal.raise_signal(noted[0])
+
+
+@contextmanager
 def stop_on_signals(stop: StopRequest) -> Iterator[StopRequest]:
     """Route SIGINT and SIGTERM to ``stop`` inside the block (main thread only; elsewhere
     the block runs with the handlers untouched)."""

@@ -22,10 +22,12 @@ BASE_BYTES = 400 * 2**20
 BUILD = "build"
 #: peak bytes per candidate pair, by engine (and BUILD)
 #: measured peak RSS (benchmarks/results/scaling.csv): 338 MB at 655k pairs, 494 MB at 1.43M,
-#: 1.1 GB at 4.86M, i.e. about 0.2 GB + 180 B per pair for load + bound + search
+#: 1.1 GB at 4.86M, i.e. about 0.2 GB + 180 B per pair for load + bound + search; the
+#: default path with the restricted LP's rounds rounded beside them: 2.24 GiB at 4.86M
+#: (clustered 100,000 x 1,000, benchmarks/RESULTS.md), hence 450 B for LNS
 BYTES_PER_PAIR = {
     BUILD: 400,
-    LNS: 400,
+    LNS: 450,
     FLOW: 1_000,
     CPSAT: 7_000,
     MILP: 3_000,

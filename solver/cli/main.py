@@ -40,7 +40,7 @@ from solver.cli.summary import print_summary
 from solver.errors import EXIT_STOPPED, EXIT_VIOLATIONS, SolverError, TooLargeError
 from solver.inputs.io import atomic_write
 from solver.inputs.spreadsheet import write_xlsx
-from solver.interrupt import Terminated, exit_at_once, raise_terminated
+from solver.interrupt import Terminated, exit_at_once, raise_terminated, signals_held
 from solver.models.names import ENGINE_CHOICES, spelled_out
 from solver.outputs import check_output_dir
 from solver.plan import Plan
@@ -116,12 +116,12 @@ def _scenario(
 def _run_solve(
     customers, reps, scenario: Scenario, out_dir: Path, quiet: bool, as_json: bool = False
 ) -> Plan:
-    from solver.solve import solve  # the engines (OR-Tools, HiGHS): only for a solve
-
     progress = None if quiet or not scenario.progress else live_bar
     if scenario.deterministic and not quiet:
         err.print(DETERMINISTIC_NOTE.format(limit=scenario.time_limit_s), highlight=False)
     try:
+        with signals_held():  # a signal in OR-Tools' import comes after it, caught below
+            from solver.solve import solve  # the engines (OR-Tools, HiGHS): only for a solve
         plan = solve(customers, reps, scenario, progress=progress)
     except SolverError as exc:
         raise fail(exc) from None

@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from solver.cli.common import err, fail, fail_input, fail_write
 from solver.errors import InputError, SolverError
+from solver.interrupt import signals_held
 
 out = Console()
 SHOWN_SKIPPED = 10
@@ -53,10 +54,10 @@ def routes(
     ] = None,
 ) -> None:
     """Route each active rep's visits of the period as days from its base and back."""
-    from solver.routes import route_plan  # PyVRP and a process pool: only for routes
-    from solver.routes.run import DEFAULT_WORKERS
-
     try:
+        with signals_held():  # a signal in PyVRP's import comes after it, caught below
+            from solver.routes import route_plan  # PyVRP and a process pool: only for routes
+            from solver.routes.run import DEFAULT_WORKERS
         result = route_plan(
             plan,
             out_dir,

@@ -151,6 +151,21 @@ def first_plan(
     cost = on_plan(plan) if on_plan is not None else None
     if cost is not None and np.isfinite(bound) and cost > bound + FAR * abs(bound):
         return plan
+    return descents(problem, plan, score, deadline, stop, per_rep, on_plan)
+
+
+def descents(
+    problem: Problem,
+    plan: np.ndarray,
+    score: np.ndarray,
+    deadline: float,
+    stop: StopRequest | None = None,
+    per_rep: int = 8,
+    on_plan: Callable[[np.ndarray], float] | None = None,
+) -> np.ndarray:
+    """``plan`` (keeping every hard row) after the quick descent, then the wide one
+    (module docstring, step 3), onto each account's cheapest pairs by ``score``, until
+    ``deadline`` (perf_counter seconds) or ``stop``; ``on_plan`` hears the plan after each."""
     for alternatives, moves_per_rep in ((QUICK_ALTERNATIVES, 1), (MOVE_ALTERNATIVES, per_rep)):
         near = np.flatnonzero(cheapest_per_customer(problem, score, alternatives + 1))
         plan, _ = descend(problem, plan, near, deadline=deadline, stop=stop, per_rep=moves_per_rep)

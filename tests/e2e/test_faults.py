@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 import solver
-from solver.interrupt import StopRequest, run_in_thread, run_stoppable, stop_on_signals
+from solver.interrupt import (
+    StopRequest,
+    Terminated,
+    raise_terminated,
+    run_in_thread,
+    run_stoppable,
+    signals_held,
+    stop_on_signals,
+)
 from tests.instances import NO_EARLY_STOP, make_instance, python_process, write_solve_inputs
 
 SCENARIO = {
@@ -238,6 +246,25 @@ def test_a_signal_while_the_program_starts_exits_quietly(tmp_path, signum, code)
     assert proc.returncode == code, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert not (tmp_path / "plan").exists()
+
+
+@pytest.mark.parametrize(
+    ("signum", "raised"), [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)]
+)
+def test_a_signal_while_held_is_raised_after_the_block_not_inside_it(signum, raised):
+    """The lazy import of the engines runs with signals held: a signal in it is raised once
+    it is over, where the command line turns it into its exit code."""
+    before = signal.signal(signal.SIGTERM, raise_terminated)
+    reached_the_end = False
+    try:
+        with pytest.raises(raised), signals_held():
+            os.kill(os.getpid(), signum)
+            time.sleep(0.2)  # the handler would run here if not held
+            reached_the_end = True
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert reached_the_end
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 # An import whose module turns the signal's exit into its own error, as OR-Tools' compiled
